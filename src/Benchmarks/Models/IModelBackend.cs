@@ -1,0 +1,40 @@
+namespace Evals.Benchmarks.Models;
+
+/// <summary>
+/// A model that suites can query. Implementations live in src/Runner/Backends; baselines live here because they need no engine.
+/// Shaped after lm-evaluation-harness's <c>api/model.py</c>: generation until a stop sequence, and the log-likelihood of a
+/// continuation given a context (which chat endpoints usually cannot give: see <see cref="ModelCapabilities"/>).
+/// </summary>
+public interface IModelBackend : IAsyncDisposable
+{
+    ModelCapabilities Capabilities { get; }
+
+    Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Log-likelihood of each continuation given the context, in the order given.</summary>
+    Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <param name="LogLikelihood">Whether <see cref="IModelBackend.ScoreChoicesAsync"/> is supported.</param>
+/// <param name="MaxConcurrency">How many requests the backend is happy to serve at once.</param>
+public sealed record ModelCapabilities(bool LogLikelihood, bool Generate, int MaxConcurrency);
+
+/// <summary>What a backend may know about the task an item comes from (baselines need the majority label).</summary>
+public sealed record TaskContext(string TaskName, int? MajorityChoice);
+
+public sealed record DecodingOptions(double Temperature = 0, double TopP = 1, int MaxTokens = 256, int? Seed = null);
+
+public sealed record GenerateRequest(
+    TaskContext Task,
+    string ItemId,
+    string Prompt,
+    IReadOnlyList<string> StopSequences,
+    DecodingOptions Decoding,
+    IReadOnlyList<string>? Choices = null);
+
+public sealed record Generation(string Text, int PromptTokens, int CompletionTokens, string? FinishReason = null);
+
+public sealed record ChoiceRequest(TaskContext Task, string ItemId, string Context, IReadOnlyList<string> Continuations);
+
+/// <param name="LogLikelihoods">One per continuation, natural log, summed over the continuation's tokens.</param>
+public sealed record ChoiceScores(IReadOnlyList<double> LogLikelihoods, int PromptTokens, int CompletionTokens = 0);

@@ -1,0 +1,25 @@
+namespace Evals.Benchmarks.Suites;
+
+/// <summary>The one explicit catalog of task kinds. A new kind of task is one class plus one line here.</summary>
+public static class TaskKinds
+{
+    private static readonly Dictionary<string, Func<string, TaskManifest, IReadOnlyList<TaskItem>, EvalTask>> Factories = Build(
+        ("multiple_choice", (s, m, i) => new ChoiceTask(s, m, i)),
+        ("classification", (s, m, i) => new ChoiceTask(s, m, i)));
+
+    public static IReadOnlyCollection<string> Names => Factories.Keys;
+
+    public static EvalTask Create(string suite, TaskManifest manifest, IReadOnlyList<TaskItem> items) =>
+        Factories.TryGetValue(manifest.Kind, out var factory)
+            ? factory(suite, manifest, items)
+            : throw new TaskDataException($"task {suite}/{manifest.Name}: unknown kind '{manifest.Kind}'; known kinds: {string.Join(", ", Factories.Keys)}");
+
+    private static Dictionary<string, Func<string, TaskManifest, IReadOnlyList<TaskItem>, EvalTask>> Build(
+        params (string Name, Func<string, TaskManifest, IReadOnlyList<TaskItem>, EvalTask> Factory)[] kinds)
+    {
+        var map = new Dictionary<string, Func<string, TaskManifest, IReadOnlyList<TaskItem>, EvalTask>>(StringComparer.Ordinal);
+        foreach (var (name, factory) in kinds)
+            if (!map.TryAdd(name, factory)) throw new InvalidOperationException($"task kind '{name}' is registered twice");
+        return map;
+    }
+}

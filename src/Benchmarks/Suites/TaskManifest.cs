@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Evals.Benchmarks.Suites;
+
+/// <summary>
+/// The declaration of one task, read from <c>datasets/&lt;suite&gt;/&lt;task&gt;/task.json</c>. A task of a known kind needs
+/// only this file and its data; see datasets/README.md for the fields.
+/// </summary>
+public sealed record TaskManifest
+{
+    /// <summary>Task name without the suite, e.g. <c>idioms</c>; the full name is <c>suite/name</c>.</summary>
+    public required string Name { get; init; }
+    public required string Kind { get; init; }
+    public string Description { get; init; } = "";
+    /// <summary>Split name → data file (JSON Lines) relative to the manifest.</summary>
+    public required Dictionary<string, string> Files { get; init; }
+    public string EvalSplit { get; init; } = "test";
+    public string? FewshotSplit { get; init; }
+    public int Shots { get; init; }
+    public string IdField { get; init; } = "id";
+    public required string AnswerField { get; init; }
+    /// <summary>Multiple choice: the item field holding the options (an array of strings).</summary>
+    public string? ChoicesField { get; init; }
+    /// <summary>Classification: raw label value → the label word the model should say, in choice order.</summary>
+    public List<LabelWord>? Labels { get; init; }
+    /// <summary><c>letter</c> (the model answers A/B/C/D) or <c>text</c> (the model answers with the option itself).</summary>
+    public string AnswerStyle { get; init; } = "letter";
+    /// <summary>Prompt with <c>{field}</c> placeholders; <c>{choices}</c> renders the lettered options.</summary>
+    public required string Template { get; init; }
+    /// <summary>Put between a few-shot example's prompt and its answer, and between examples.</summary>
+    public string ShotSeparator { get; init; } = "\n\n";
+    public string Metric { get; init; } = "accuracy";
+    public List<string> Capabilities { get; init; } = [];
+    public string? Instruction { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}
+
+public sealed record LabelWord(string Value, string Word);

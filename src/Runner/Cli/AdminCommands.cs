@@ -32,7 +32,10 @@ internal static class AdminCommands
         command.SetAction(async (_, ct) =>
         {
             using var host = await CliHost.CreateAsync(worker: true, verbose: true, ct);
-            await host.RunAsync(ct);
+            await host.StartAsync(ct);
+            var scheduler = await host.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler(ct);
+            Console.Error.WriteLine($"worker started: node {scheduler.SchedulerInstanceId}; Ctrl+C stops it and hands its runs to other nodes");
+            await host.WaitForShutdownAsync(ct);
             return ExitCodes.Success;
         });
         return command;

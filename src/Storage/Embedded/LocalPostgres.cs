@@ -103,7 +103,7 @@ public sealed class LocalPostgres
 
     private async Task<int> StartAsync(CancellationToken cancellationToken)
     {
-        var port = IsFree(_options.PreferredPort) ? _options.PreferredPort : FreePort();
+        var port = _options.PreferredPort > 0 && IsFree(_options.PreferredPort) ? _options.PreferredPort : FreePort();
         await StartOnAsync(port, cancellationToken);
         return port;
     }

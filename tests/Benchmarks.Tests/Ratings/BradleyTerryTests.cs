@@ -113,15 +113,15 @@ public class BradleyTerryTests(ITestOutputHelper output)
     [Fact]
     public void Recovers_known_ratings_within_its_intervals()
     {
-        // 20 synthetic arenas drawn from known ratings: the 95% intervals should cover the truth about 95 times in 100
-        // (binomial sd ≈ 2.2), the point fit should be unbiased, and the order should come out right.
+        // 15 synthetic arenas drawn from known ratings: the 75 intervals at 95% should cover the truth about 71 times
+        // (binomial sd ≈ 1.9), the point fit should be unbiased, and the order should come out right.
         double[] truth = [1200, 1100, 1050, 1000, 900];
         var centre = truth.Average() - 1000; // the fit's mean is 1000
         int covered = 0, intervals = 0, rightOrder = 0;
         double error = 0;
-        for (var arena = 0; arena < 20; arena++)
+        for (var arena = 0; arena < 15; arena++)
         {
-            var board = BradleyTerry.Leaderboard(Synthetic(truth, 4000, seed: 1000 + arena), rounds: 100, seed: arena);
+            var board = BradleyTerry.Leaderboard(Synthetic(truth, 3000, seed: 1000 + arena), rounds: 100, seed: arena);
             Assert.True(board.Converged);
             foreach (var row in board.Rows)
             {
@@ -132,10 +132,10 @@ public class BradleyTerryTests(ITestOutputHelper output)
             }
             if (board.Rows.Select(r => r.Model).SequenceEqual(["m0", "m1", "m2", "m3", "m4"])) rightOrder++;
         }
-        output.WriteLine($"covered {covered}/{intervals}, mean error {error / intervals:F2}, right order {rightOrder}/20");
-        Assert.InRange(covered, 86, 100);
+        output.WriteLine($"covered {covered}/{intervals}, mean error {error / intervals:F2}, right order {rightOrder}/15");
+        Assert.InRange(covered, 64, 75);
         Assert.InRange(error / intervals, -3, 3);
-        Assert.InRange(rightOrder, 15, 20);
+        Assert.InRange(rightOrder, 10, 15);
     }
 
     [Fact]

@@ -12,6 +12,9 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     AdminCommands.Models(),
 };
 
+// Redirected output (CI logs, pipes) gets wide tables instead of 80-column wrapping.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
+
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {

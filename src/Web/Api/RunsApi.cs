@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Evals.Runner.Runs;
+using Evals.Storage.Entities;
+using Evals.Web.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Evals.Web.Api;
+
+public sealed record SubmitRunRequest(string? Model, string? Suite, int? Limit, int? Shots, string? Mode, int? Seed);
+
+public static class RunsApi
+{
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/runs");
+        runs.MapGet("/", async (RunQueries queries, int? take, CancellationToken ct) =>
+            TypedResults.Ok(await queries.RecentAsync(Math.Clamp(take ?? 50, 1, 500), ct)));
+        runs.MapGet("/{id:guid}", async Task<Results<ContentHttpResult, NotFound>> (Guid id, RunQueries queries, CancellationToken ct) =>
+            await queries.SummaryAsync(id, ct) is { } summary
+                ? TypedResults.Content(JsonSerializer.Serialize(summary, RunSummary.Json), "application/json")
+                : TypedResults.NotFound());
+        runs.MapGet("/{id:guid}/results", async (Guid id, RunQueries queries, string? filter, string? task, int? page, CancellationToken ct) =>
+            TypedResults.Ok(await queries.ResultsAsync(id, filter ?? "all", task, Math.Max(0, page ?? 0), 100, ct)));
+        runs.MapPost("/", SubmitAsync);
+        runs.MapPost("/{id:guid}/cancel", async Task<Results<Ok<string>, ProblemHttpResult>> (Guid id, RunControl control, CancellationToken ct) =>
+        {
+            try
+            {
+                var status = await control.CancelAsync(id, ct);
+                return TypedResults.Ok(status == RunStatus.Cancelled ? "cancelled" : "cancellation requested");
+            }
+            catch (BadInputException e)
+            {
+                return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound);
+            }
+        });
+        runs.MapPost("/{id:guid}/retry", async Task<Results<Accepted, ProblemHttpResult>> (Guid id, RunControl control, CancellationToken ct) =>
+        {
+            try
+            {
+                await control.RetryAsync(id, ct);
+                return TypedResults.Accepted($"/api/runs/{id}");
+            }
+            catch (BadInputException e)
+            {
+                return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+        return app;
+    }
+
+    private static async Task<Results<Created<RunCreated>, ValidationProblem>> SubmitAsync(SubmitRunRequest request, RunSubmitter submitter, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Model)) errors["model"] = ["required: a model spec or a registered model's name"];
+        if (string.IsNullOrWhiteSpace(request.Suite)) errors["suite"] = ["required: a suite name"];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var config = new RunConfig { Limit = request.Limit, Shots = request.Shots, Mode = request.Mode ?? "auto", Seed = request.Seed ?? 0 };
+        try
+        {
+            var run = await submitter.SubmitAsync(new RunRequest(request.Model!, request.Suite!, config), ct);
+            return TypedResults.Created($"/api/runs/{run.Id}", new RunCreated(run.Id, run.TotalItems));
+        }
+        catch (BadInputException e)
+        {
+            // The message names the field's value; put it under the field it most likely concerns.
+            var field = e.Message.Contains("suite", StringComparison.OrdinalIgnoreCase) && !e.Message.Contains("model", StringComparison.OrdinalIgnoreCase) ? "suite"
+                : e.Message.StartsWith("--", StringComparison.Ordinal) ? e.Message[2..e.Message.IndexOf(' ')] : "model";
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
+        }
+    }
+}
+
+public sealed record RunCreated(Guid RunId, int TotalItems);

@@ -1,0 +1,25 @@
+using Evals.Runner;
+using Evals.Storage;
+using Evals.Web;
+using Evals.Web.Api;
+using Evals.Web.Components;
+using Evals.Web.Health;
+
+var builder = WebApplication.CreateBuilder(args);
+var database = DatabaseLocator.ReadOptions(builder.Configuration);
+var connectionString = await DatabaseLocator.ResolveAsync(database, Console.WriteLine);
+await Migrator.MigrateAsync(connectionString);
+
+builder.Services.AddStorage(connectionString);
+builder.AddRunner(connectionString);
+builder.AddWeb(seedSmokeRuns: database.ConnectionString is null);
+
+var app = builder.Build();
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseAntiforgery();
+app.MapStaticAssets();
+app.MapHealthEndpoint();
+app.MapRunsApi();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.Run();
+

@@ -1,0 +1,51 @@
+using Evals.Runner.Runs;
+using Evals.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evals.Web.Runs;
+
+public sealed record RunRow(Guid Id, string Model, string Suite, string SuiteVersion, string Status, int Total, int Completed, int Failed,
+    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error);
+
+public sealed record ResultRowView(string Task, string ItemKey, string? Prompt, string? RawOutput, string? Parsed, string? Reference,
+    string Outcome, double Score, double LatencyMs);
+
+public sealed record ResultPage(IReadOnlyList<ResultRowView> Rows, int Total);
+
+/// <summary>What the run pages and the runs API read: one context per operation, one source of truth for both.</summary>
+public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunSummaryQuery summaries)
+{
+    public async Task<IReadOnlyList<RunRow>> RecentAsync(int take = 50, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var runs = await db.Runs.AsNoTracking().Include(r => r.Suite).OrderByDescending(r => r.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        return runs.Select(r => new RunRow(r.Id, r.ModelName, r.Suite!.Name, r.Suite.Version, r.Status.ToString().ToLowerInvariant(), r.TotalItems,
+            r.CompletedItems, r.FailedItems, r.CreatedAt, r.FinishedAt, r.Error)).ToList();
+    }
+
+    public Task<RunSummary?> SummaryAsync(Guid runId, CancellationToken cancellationToken = default) => summaries.GetAsync(runId, cancellationToken);
+
+    /// <param name="filter"><c>all</c>, <c>wrong</c> (wrong or unparseable) or <c>failed</c> (error or refused).</param>
+    public async Task<ResultPage> ResultsAsync(Guid runId, string filter, string? task, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = from r in db.Results.AsNoTracking()
+                    join t in db.Tasks on r.TaskId equals t.Id
+                    where r.RunId == runId
+                    select new { r, TaskName = t.Name };
+        if (!string.IsNullOrEmpty(task)) query = query.Where(x => x.TaskName == task);
+        query = filter switch
+        {
+            "wrong" => query.Where(x => x.r.Outcome == "wrong" || x.r.Outcome == "unparseable"),
+            "failed" => query.Where(x => x.r.Outcome == "error" || x.r.Outcome == "refused"),
+            _ => query,
+        };
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.OrderBy(x => x.TaskName).ThenBy(x => x.r.Id).Skip(page * pageSize).Take(pageSize)
+            .Select(x => new ResultRowView(x.TaskName, x.r.ItemKey, x.r.Prompt, x.r.RawOutput, x.r.Parsed, x.r.Reference, x.r.Outcome, x.r.Score, x.r.LatencyMs))
+            .ToListAsync(cancellationToken);
+        return new ResultPage(rows, total);
+    }
+
+    public static bool IsFinished(string status) => status is "succeeded" or "failed" or "cancelled";
+}

@@ -1,0 +1,32 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Evals.TestKit;
+
+namespace Evals.Web.Tests.Runs;
+
+public sealed class RunsApiTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task Bad_submissions_get_400_naming_the_field_and_unknown_runs_404()
+    {
+        await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false" });
+
+        var badSuite = await app.Client.PostAsJsonAsync("api/runs", new { model = "baseline:first", suite = "nope" });
+        Assert.Equal(HttpStatusCode.BadRequest, badSuite.StatusCode);
+        var problem = await badSuite.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("unknown suite 'nope'", problem.GetProperty("errors").GetProperty("suite")[0].GetString());
+
+        var badModel = await app.Client.PostAsJsonAsync("api/runs", new { model = "baseline:oracle", suite = "smoke" });
+        Assert.Equal(HttpStatusCode.BadRequest, badModel.StatusCode);
+        Assert.Contains("unknown baseline 'oracle'", (await badModel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("model")[0].GetString());
+
+        var missing = await app.Client.PostAsJsonAsync("api/runs", new { suite = "smoke" });
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.True((await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("model", out _));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync($"api/runs/{Guid.NewGuid()}")).StatusCode);
+        Assert.Contains("Run not found", await app.Client.GetStringAsync($"runs/{Guid.NewGuid()}"));
+        Assert.Empty((await app.Client.GetFromJsonAsync<JsonElement>("api/runs")).EnumerateArray());
+    }
+}

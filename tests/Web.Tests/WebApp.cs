@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Evals.TestKit;
+
+namespace Evals.Web.Tests;
+
+/// <summary>The real web app (Evals.Web.dll) in its own process on a loopback port, over a test database.</summary>
+public sealed class WebApp : IAsyncDisposable
+{
+    private readonly RunningProcess _process;
+
+    private WebApp(RunningProcess process, Uri address)
+    {
+        _process = process;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public HttpClient Client { get; }
+    public string Output => _process.Output;
+
+    public static async Task<WebApp> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(address.ToString().TrimEnd('/'));
+        info.Environment["ConnectionStrings__Evals"] = connectionString;
+        info.Environment["Runner__Datasets"] = RepoPaths.Datasets;
+        info.Environment["Runner__CheckinIntervalMs"] = "1000";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        var app = new WebApp(new RunningProcess(info), address);
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return (await app.Client.GetAsync("healthz")).StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90), "the web app to report healthy", () => app.Output);
+        return app;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        _process.Dispose();
+        await Task.CompletedTask;
+    }
+}

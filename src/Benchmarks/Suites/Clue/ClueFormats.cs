@@ -8,7 +8,7 @@ namespace Evals.Benchmarks.Suites.Clue;
 /// One CLUE classification task's JSON Lines layout: which field holds the id and the label, the label set, and the
 /// task's own field checks. CLUE and FewCLUE share field names, so one definition reads both.
 /// </summary>
-/// <param name="IdField">Null when the files carry no id (AFQMC dev): the 0-based line index is the id, as CLUE numbers test lines.</param>
+/// <param name="IdField">Null when the files carry no id (AFQMC dev): the 0-based line number is the id, as CLUE numbers test lines.</param>
 /// <param name="Excluded">Label values that the authors exclude from scoring (OCNLI's '-': no annotator majority).</param>
 /// <param name="Check">Checks the task's own fields and may add derived ones (prefixed nowhere; listed in datasets/README.md).</param>
 public sealed record ClueTaskFormat(

@@ -28,17 +28,15 @@ public sealed class ClueJsonLinesReader(ClueTaskFormat task) : IFormatReader
     private void ReadFile(ImportBuilder builder, string split, string file)
     {
         var excluded = 0;
-        var index = -1;
         foreach (var line in JsonLines.Read(JsonLines.ReadText(file)))
         {
-            index++;
             if (line.Object is not { } obj)
             {
                 builder.Problem(file, line.Line, line.Error!);
                 continue;
             }
             var problems = new List<string>();
-            var id = task.IdField is null ? index.ToString(CultureInfo.InvariantCulture) : Fields.Id(obj, task.IdField, problems);
+            var id = task.IdField is null ? (line.Line - 1).ToString(CultureInfo.InvariantCulture) : Fields.Id(obj, task.IdField, problems);
             var label = Fields.Label(obj, task.LabelField, problems);
             if (label is not null && task.Excluded.Contains(label))
             {

@@ -21,10 +21,13 @@ namespace Evals.Benchmarks.Metrics;
 /// </summary>
 public static partial class Cmrc2018Scorer
 {
-    public static readonly MetricInfo EmInfo = new("em", Aggregation.Mean, HigherIsBetter: true,
+    public const string Em = "em";
+    public const string F1Name = "f1";
+
+    public static readonly MetricInfo EmInfo = new(Em, Aggregation.Mean, HigherIsBetter: true,
         "CMRC 2018 exact match after deleting the official punctuation list");
 
-    public static readonly MetricInfo F1Info = new("f1", Aggregation.Mean, HigherIsBetter: true,
+    public static readonly MetricInfo F1Info = new(F1Name, Aggregation.Mean, HigherIsBetter: true,
         "CMRC 2018 F1 over mixed-segmentation tokens, longest common substring, best reference");
 
     private static readonly HashSet<string> Punctuation =

@@ -1,0 +1,68 @@
+using Evals.Benchmarks.Suites;
+using Evals.Benchmarks.Suites.Import;
+
+namespace Evals.Benchmarks.Tests;
+
+/// <summary>
+/// A copy of the shipped manifests (datasets/clue, ceval, cmmlu) in a temporary folder, filled the way <c>evals import</c>
+/// fills them: read the shared official files, plan the writes from the manifests, write the JSON Lines. Built once per
+/// test class because reading every shared file takes a few seconds.
+/// </summary>
+public sealed class ImportedSuitesFixture : IDisposable
+{
+    public ImportedSuitesFixture()
+    {
+        Root = Directory.CreateTempSubdirectory("evals-suites-").FullName;
+        foreach (var suite in new[] { "clue", "ceval", "cmmlu" })
+            Copy(Path.Combine(SharedDatasets.RepositoryRoot, "datasets", suite), Path.Combine(Root, suite));
+        Catalog = new SuiteCatalog(Root);
+        if (SharedDatasets.Get() is not { } shared) return;
+        Available = true;
+        foreach (var (format, folder) in new[] { ("clue", shared), ("ceval", Path.Combine(shared, "ceval")), ("cmmlu", Path.Combine(shared, "cmmlu")) })
+        {
+            var reader = ImportFormats.Get(format);
+            var result = reader.Read(folder);
+            if (!result.Succeeded) throw new InvalidOperationException(string.Join('\n', result.Problems));
+            var plan = ImportPlan.For(Catalog.Manifests(reader.DefaultSuite), result);
+            Plans[format] = plan;
+            foreach (var write in plan.Writes)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(write.Path)!);
+                File.WriteAllText(write.Path, write.JsonLines);
+            }
+        }
+    }
+
+    public string Root { get; }
+    public SuiteCatalog Catalog { get; }
+    public bool Available { get; }
+    public Dictionary<string, ImportPlan.Plan> Plans { get; } = [];
+
+    private readonly Dictionary<string, SuiteDefinition> _loaded = [];
+
+    public SuiteDefinition Load(string suite)
+    {
+        lock (_loaded)
+        {
+            // CMMLU's shared copy has test files for 7 of its 67 subjects.
+            if (!_loaded.TryGetValue(suite, out var definition))
+                _loaded[suite] = definition = suite == "cmmlu" ? Catalog.LoadAvailable(suite).Suite : Catalog.Load(suite);
+            return definition;
+        }
+    }
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+
+    private static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(from, file);
+            if (relative.Split(Path.DirectorySeparatorChar).Contains("data")) continue;
+            var target = Path.Combine(to, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}

@@ -149,6 +149,26 @@ public sealed class BadLineTests : IDisposable
     }
 
     [Fact]
+    public void Clue_folder_finds_tasks_under_any_of_their_published_folder_names()
+    {
+        Write("clue/afqmc_public/dev.json", """{"sentence1": "花呗", "sentence2": "借呗", "label": "0"}""" + "\n");
+        // a labels-only folder (as the shared clue_tnews) is passed over for the FewCLUE one
+        Write("clue/clue_tnews/labels.json", """{"label": "100", "label_desc": "news_story"}""" + "\n");
+        Write("clue/fewclue/tnews/test_public.json", """{"label": 100, "label_desc": "news_story", "sentence": "标题", "keywords": "", "id": 3}""" + "\n");
+        var bad = Write("clue/c3/d-dev.json", "[");
+        var result = ImportFormats.Get("clue").Read(Path.Combine(_dir, "clue"), skipBad: true);
+        Assert.False(result.Succeeded);
+        Assert.StartsWith($"{bad}:1: not valid JSON", result.Problems.Single().ToString());
+
+        File.Delete(bad);
+        result = ImportFormats.Get("clue").Read(Path.Combine(_dir, "clue"));
+        Assert.True(result.Succeeded, string.Join('\n', result.Problems));
+        Assert.Equal(["afqmc", "tnews"], result.Tasks.Select(t => t.Name));
+        Assert.Equal("100", result.Task("tnews").Items.Single().GetString("label"));
+        Assert.Contains(result.Notes, n => n.EndsWith("no folder for ocnli", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Unknown_format_names_its_near_match()
     {
         var e = Assert.Throws<UnknownFormatException>(() => ImportFormats.Get("cevel"));

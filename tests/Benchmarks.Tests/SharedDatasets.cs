@@ -32,6 +32,18 @@ public static class SharedDatasets
         return Path.Combine(root, relative);
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<Suites.Import.ImportResult>> Imports = new();
+
+    /// <summary>
+    /// The import of a shared folder with <paramref name="format"/>, read once per test run (reading every shared file
+    /// takes seconds, and several test classes need the same results); null when the shared data is missing.
+    /// </summary>
+    public static Suites.Import.ImportResult? Import(string format, string relative = "")
+    {
+        if (Get(relative) is not { } folder) return null;
+        return Imports.GetOrAdd((format, folder), key => new Lazy<Suites.Import.ImportResult>(() => Suites.Import.ImportFormats.Get(key.Item1).Read(key.Item2))).Value;
+    }
+
     private static string? Find()
     {
         var candidate = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "datasets"));

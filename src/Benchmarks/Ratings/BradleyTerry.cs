@@ -1,0 +1,398 @@
+using Evals.Benchmarks.Statistics;
+
+namespace Evals.Benchmarks.Ratings;
+
+/// <summary>Settings of a Bradley–Terry fit. The defaults are FastChat's.</summary>
+/// <param name="Scale">Rating points per factor of <paramref name="Base"/> in the odds (400).</param>
+/// <param name="Base">Base of the odds (10): P(a beats b) = 1 / (1 + Base^((R_b − R_a) / Scale)).</param>
+/// <param name="InitialRating">The mean rating of each connected group of models (1000); see <see cref="BradleyTerry"/>.</param>
+/// <param name="AnchorModel">When set and present, every rating is shifted so this model sits at <paramref name="AnchorRating"/>
+/// (FastChat pins <c>mixtral-8x7b-instruct-v0.1</c> at 1114). Null (the default) keeps the mean at <paramref name="InitialRating"/>.</param>
+/// <param name="AnchorRating">Where <paramref name="AnchorModel"/> is put.</param>
+/// <param name="MaxIterations">Newton iterations before giving up; a fit that stops there reports <c>Converged = false</c>.</param>
+/// <param name="Tolerance">Converged when the largest Newton step is below this many rating points.</param>
+public sealed record BradleyTerryOptions(
+    double Scale = 400,
+    double Base = 10,
+    double InitialRating = 1000,
+    string? AnchorModel = null,
+    double AnchorRating = 1114,
+    int MaxIterations = 100,
+    double Tolerance = 1e-9);
+
+/// <summary>A maximum-likelihood fit: ratings in first-appearance order of the models.</summary>
+/// <param name="Converged">False when the likelihood has no maximum at finite ratings (a model that won, or lost, every
+/// battle it played, with no ties) or Newton ran out of iterations; the ratings are then only the last iterate.</param>
+public sealed record BradleyTerryFit(RatingTable Ratings, int Iterations, bool Converged, double LogLikelihood);
+
+/// <summary>One row of the Bradley–Terry leaderboard.</summary>
+/// <param name="Rating">The fit on all battles (FastChat's point estimate), not a bootstrap median.</param>
+/// <param name="CiLow">2.5th percentile of the model's bootstrap ratings.</param>
+/// <param name="CiHigh">97.5th percentile of the model's bootstrap ratings.</param>
+/// <param name="Votes">Battles the model played (as A or as B).</param>
+/// <param name="BestRank">1 + the number of models whose <see cref="CiLow"/> is above this model's <see cref="CiHigh"/> (Arena's "rank (UB)").</param>
+/// <param name="WorstRank">The number of models minus those whose <see cref="CiHigh"/> is below this model's <see cref="CiLow"/>.</param>
+public sealed record BradleyTerryRow(string Model, double Rating, double CiLow, double CiHigh, int Votes, int BestRank, int WorstRank);
+
+/// <summary>Ratings with bootstrap intervals, rank ranges and the pairwise matrices, rows sorted by rating (best first).</summary>
+/// <param name="UnconvergedRounds">Bootstrap rounds whose fit did not converge (see <see cref="BradleyTerryFit.Converged"/>); their ratings are still counted, as FastChat counts whatever its solver returns.</param>
+public sealed record BradleyTerryLeaderboard(
+    IReadOnlyList<BradleyTerryRow> Rows,
+    PairwiseMatrices Matrices,
+    int Rounds,
+    long Seed,
+    bool Converged,
+    int UnconvergedRounds);
+
+/// <summary>
+/// Bradley–Terry ratings by maximum likelihood, as Chatbot Arena computes them: FastChat
+/// <c>fastchat/serve/monitor/elo_analysis.py</c>, <c>compute_mle_elo</c> (and <c>get_bootstrap_result</c> for intervals).
+/// <para>The model: P(a beats b) = 1 / (1 + Base^((R_b − R_a) / Scale)). FastChat fits it as an unpenalised logistic
+/// regression (scikit-learn, no intercept) on rows with +ln(Base) in a's column and −ln(Base) in b's, weighting each
+/// ordered pair by 2 × wins + ties, i.e. a tie counts as half a win each way; rating = Scale × coefficient + InitialRating.
+/// Here the same likelihood is maximised by Newton's method with a backtracking line search, to a step below
+/// <see cref="BradleyTerryOptions.Tolerance"/> (the exact optimum; scikit-learn stops at its own tolerance 1e-6).</para>
+/// <para>Anchoring. The likelihood only sees rating differences. FastChat's solver starts from all-zero coefficients and
+/// every gradient sums to zero over each connected group of models, so its ratings average exactly InitialRating
+/// (1000) within each group; then, if <c>mixtral-8x7b-instruct-v0.1</c> is present, all ratings are shifted to put it
+/// at 1114. This implementation does the same: each connected group is centred on
+/// <see cref="BradleyTerryOptions.InitialRating"/>, then the optional <see cref="BradleyTerryOptions.AnchorModel"/> shift.</para>
+/// <para>Differences from FastChat, all in corner cases: a battle of a model against itself is ignored (FastChat's
+/// pivot table skips the diagonal too, but still lists the model, at 1000); FastChat's pandas alignment drops every
+/// pair of a model that never appears in one of its three pivot tables (e.g. never won as model A), where this uses
+/// every battle; and when the optimum is at infinity (see <see cref="BradleyTerryFit.Converged"/>) both return an
+/// arbitrary large iterate.</para>
+/// <para>Bootstrap: each round resamples the battles with replacement (same count), refits, and the interval is the
+/// 2.5th–97.5th percentile over rounds (linear interpolation, as pandas). A model missing from a resample gets no
+/// rating in that round, as in FastChat. Round r draws from its own stream of (seed, r), so the result does not depend
+/// on the number of threads. FastChat seeds numpy; its numbers cannot be reproduced draw for draw.</para>
+/// Higher is better.
+/// </summary>
+public static class BradleyTerry
+{
+    /// <summary>The maximum-likelihood fit on all <paramref name="battles"/>.</summary>
+    public static BradleyTerryFit Fit(IReadOnlyList<Battle> battles, BradleyTerryOptions? options = null)
+    {
+        options ??= new BradleyTerryOptions();
+        var data = BattleCells.From(battles);
+        var m = data.Models.Length;
+        var theta = new double[m];
+        var wI = new double[data.PairCount];
+        var wJ = new double[data.PairCount];
+        data.Weights(data.Counts, wI, wJ);
+        var workspace = new NewtonWorkspace(m);
+        var result = workspace.Solve(data.PairI, data.PairJ, wI, wJ, theta, options);
+        var ratings = ToRatings(theta, data.Models, options, workspace.Present);
+        return new BradleyTerryFit(new RatingTable(data.Models, ratings), result.Iterations, result.Converged, result.LogLikelihood);
+    }
+
+    /// <summary>
+    /// The fit on all battles plus <paramref name="rounds"/> bootstrap refits: the leaderboard with 95% intervals, rank
+    /// ranges, votes and the pairwise matrices. Deterministic for a given <paramref name="seed"/>, whatever
+    /// <paramref name="maxDegreeOfParallelism"/> is (−1 = all cores).
+    /// </summary>
+    public static BradleyTerryLeaderboard Leaderboard(
+        IReadOnlyList<Battle> battles,
+        int rounds = 100,
+        long seed = 42,
+        BradleyTerryOptions? options = null,
+        int maxDegreeOfParallelism = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rounds);
+        options ??= new BradleyTerryOptions();
+        var data = BattleCells.From(battles);
+        var m = data.Models.Length;
+        var p = data.PairCount;
+
+        var theta = new double[m];
+        var wI = new double[p];
+        var wJ = new double[p];
+        data.Weights(data.Counts, wI, wJ);
+        var full = new NewtonWorkspace(m);
+        var fullResult = full.Solve(data.PairI, data.PairJ, wI, wJ, theta, options);
+        var point = ToRatings(theta, data.Models, options, full.Present);
+
+        var samples = new double[rounds * m];
+        var unconverged = 0;
+        if (rounds > 0 && data.BattleCount > 0)
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+            Parallel.For(0, rounds, parallel,
+                () => new RoundWorkspace(m, p, data.CellCount),
+                (r, _, ws) =>
+                {
+                    var rng = SeededRandom.ForStream(seed, r);
+                    Array.Clear(ws.Counts);
+                    var n = data.BattleCount;
+                    var cellOf = data.CellOfBattle;
+                    for (var k = 0; k < n; k++) ws.Counts[cellOf[rng.NextInt(n)]]++;
+                    data.Weights(ws.Counts, ws.WI, ws.WJ);
+                    theta.AsSpan().CopyTo(ws.Theta); // warm start from the full fit
+                    var result = ws.Newton.Solve(data.PairI, data.PairJ, ws.WI, ws.WJ, ws.Theta, options);
+                    if (!result.Converged) Interlocked.Increment(ref unconverged);
+                    var ratings = ToRatings(ws.Theta, data.Models, options, ws.Newton.Present);
+                    ratings.AsSpan().CopyTo(samples.AsSpan(r * m, m));
+                    return ws;
+                },
+                _ => { });
+        }
+
+        var ciLow = new double[m];
+        var ciHigh = new double[m];
+        var column = new double[rounds];
+        for (var i = 0; i < m; i++)
+        {
+            var count = 0;
+            for (var r = 0; r < rounds; r++)
+            {
+                var value = samples[r * m + i];
+                if (!double.IsNaN(value)) column[count++] = value;
+            }
+            var present = column.AsSpan(0, count);
+            present.Sort();
+            ciLow[i] = count == 0 ? point[i] : Quantile.OfSorted(present, 0.025);
+            ciHigh[i] = count == 0 ? point[i] : Quantile.OfSorted(present, 0.975);
+        }
+
+        var votes = data.Votes();
+        var order = Enumerable.Range(0, m).OrderByDescending(i => point[i]).ThenBy(i => data.Models[i], StringComparer.Ordinal).ToArray();
+        var rows = new BradleyTerryRow[m];
+        for (var k = 0; k < m; k++)
+        {
+            var i = order[k];
+            int above = 0, below = 0;
+            for (var j = 0; j < m; j++)
+            {
+                if (j == i) continue;
+                if (ciLow[j] > ciHigh[i]) above++;
+                if (ciHigh[j] < ciLow[i]) below++;
+            }
+            rows[k] = new BradleyTerryRow(data.Models[i], point[i], ciLow[i], ciHigh[i], votes[i], 1 + above, m - below);
+        }
+
+        var orderedModels = order.Select(i => data.Models[i]).ToArray();
+        return new BradleyTerryLeaderboard(rows, PairwiseMatrices.Compute(battles, orderedModels), rounds, seed,
+            fullResult.Converged, unconverged);
+    }
+
+    /// <summary>
+    /// The gradient of the log-likelihood (per rating point) at <paramref name="ratings"/>, in the order of
+    /// <paramref name="models"/>: zero at the maximum. For checking a fit independently of the solver.
+    /// </summary>
+    public static double[] LogLikelihoodGradient(IReadOnlyList<Battle> battles, RatingTable ratings, BradleyTerryOptions? options = null)
+    {
+        options ??= new BradleyTerryOptions();
+        var c = Math.Log(options.Base) / options.Scale;
+        var slot = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < ratings.Models.Count; i++) slot[ratings.Models[i]] = i;
+        var gradient = new double[ratings.Models.Count];
+        foreach (var battle in battles)
+        {
+            if (battle.ModelA == battle.ModelB) continue;
+            var a = slot[battle.ModelA];
+            var b = slot[battle.ModelB];
+            var pa = 1 / (1 + Math.Exp(-c * (ratings.Ratings[a] - ratings.Ratings[b])));
+            var residual = battle.ScoreA - pa; // per battle; FastChat's doubled weights only scale this by 2
+            gradient[a] += c * residual;
+            gradient[b] -= c * residual;
+        }
+        return gradient;
+    }
+
+    private static double[] ToRatings(double[] theta, string[] models, BradleyTerryOptions options, bool[] present)
+    {
+        var ratings = new double[theta.Length];
+        for (var i = 0; i < theta.Length; i++)
+            ratings[i] = present[i] ? theta[i] + options.InitialRating : double.NaN;
+        if (options.AnchorModel is { } anchor)
+        {
+            var a = Array.IndexOf(models, anchor);
+            if (a >= 0 && present[a])
+            {
+                var shift = options.AnchorRating - ratings[a];
+                for (var i = 0; i < ratings.Length; i++) ratings[i] += shift;
+            }
+        }
+        return ratings;
+    }
+
+    private sealed class RoundWorkspace(int models, int pairs, int cells)
+    {
+        public readonly int[] Counts = new int[cells];
+        public readonly double[] WI = new double[pairs];
+        public readonly double[] WJ = new double[pairs];
+        public readonly double[] Theta = new double[models];
+        public readonly NewtonWorkspace Newton = new(models);
+    }
+
+    internal readonly record struct NewtonResult(int Iterations, bool Converged, double LogLikelihood);
+
+    /// <summary>Newton's method for the Bradley–Terry log-likelihood on pair weights; reusable buffers for one thread.</summary>
+    internal sealed class NewtonWorkspace(int m)
+    {
+        private readonly double[] _hessian = new double[m * m];
+        private readonly double[] _gradient = new double[m];
+        private readonly double[] _step = new double[m];
+        private readonly double[] _trial = new double[m];
+        private readonly int[] _component = new int[m];
+        private readonly int[] _componentSize = new int[m];
+        private readonly double[] _componentSum = new double[m];
+        public readonly bool[] Present = new bool[m];
+
+        /// <summary>
+        /// Maximises Σ_pairs wI log σ(c(θi − θj)) + wJ log σ(c(θj − θi)), c = ln(Base)/Scale, starting from
+        /// <paramref name="theta"/>, then centres each connected group of models on zero. Models with no weight are
+        /// marked absent in <see cref="Present"/>.
+        /// </summary>
+        public NewtonResult Solve(int[] pairI, int[] pairJ, double[] wI, double[] wJ, double[] theta, BradleyTerryOptions options)
+        {
+            var c = Math.Log(options.Base) / options.Scale;
+            FindComponents(pairI, pairJ, wI, wJ);
+            Centre(theta);
+            var logLikelihood = LogLikelihood(pairI, pairJ, wI, wJ, theta, c);
+            var converged = false;
+            var iterations = 0;
+            while (iterations < options.MaxIterations && !converged)
+            {
+                iterations++;
+                Assemble(pairI, pairJ, wI, wJ, theta, c);
+                if (!CholeskySolve()) break;
+                // Backtrack until the likelihood does not fall (it is concave, so a full step rarely needs it).
+                var t = 1.0;
+                double trialLikelihood = double.NaN;
+                for (var halvings = 0; halvings < 40; halvings++)
+                {
+                    for (var i = 0; i < m; i++) _trial[i] = theta[i] + t * _step[i];
+                    trialLikelihood = LogLikelihood(pairI, pairJ, wI, wJ, _trial, c);
+                    if (trialLikelihood >= logLikelihood - 1e-12 * Math.Abs(logLikelihood)) break;
+                    t /= 2;
+                }
+                var largest = 0.0;
+                for (var i = 0; i < m; i++)
+                {
+                    largest = Math.Max(largest, Math.Abs(_trial[i] - theta[i]));
+                    theta[i] = _trial[i];
+                }
+                logLikelihood = trialLikelihood;
+                converged = largest < options.Tolerance;
+            }
+            Centre(theta);
+            return new NewtonResult(iterations, converged, logLikelihood);
+        }
+
+        private void FindComponents(int[] pairI, int[] pairJ, double[] wI, double[] wJ)
+        {
+            for (var i = 0; i < m; i++) { _component[i] = i; Present[i] = false; }
+            for (var k = 0; k < pairI.Length; k++)
+            {
+                if (wI[k] + wJ[k] <= 0) continue;
+                Present[pairI[k]] = Present[pairJ[k]] = true;
+                var a = Root(pairI[k]);
+                var b = Root(pairJ[k]);
+                if (a != b) _component[Math.Max(a, b)] = Math.Min(a, b);
+            }
+            for (var i = 0; i < m; i++) _component[i] = Root(i);
+        }
+
+        private int Root(int i)
+        {
+            while (_component[i] != i)
+            {
+                _component[i] = _component[_component[i]];
+                i = _component[i];
+            }
+            return i;
+        }
+
+        private void Centre(double[] theta)
+        {
+            Array.Clear(_componentSum);
+            Array.Clear(_componentSize);
+            for (var i = 0; i < m; i++)
+            {
+                _componentSum[_component[i]] += theta[i];
+                _componentSize[_component[i]]++;
+            }
+            for (var i = 0; i < m; i++) theta[i] -= _componentSum[_component[i]] / _componentSize[_component[i]];
+        }
+
+        private static double LogLikelihood(int[] pairI, int[] pairJ, double[] wI, double[] wJ, double[] theta, double c)
+        {
+            var sum = 0.0;
+            for (var k = 0; k < pairI.Length; k++)
+            {
+                var x = c * (theta[pairI[k]] - theta[pairJ[k]]);
+                if (wI[k] > 0) sum += wI[k] * LogSigmoid(x);
+                if (wJ[k] > 0) sum += wJ[k] * LogSigmoid(-x);
+            }
+            return sum;
+        }
+
+        private static double LogSigmoid(double x) => x >= 0 ? -Math.Log(1 + Math.Exp(-x)) : x - Math.Log(1 + Math.Exp(x));
+
+        /// <summary>
+        /// Gradient g and the negated Hessian, plus s·1·1ᵀ within each connected group: the likelihood is flat along a
+        /// group's common shift, the gradient has no component there, so the added term makes the system definite
+        /// without changing the step's part that matters, and keeps each group's mean where it is.
+        /// </summary>
+        private void Assemble(int[] pairI, int[] pairJ, double[] wI, double[] wJ, double[] theta, double c)
+        {
+            Array.Clear(_hessian);
+            Array.Clear(_gradient);
+            for (var k = 0; k < pairI.Length; k++)
+            {
+                var n = wI[k] + wJ[k];
+                if (n <= 0) continue;
+                int i = pairI[k], j = pairJ[k];
+                var p = 1 / (1 + Math.Exp(-c * (theta[i] - theta[j])));
+                var g = c * (wI[k] - n * p);
+                _gradient[i] += g;
+                _gradient[j] -= g;
+                var h = c * c * n * p * (1 - p);
+                _hessian[i * m + i] += h;
+                _hessian[j * m + j] += h;
+                _hessian[i * m + j] -= h;
+                _hessian[j * m + i] -= h;
+            }
+            var trace = 0.0;
+            for (var i = 0; i < m; i++) trace += _hessian[i * m + i];
+            var s = trace > 0 ? trace / m : 1.0;
+            for (var i = 0; i < m; i++)
+                for (var j = 0; j < m; j++)
+                    if (_component[i] == _component[j]) _hessian[i * m + j] += s;
+        }
+
+        /// <summary>Solves H·step = gradient in place by Cholesky; false if H is not positive definite.</summary>
+        private bool CholeskySolve()
+        {
+            var a = _hessian;
+            for (var j = 0; j < m; j++)
+            {
+                var d = a[j * m + j];
+                for (var k = 0; k < j; k++) d -= a[j * m + k] * a[j * m + k];
+                if (!(d > 0)) return false;
+                d = Math.Sqrt(d);
+                a[j * m + j] = d;
+                for (var i = j + 1; i < m; i++)
+                {
+                    var v = a[i * m + j];
+                    for (var k = 0; k < j; k++) v -= a[i * m + k] * a[j * m + k];
+                    a[i * m + j] = v / d;
+                }
+            }
+            for (var i = 0; i < m; i++)
+            {
+                var v = _gradient[i];
+                for (var k = 0; k < i; k++) v -= a[i * m + k] * _step[k];
+                _step[i] = v / a[i * m + i];
+            }
+            for (var i = m - 1; i >= 0; i--)
+            {
+                var v = _step[i];
+                for (var k = i + 1; k < m; k++) v -= a[k * m + i] * _step[k];
+                _step[i] = v / a[i * m + i];
+            }
+            return true;
+        }
+    }
+}

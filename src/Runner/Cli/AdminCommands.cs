@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Evals.Runner.Runs;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Spectre.Console;
+
+namespace Evals.Runner.Cli;
+
+internal static class AdminCommands
+{
+    public static Command Db()
+    {
+        var migrate = new Command("migrate", "Apply the database migrations (safe to run from several nodes at once)");
+        migrate.SetAction(async (_, ct) =>
+        {
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            Console.WriteLine("database is up to date");
+            return ExitCodes.Success;
+        });
+        var db = new Command("db", "Database administration");
+        db.Subcommands.Add(migrate);
+        return db;
+    }
+
+    public static Command Worker()
+    {
+        var command = new Command("worker", "Run as a worker node: execute queued runs until stopped (Ctrl+C)");
+        command.SetAction(async (_, ct) =>
+        {
+            using var host = await CliHost.CreateAsync(worker: true, verbose: true, ct);
+            await host.StartAsync(ct);
+            var scheduler = await host.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler(ct);
+            Console.Error.WriteLine($"worker started: node {scheduler.SchedulerInstanceId}; Ctrl+C stops it and hands its runs to other nodes");
+            await host.WaitForShutdownAsync(ct);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Models()
+    {
+        var name = new Option<string>("--name") { Description = "Name to use wherever a spec is accepted", Required = true };
+        var spec = new Option<string>("--spec") { Description = "Model spec", Required = true };
+        var family = new Option<string?>("--family") { Description = "Model family (checkpoints of one model)" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint label" };
+        var add = new Command("add", "Register a model version") { name, spec, family, checkpoint };
+        add.SetAction(async (parse, ct) =>
+        {
+            var modelName = parse.GetValue(name)!.Trim();
+            if (modelName.Length == 0 || modelName.Contains(':'))
+                throw new BadInputException($"--name '{modelName}' must be non-empty and contain no ':' (a ':' marks a spec)");
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            var parsed = host.Services.GetRequiredService<ModelResolver>().Parse(parse.GetValue(spec)!);
+            await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            db.Models.Add(new Model
+            {
+                Id = Guid.CreateVersion7(time.GetUtcNow()),
+                Name = modelName,
+                Kind = parsed.Scheme,
+                Spec = parsed.Text,
+                Family = parse.GetValue(family),
+                Checkpoint = parse.GetValue(checkpoint),
+                CreatedAt = time.GetUtcNow(),
+            });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                throw new BadInputException($"--name '{modelName}': a model with that name is already registered");
+            }
+            Console.WriteLine($"registered {modelName} = {parsed.Text}");
+            return ExitCodes.Success;
+        });
+
+        var list = new Command("list", "Registered models");
+        list.SetAction(async (_, ct) =>
+        {
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
+            var table = new Table().AddColumns("name", "spec", "family", "checkpoint", "registered");
+            foreach (var m in await db.Models.AsNoTracking().OrderBy(m => m.Family).ThenBy(m => m.CreatedAt).ToListAsync(ct))
+                table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.Spec), Markup.Escape(m.Family ?? ""), Markup.Escape(m.Checkpoint ?? ""), m.CreatedAt.ToString("u"));
+            AnsiConsole.Write(table);
+            return ExitCodes.Success;
+        });
+        var models = new Command("models", "Register and list model versions");
+        models.Subcommands.Add(add);
+        models.Subcommands.Add(list);
+        return models;
+    }
+}

@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Text.Json;
+using Evals.Runner.Runs;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Evals.Runner.Cli;
+
+internal static class RunCommands
+{
+    public static Command Run()
+    {
+        var model = new Option<string>("--model") { Description = "Model spec (baseline:majority, onnx:DIR, openai:URL?model=…) or a registered model's name", Required = true };
+        var suite = new Option<string>("--suite") { Description = "Suite name (a folder under datasets/)", Required = true };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N items of each task" };
+        var shots = new Option<int?>("--shots") { Description = "Few-shot examples per prompt (default: the task's own)" };
+        var mode = new Option<string>("--mode") { Description = "auto, loglikelihood or generate", DefaultValueFactory = _ => "auto" };
+        var seed = new Option<int>("--seed") { Description = "Seed recorded with the run and passed to sampling" };
+        var batch = new Option<int>("--batch-size") { Description = "Items per committed batch", DefaultValueFactory = _ => 16 };
+        var wait = new Option<bool>("--wait") { Description = "Show progress until the run ends, then its scores" };
+        var json = new Option<FileInfo?>("--json") { Description = "With --wait: write the run summary JSON to this file" };
+        var noWorker = new Option<bool>("--no-worker") { Description = "With --wait: only wait; let other worker nodes execute the run" };
+        var command = new Command("run", "Evaluate a model on a suite") { model, suite, limit, shots, mode, seed, batch, wait, json, noWorker };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(json) is not null && !parse.GetValue(wait))
+                throw new BadInputException("--json needs --wait (the summary exists once the run has ended)");
+            var hostWorker = parse.GetValue(wait) && !parse.GetValue(noWorker);
+            using var host = await CliHost.CreateAsync(hostWorker, verbose: false, ct);
+            await host.StartAsync(ct);
+            try
+            {
+                var config = new RunConfig
+                {
+                    Limit = parse.GetValue(limit),
+                    Shots = parse.GetValue(shots),
+                    Mode = parse.GetValue(mode)!,
+                    Seed = parse.GetValue(seed),
+                    BatchSize = parse.GetValue(batch),
+                };
+                var run = await host.Services.GetRequiredService<RunSubmitter>()
+                    .SubmitAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, config), ct);
+                if (!parse.GetValue(wait))
+                {
+                    Console.WriteLine(run.Id);
+                    return ExitCodes.Success;
+                }
+                Console.Error.WriteLine($"Run {run.Id}: {run.ModelName} on {parse.GetValue(suite)}, {run.TotalItems} items");
+                var status = await WaitAsync(host.Services, run.Id, ct);
+                var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(run.Id, ct);
+                PrintSummary(summary!);
+                if (parse.GetValue(json) is { } file)
+                    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(summary, RunSummary.Json), ct);
+                return status == RunStatus.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None);
+            }
+        });
+        return command;
+    }
+
+    private static async Task<RunStatus> WaitAsync(IServiceProvider services, Guid runId, CancellationToken cancellationToken)
+    {
+        var dbFactory = services.GetRequiredService<IDbContextFactory<EvalsDbContext>>();
+        async Task<Run> ReadAsync()
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
+        }
+        static bool Finished(Run r) => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // Plain progress lines for logs and CI.
+            var last = -1;
+            while (true)
+            {
+                var run = await ReadAsync();
+                if (run.CompletedItems != last)
+                {
+                    Console.Error.WriteLine($"progress: {run.CompletedItems}/{run.TotalItems} items ({run.Status.ToString().ToLowerInvariant()})");
+                    last = run.CompletedItems;
+                }
+                if (Finished(run)) return run.Status;
+                await Task.Delay(500, cancellationToken);
+            }
+        }
+        var status = RunStatus.Queued;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var bar = context.AddTask("queued", maxValue: 1);
+                while (true)
+                {
+                    var run = await ReadAsync();
+                    bar.MaxValue = Math.Max(1, run.TotalItems);
+                    bar.Value = run.CompletedItems;
+                    bar.Description = $"{run.Status.ToString().ToLowerInvariant()} {run.CompletedItems}/{run.TotalItems}";
+                    if (Finished(run))
+                    {
+                        status = run.Status;
+                        return;
+                    }
+                    await Task.Delay(250, cancellationToken);
+                }
+            });
+        return status;
+    }
+
+    internal static void PrintSummary(RunSummary summary)
+    {
+        var table = new Table().AddColumns("task", "metric", "score", "95% CI", "n", "unparseable", "refused", "error");
+        foreach (var (name, task) in summary.Tasks)
+            table.AddRow(Markup.Escape(name), task.Metric, $"{task.Score:0.00}", $"{task.CiLow:0.0}–{task.CiHigh:0.0}", task.N.ToString(),
+                task.Outcomes["unparseable"].ToString(), task.Outcomes["refused"].ToString(), task.Outcomes["error"].ToString());
+        table.AddRow("[bold]overall[/]", "", $"[bold]{summary.Overall:0.00}[/]", "", "", "", "", "");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"run [bold]{summary.RunId}[/] {summary.Status} — {Markup.Escape(summary.Model)} on {summary.Suite}@{summary.SuiteVersion} ({summary.Mode})" +
+            (summary.Error is null ? "" : $": [red]{Markup.Escape(summary.Error)}[/]"));
+    }
+
+    public static Command Runs()
+    {
+        var runs = new Command("runs", "List, inspect, cancel and retry runs");
+
+        var take = new Option<int>("--last") { Description = "How many recent runs", DefaultValueFactory = _ => 20 };
+        var list = new Command("list", "Recent runs, newest first") { take };
+        list.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
+            var rows = await db.Runs.AsNoTracking().Include(r => r.Suite).OrderByDescending(r => r.CreatedAt).Take(parse.GetValue(take)).ToListAsync(ct);
+            var table = new Table().AddColumns("id", "model", "suite", "status", "progress", "failed", "created");
+            foreach (var r in rows)
+                table.AddRow(r.Id.ToString(), Markup.Escape(r.ModelName), r.Suite!.Name, r.Status.ToString().ToLowerInvariant(),
+                    $"{r.CompletedItems}/{r.TotalItems}", r.FailedItems.ToString(), r.CreatedAt.ToString("u"));
+            AnsiConsole.Write(table);
+            return ExitCodes.Success;
+        });
+
+        var id = new Argument<Guid>("id") { Description = "Run id" };
+        var asJson = new Option<bool>("--json") { Description = "Print the run summary JSON" };
+        var show = new Command("show", "A run's status and scores") { id, asJson };
+        show.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(parse.GetValue(id), ct)
+                ?? throw new BadInputException($"no run with id {parse.GetValue(id)}");
+            if (parse.GetValue(asJson)) Console.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));
+            else
+            {
+                Console.WriteLine($"progress: {summary.CompletedItems}/{summary.TotalItems} items, {summary.FailedItems} failed");
+                PrintSummary(summary);
+            }
+            return ExitCodes.Success;
+        });
+
+        var cancelId = new Argument<Guid>("id") { Description = "Run id" };
+        var cancel = new Command("cancel", "Cancel a queued or running run") { cancelId };
+        cancel.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            var status = await host.Services.GetRequiredService<RunControl>().CancelAsync(parse.GetValue(cancelId), ct);
+            Console.WriteLine(status == RunStatus.Cancelled ? "cancelled" : status is RunStatus.Running or RunStatus.Queued
+                ? "cancellation requested; the worker stops before its next batch" : $"run already {status.ToString().ToLowerInvariant()}");
+            return ExitCodes.Success;
+        });
+
+        var retryId = new Argument<Guid>("id") { Description = "Run id" };
+        var retry = new Command("retry", "Queue a failed or cancelled run again; stored results are kept, failed items are retried") { retryId };
+        retry.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            await host.Services.GetRequiredService<RunControl>().RetryAsync(parse.GetValue(retryId), ct);
+            Console.WriteLine("queued");
+            return ExitCodes.Success;
+        });
+
+        runs.Subcommands.Add(list);
+        runs.Subcommands.Add(show);
+        runs.Subcommands.Add(cancel);
+        runs.Subcommands.Add(retry);
+        return runs;
+    }
+}

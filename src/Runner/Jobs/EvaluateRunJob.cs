@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Globalization;
+using Evals.Benchmarks.Models;
+using Evals.Benchmarks.Suites;
+using Evals.Runner.Backends;
+using Evals.Runner.Runs;
+using Evals.Runner.Suites;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Evals.Storage.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Quartz;
+
+namespace Evals.Runner.Jobs;
+
+/// <summary>
+/// Executes one run: works through its items in batches and commits each batch's results, so a crash loses only the
+/// batch in flight. Idempotent: items that already have a result are skipped, and the unique (run, task, item) key
+/// forbids duplicates even if two workers ever overlap. Quartz recovers the job on another node when this one dies.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class EvaluateRunJob(
+    IDbContextFactory<EvalsDbContext> dbFactory,
+    StorageConnection storage,
+    SuiteStore suites,
+    BackendFactory backends,
+    DatabaseRetry retry,
+    TimeProvider time,
+    ILogger<EvaluateRunJob> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        var runId = Guid.Parse(context.MergedJobDataMap.GetString(RunScheduling.RunIdKey)!);
+        try
+        {
+            await ExecuteRunAsync(runId, context.Scheduler.SchedulerInstanceId, context.Recovering, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The node is shutting down: Quartz hands the firing back for recovery and another node resumes the run.
+            logger.LogInformation("Run {RunId} interrupted by shutdown; it resumes on the next worker", runId);
+            throw;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} failed", runId);
+            await MarkFailedAsync(runId, e, CancellationToken.None);
+            throw new JobExecutionException(e);
+        }
+    }
+
+    private async Task ExecuteRunAsync(Guid runId, string workerId, bool recovering, CancellationToken cancellationToken)
+    {
+        var run = await retry.ExecuteAsync(async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
+        }, cancellationToken);
+        if (run is null)
+        {
+            logger.LogWarning("Run {RunId} no longer exists; nothing to do", runId);
+            return;
+        }
+        if (run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled) return;
+        if (run.CancelRequested)
+        {
+            await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
+            return;
+        }
+        logger.LogInformation("Run {RunId} ({Model} on suite {SuiteId}) starts on {Worker}{Recovering}", runId, run.ModelName, run.SuiteId, workerId,
+            recovering ? " (recovered from a failed worker)" : "");
+        await UpdateRunAsync(runId, s => s
+            .SetProperty(r => r.Status, RunStatus.Running)
+            .SetProperty(r => r.StartedAt, r => r.StartedAt ?? time.GetUtcNow())
+            .SetProperty(r => r.Attempts, r => r.Attempts + 1)
+            .SetProperty(r => r.WorkerId, workerId)
+            .SetProperty(r => r.Error, (string?)null), cancellationToken);
+
+        var config = RunConfig.FromJson(run.Config);
+        await using var backend = backends.Create(ModelSpec.Parse(run.ModelSpec));
+        var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
+        foreach (var (taskId, task) in tasks)
+        {
+            var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
+            var pending = SelectItems(task, config).Where(i => !done.Contains(i.Id)).ToList();
+            foreach (var batch in pending.Chunk(Math.Max(1, config.BatchSize)))
+            {
+                if (await CancelRequestedAsync(runId, cancellationToken))
+                {
+                    await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
+                    logger.LogInformation("Run {RunId} cancelled", runId);
+                    return;
+                }
+                var rows = new ResultRow[batch.Length];
+                await Parallel.ForEachAsync(Enumerable.Range(0, batch.Length),
+                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
+                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, config, ct));
+                await SaveBatchAsync(runId, rows, cancellationToken);
+            }
+        }
+
+        var (completed, failed) = await retry.ExecuteAsync(async ct => await RecountAsync(runId, ct), cancellationToken);
+        if (completed > 0 && failed == completed)
+            throw new InvalidOperationException($"all {completed} items failed; see the items' errors (`evals runs show {runId}`)");
+        await FinishAsync(runId, RunStatus.Succeeded, null, cancellationToken);
+        logger.LogInformation("Run {RunId} succeeded: {Completed} items, {Failed} failed", runId, completed, failed);
+    }
+
+    internal static IEnumerable<TaskItem> SelectItems(EvalTask task, RunConfig config)
+    {
+        var items = task.EvalItems.OrderBy(i => i.Ordinal);
+        return config.Limit is { } limit ? items.Take(limit) : items;
+    }
+
+    private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        PreparedItem? prepared = null;
+        try
+        {
+            prepared = task.Prepare(item, config.Shots ?? task.Manifest.Shots);
+            ItemVerdict verdict;
+            string raw;
+            int tokensIn, tokensOut;
+            if (config.Mode == "generate")
+            {
+                var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, item.Id, prepared.Prompt, ["\n"], config.Decoding, prepared.Continuations), cancellationToken);
+                verdict = task.ScoreGeneration(prepared, generation.Text);
+                (raw, tokensIn, tokensOut) = (generation.Text, generation.PromptTokens, generation.CompletionTokens);
+            }
+            else
+            {
+                var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
+                verdict = task.ScoreChoices(prepared, scores);
+                raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
+                (tokensIn, tokensOut) = (scores.PromptTokens, scores.CompletionTokens);
+            }
+            return Row(verdict.Outcome.ToName(), verdict.Score, raw, verdict.Parsed, tokensIn, tokensOut, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return Row(Outcome.Error.ToName(), 0, null, null, 0, 0, e.Message);
+        }
+
+        ResultRow Row(string outcome, double score, string? raw, string? parsed, int tokensIn, int tokensOut, string? error) =>
+            new(runId, taskId, item.Id, prepared?.Prompt, raw, parsed, prepared?.Reference, outcome, score, watch.Elapsed.TotalMilliseconds,
+                tokensIn, tokensOut, error, time.GetUtcNow());
+    }
+
+    private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)
+    {
+        var inserted = await retry.ExecuteAsync(async ct =>
+        {
+            await using var connection = new NpgsqlConnection(storage.ConnectionString);
+            await connection.OpenAsync(ct);
+            return await ResultWriter.WriteAsync(connection, rows, ct);
+        }, cancellationToken);
+        if (inserted == rows.Length)
+        {
+            var failed = rows.Count(r => r.Outcome == "error");
+            await UpdateRunAsync(runId, s => s
+                .SetProperty(r => r.CompletedItems, r => r.CompletedItems + inserted)
+                .SetProperty(r => r.FailedItems, r => r.FailedItems + failed), cancellationToken);
+        }
+        else
+        {
+            // Some rows were already there (another worker overlapped): count what is stored instead.
+            await retry.ExecuteAsync(async ct => await RecountAsync(runId, ct), cancellationToken);
+        }
+    }
+
+    private async Task<HashSet<string>> DoneItemsAsync(Guid runId, Guid taskId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var keys = await db.Results.Where(r => r.RunId == runId && r.TaskId == taskId).Select(r => r.ItemKey).ToListAsync(cancellationToken);
+        return keys.ToHashSet(StringComparer.Ordinal);
+    }
+
+    private async Task<bool> CancelRequestedAsync(Guid runId, CancellationToken cancellationToken) =>
+        await retry.ExecuteAsync(async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).SingleAsync(ct);
+        }, cancellationToken);
+
+    private async Task<(int Completed, int Failed)> RecountAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var completed = await db.Results.CountAsync(r => r.RunId == runId, cancellationToken);
+        var failed = await db.Results.CountAsync(r => r.RunId == runId && r.Outcome == "error", cancellationToken);
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.CompletedItems, completed)
+            .SetProperty(r => r.FailedItems, failed), cancellationToken);
+        return (completed, failed);
+    }
+
+    private Task FinishAsync(Guid runId, RunStatus status, string? error, CancellationToken cancellationToken) =>
+        UpdateRunAsync(runId, s => s
+            .SetProperty(r => r.Status, status)
+            .SetProperty(r => r.FinishedAt, time.GetUtcNow())
+            .SetProperty(r => r.Error, error), cancellationToken);
+
+    private async Task MarkFailedAsync(Guid runId, Exception exception, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FinishAsync(runId, RunStatus.Failed, exception.Message, cancellationToken);
+        }
+        catch (Exception e) when (DatabaseRetry.IsTransient(e))
+        {
+            logger.LogError(e, "Run {RunId} failed and could not be marked failed: the database is unreachable", runId);
+        }
+    }
+
+    private async Task UpdateRunAsync(Guid runId, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<Run>> setters, CancellationToken cancellationToken) =>
+        await retry.ExecuteAsync(async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(setters, ct);
+        }, cancellationToken);
+}

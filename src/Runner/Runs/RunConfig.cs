@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Evals.Benchmarks.Models;
+
+namespace Evals.Runner.Runs;
+
+/// <summary>What a run was asked to do besides model and suite; stored as the run's configuration JSON.</summary>
+public sealed record RunConfig
+{
+    /// <summary>Items per task (the first N of the evaluation split); null for all.</summary>
+    public int? Limit { get; init; }
+    public int? Shots { get; init; }
+    /// <summary><c>auto</c> (log-likelihood when the model can, else generation), <c>loglikelihood</c> or <c>generate</c>.</summary>
+    public string Mode { get; init; } = "auto";
+    public int Seed { get; init; }
+    public string? PromptVariant { get; init; }
+    public DecodingOptions Decoding { get; init; } = new();
+    /// <summary>Items evaluated between two commits of results.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static RunConfig FromJson(string json) => JsonSerializer.Deserialize<RunConfig>(json, Json) ?? new RunConfig();
+}

@@ -1,0 +1,92 @@
+using Evals.Benchmarks.Suites;
+using Evals.Runner.Backends;
+using Evals.Runner.Jobs;
+using Evals.Runner.Suites;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+using Quartz;
+
+namespace Evals.Runner.Runs;
+
+public sealed record RunRequest(string Model, string Suite, RunConfig Config);
+
+/// <summary>
+/// Validates a run request completely before writing anything (unknown suite, malformed spec and bad options are
+/// <see cref="BadInputException"/>s), then stores the suite version and the queued run and enqueues its job.
+/// </summary>
+public sealed class RunSubmitter(
+    IDbContextFactory<EvalsDbContext> dbFactory,
+    ModelResolver models,
+    BackendFactory backends,
+    SuiteCatalog catalog,
+    SuiteStore suites,
+    ISchedulerFactory schedulers,
+    TimeProvider time)
+{
+    public async Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default)
+    {
+        var model = await models.ResolveAsync(request.Model, cancellationToken);
+        SuiteDefinition suite;
+        try
+        {
+            suite = catalog.Load(request.Suite);
+        }
+        catch (Exception e) when (e is UnknownSuiteException or TaskDataException)
+        {
+            throw new BadInputException(e.Message);
+        }
+        var config = await ResolveConfigAsync(request.Config, model);
+        var total = suite.Tasks.Sum(t => config.Limit is { } limit ? Math.Min(limit, t.Task.EvalItems.Count()) : t.Task.EvalItems.Count());
+        var suiteRow = await suites.SaveAsync(suite, cancellationToken);
+
+        var now = time.GetUtcNow();
+        var run = new Run
+        {
+            Id = Guid.CreateVersion7(now),
+            ModelId = model.ModelId,
+            ModelName = model.Name,
+            ModelSpec = model.Spec.Text,
+            SuiteId = suiteRow.Id,
+            Config = config.ToJson(),
+            Status = RunStatus.Queued,
+            TotalItems = total,
+            CreatedAt = now,
+        };
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            db.Runs.Add(run);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        try
+        {
+            var scheduler = await schedulers.GetScheduler(cancellationToken);
+            await RunScheduling.EnqueueAsync(scheduler, run.Id, cancellationToken);
+        }
+        catch
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await db.Runs.Where(r => r.Id == run.Id).ExecuteDeleteAsync(CancellationToken.None);
+            throw;
+        }
+        return run;
+    }
+
+    private async Task<RunConfig> ResolveConfigAsync(RunConfig config, ResolvedModel model)
+    {
+        if (config.Limit is < 1) throw new BadInputException($"--limit must be at least 1 (got {config.Limit})");
+        if (config.Shots is < 0) throw new BadInputException($"--shots must be 0 or more (got {config.Shots})");
+        if (config.BatchSize is < 1 or > 10_000) throw new BadInputException($"batch size must be in [1, 10000] (got {config.BatchSize})");
+        await using var backend = backends.Create(model.Spec);
+        var capabilities = backend.Capabilities;
+        var mode = config.Mode switch
+        {
+            "auto" => capabilities.LogLikelihood ? "loglikelihood" : "generate",
+            "loglikelihood" when !capabilities.LogLikelihood =>
+                throw new BadInputException($"model '{model.Name}' cannot score log-likelihoods; use --mode generate or auto"),
+            "loglikelihood" or "generate" => config.Mode,
+            _ => throw new BadInputException($"--mode '{config.Mode}' must be auto, loglikelihood or generate"),
+        };
+        return config with { Mode = mode };
+    }
+}

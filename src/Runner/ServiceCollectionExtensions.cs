@@ -1,0 +1,71 @@
+using Evals.Benchmarks.Suites;
+using Evals.Runner.Backends;
+using Evals.Runner.Jobs;
+using Evals.Runner.Runs;
+using Evals.Runner.Suites;
+using Evals.Storage.Schema;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+namespace Evals.Runner;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Run submission, control and summaries, and the clustered Quartz scheduler on PostgreSQL. With
+    /// <c>Runner:Enabled</c> (the default) this process is also a worker: it joins the cluster and executes runs.
+    /// Without it the scheduler is only used to enqueue, never started.
+    /// </summary>
+    public static IHostApplicationBuilder AddRunner(this IHostApplicationBuilder builder, string connectionString, bool? worker = null)
+    {
+        var options = builder.Configuration.GetSection("Runner").Get<RunnerOptions>() ?? new RunnerOptions();
+        if (worker is { } w) options.Enabled = w;
+        if (options.Concurrency < 1) throw new InvalidOperationException($"Runner:Concurrency must be at least 1 (got {options.Concurrency})");
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(new SuiteCatalog(SuiteCatalog.FindDatasetsRoot(options.Datasets)));
+        services.AddSingleton<BackendFactory>();
+        services.AddSingleton<DatabaseRetry>();
+        services.AddSingleton<SuiteStore>();
+        services.AddSingleton<ModelResolver>();
+        services.AddSingleton<RunSubmitter>();
+        services.AddSingleton<RunControl>();
+        services.AddSingleton<RunSummaryQuery>();
+
+        builder.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = "evals";
+                s.IdleWaitTime = TimeSpan.FromSeconds(1);
+            });
+            q.UseDefaultThreadPool(options.Concurrency + 1);
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.ConfigureStore(s =>
+                {
+                    s.TablePrefix = QuartzSchema.TablePrefix;
+                    // A shutdown hands the run's firing back for recovery instead of dropping it.
+                    s.RecoverFiringsCancelledByShutdown = true;
+                    s.DbRetryInterval = TimeSpan.FromSeconds(2);
+                });
+                store.UseClustering(c =>
+                {
+                    c.CheckinInterval = TimeSpan.FromMilliseconds(options.CheckinIntervalMs);
+                    c.CheckinMisfireThreshold = TimeSpan.FromMilliseconds(options.CheckinMisfireThresholdMs);
+                });
+            });
+            if (options.Enabled)
+                q.ScheduleJob<RunJanitorJob>(t => t
+                    .WithIdentity("run-janitor", "maintenance")
+                    .StartNow()
+                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(15)).RepeatForever()), j => j.WithIdentity(RunJanitorJob.Key));
+        });
+        if (options.Enabled)
+            builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+        return builder;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Evals.Benchmarks.Ratings;
+using Xunit.Abstractions;
+
+namespace Evals.Benchmarks.Tests;
+
+/// <summary>
+/// Finds <c>../shared/datasets</c> beside the repository (the folder holding <c>Evals.sln</c>, found by walking up
+/// from the test assembly). When it is missing, a test calls <see cref="TryLocate"/>, which fails under CI=true and
+/// otherwise writes a "skipped" line and lets the test return early (xunit 2 has no dynamic skip).
+/// </summary>
+public static class SharedData
+{
+    public static string? DatasetsDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Evals.sln")))
+            {
+                var datasets = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "datasets"));
+                return Directory.Exists(datasets) ? datasets : null;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The path of dataset <paramref name="name"/>, or null (after saying so) when it is absent outside CI.</summary>
+    public static string? TryLocate(string name, ITestOutputHelper output)
+    {
+        var datasets = DatasetsDirectory();
+        var path = datasets is null ? null : Path.Combine(datasets, name);
+        if (path is not null && Directory.Exists(path)) return path;
+        var message = $"Shared dataset '{name}' not found at ../shared/datasets relative to the repository root.";
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail(message + " CI=true, so this is a failure.");
+        output.WriteLine("SKIPPED: " + message);
+        return null;
+    }
+
+    /// <summary>
+    /// The PRD Vicuna80 human votes as arena battles, per its README: file <c>answer_M1-vs-answer_M2-human-reviewer_threeclass.jsonl</c>,
+    /// score 1 → model_a (M1) won, 2 → model_b (M2) won, 3 → tie; files in ordinal name order, lines in file order.
+    /// </summary>
+    public static List<Battle> LoadPrdVicunaBattles(string datasetDirectory)
+    {
+        const string prefix = "answer_";
+        const string suffix = "-human-reviewer_threeclass.jsonl";
+        var battles = new List<Battle>();
+        var files = Directory.GetFiles(Path.Combine(datasetDirectory, "ratings-human"), "*.jsonl")
+            .OrderBy(Path.GetFileName, StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var name = Path.GetFileName(file);
+            var pair = name[prefix.Length..^suffix.Length].Split("-vs-answer_");
+            Assert.Equal(2, pair.Length);
+            foreach (var line in File.ReadLines(file))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                using var json = JsonDocument.Parse(line);
+                var winner = json.RootElement.GetProperty("score").GetInt32() switch
+                {
+                    1 => BattleWinner.ModelA,
+                    2 => BattleWinner.ModelB,
+                    3 => BattleWinner.Tie,
+                    var other => throw new InvalidDataException($"{name}: unexpected score {other}"),
+                };
+                battles.Add(new Battle(pair[0], pair[1], winner));
+            }
+        }
+        return battles;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Evals.TestKit;
+
+namespace Evals.Runner.Tests.Cli;
+
+/// <summary>The end-to-end path through the real CLI, a worker hosted by `run --wait`, and PostgreSQL.</summary>
+[Collection(ProcessTests.Name)]
+public sealed class SmokeRunTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    [Theory]
+    [InlineData("baseline:majority")]
+    [InlineData("baseline:first")]
+    public async Task Run_wait_json_scores_equal_a_hand_count_of_the_data_files(string spec)
+    {
+        var json = Path.Combine(Directory.CreateTempSubdirectory().FullName, "out.json");
+        var result = await CliProcess.RunAsync(RunnerEnvironment.For(database.ConnectionString), TimeSpan.FromMinutes(3),
+            "run", "--model", spec, "--suite", "smoke", "--wait", "--json", json);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var summary = JsonDocument.Parse(File.ReadAllText(json));
+        var root = summary.RootElement;
+        Assert.Equal("succeeded", root.GetProperty("status").GetString());
+        Assert.Equal(spec, root.GetProperty("model").GetString());
+        var expected = HandCount(spec == "baseline:first" ? FirstChoice : MajorityChoice);
+        var tasks = root.GetProperty("tasks");
+        Assert.Equal(expected.Keys.Order(), tasks.EnumerateObject().Select(t => t.Name).Order());
+        foreach (var (task, (correct, n)) in expected)
+        {
+            var score = tasks.GetProperty(task);
+            Assert.Equal(n, score.GetProperty("n").GetInt32());
+            Assert.Equal(correct, score.GetProperty("outcomes").GetProperty("correct").GetInt32());
+            Assert.Equal(Math.Round(100.0 * correct / n, 4), score.GetProperty("score").GetDouble(), 4);
+        }
+        Assert.Equal(Math.Round(expected.Values.Average(v => 100.0 * v.Correct / v.N), 4), root.GetProperty("overall").GetDouble(), 3);
+    }
+
+    private static int FirstChoice(List<string> trainAnswers, IReadOnlyList<string> choices) => 0;
+
+    private static int MajorityChoice(List<string> trainAnswers, IReadOnlyList<string> choices)
+    {
+        var counts = trainAnswers.GroupBy(a => a).Select(g => (Answer: g.Key, Count: g.Count())).ToList();
+        var max = counts.Max(c => c.Count);
+        return counts.Where(c => c.Count == max).Select(c => IndexOf(c.Answer, choices)).Min();
+    }
+
+    private static int IndexOf(string answer, IReadOnlyList<string> choices) =>
+        answer.Length == 1 && char.IsAsciiLetterUpper(answer[0]) && choices.Count > 0 && choices[0] == "A" ? answer[0] - 'A' : choices.ToList().IndexOf(answer);
+
+    /// <summary>Counts, straight from the JSON Lines files, how many test answers the baseline's fixed pick gets right.</summary>
+    private static Dictionary<string, (int Correct, int N)> HandCount(Func<List<string>, IReadOnlyList<string>, int> pick)
+    {
+        var result = new Dictionary<string, (int, int)>();
+        foreach (var folder in Directory.GetDirectories(Path.Combine(RepoPaths.Datasets, "smoke")))
+        {
+            using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "task.json")));
+            var m = manifest.RootElement;
+            var answerField = m.GetProperty("answer_field").GetString()!;
+            // Choice order as the model sees it: label values for classification, letters for multiple choice.
+            IReadOnlyList<string> choices = m.TryGetProperty("labels", out var labels)
+                ? labels.EnumerateArray().Select(l => l.GetProperty("value").GetString()!).ToList()
+                : ["A", "B", "C", "D"];
+            string Answer(string line) => JsonDocument.Parse(line).RootElement.GetProperty(answerField).GetString()!;
+            var train = File.ReadAllLines(Path.Combine(folder, "train.jsonl")).Where(l => l.Trim().Length > 0).Select(Answer).ToList();
+            var test = File.ReadAllLines(Path.Combine(folder, "test.jsonl")).Where(l => l.Trim().Length > 0).Select(Answer).ToList();
+            var picked = pick(train, choices);
+            result[$"smoke/{Path.GetFileName(folder)}"] = (test.Count(a => IndexOf(a, choices) == picked), test.Count);
+        }
+        return result;
+    }
+}

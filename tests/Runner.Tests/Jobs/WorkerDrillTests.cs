@@ -1,0 +1,124 @@
+using Evals.Runner.Tests;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Evals.TestKit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evals.Runner.Tests.Jobs;
+
+/// <summary>Crash, clustering and restart drills with real worker processes on one Quartz cluster.</summary>
+[Collection(ProcessTests.Name)]
+public sealed class WorkerDrillTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task A_worker_killed_mid_run_is_recovered_by_another_with_every_result_exactly_once()
+    {
+        var datasets = RunnerEnvironment.WriteGeneratedSuite("drill", 200);
+        var env = RunnerEnvironment.For(database.ConnectionString, datasets);
+        using var first = CliProcess.Start(env, "worker");
+        await first.WaitForOutputAsync("worker started", Long);
+
+        var runId = await SubmitAsync(env, "baseline:random?seed=7&delay_ms=150", "drill");
+        await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId)).CompletedItems >= 48,
+            Long, "the first worker to commit a few batches", () => first.Output);
+        first.Kill();
+        var atKill = await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId);
+        Assert.Equal(RunStatus.Running, atKill.Status);
+        Assert.True(atKill.CompletedItems < 200, "the run finished before the kill; the drill proves nothing");
+
+        using var second = CliProcess.Start(env, "worker");
+        await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId)).Status == RunStatus.Succeeded,
+            Long, "the second worker to finish the run", () => second.Output);
+
+        await AssertExactlyOnceAsync(runId, 200);
+        var run = await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId);
+        Assert.Equal(200, run.CompletedItems);
+        Assert.True(run.Attempts >= 2, $"the run was executed {run.Attempts} time(s); recovery should have executed it again");
+    }
+
+    [Fact]
+    public async Task Two_workers_on_one_queue_both_execute_runs()
+    {
+        var datasets = RunnerEnvironment.WriteGeneratedSuite("pair", 24);
+        var env = RunnerEnvironment.For(database.ConnectionString, datasets);
+        env["Runner__Concurrency"] = "1";
+        // Queue first, then start both nodes together, so that neither has the queue to itself.
+        var runs = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+            runs.Add(await SubmitAsync(env, $"baseline:random?seed={i}&delay_ms=400", "pair"));
+        using var a = CliProcess.Start(env, "worker");
+        using var b = CliProcess.Start(env, "worker");
+        await Poll.UntilAsync(async () =>
+        {
+            await using var db = Migrator.CreateContext(database.ConnectionString);
+            return await db.Runs.CountAsync(r => runs.Contains(r.Id) && r.Status == RunStatus.Succeeded) == runs.Count;
+        }, Long, "all six runs to succeed", () => a.Output + b.Output);
+
+        await using var check = Migrator.CreateContext(database.ConnectionString);
+        var workers = await check.Runs.Where(r => runs.Contains(r.Id)).Select(r => r.WorkerId).Distinct().ToListAsync();
+        Assert.True(workers.Count >= 2, $"all runs went to {string.Join(", ", workers)}");
+        foreach (var run in runs) await AssertExactlyOnceAsync(run, 24);
+    }
+
+    [Fact]
+    public async Task A_database_restart_during_a_run_is_survived_with_every_result_exactly_once()
+    {
+        // Its own cluster: stopping the shared one would break every other test.
+        await using var cluster = await PostgresCluster.StartPrivateAsync();
+        var connectionString = await cluster.CreateDatabaseAsync();
+        var datasets = RunnerEnvironment.WriteGeneratedSuite("outage", 200);
+        var env = RunnerEnvironment.For(connectionString, datasets);
+        using var worker = CliProcess.Start(env, "worker");
+        await worker.WaitForOutputAsync("worker started", Long);
+
+        var runId = await SubmitAsync(env, "baseline:first?delay_ms=150", "outage");
+        await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(connectionString, runId)).CompletedItems >= 32,
+            Long, "a few committed batches", () => worker.Output);
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await cluster.Server!.StopAsync(immediate: false);
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await cluster.Server.RestartStoppedAsync();
+
+        await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(connectionString, runId)).Status is RunStatus.Succeeded or RunStatus.Failed,
+            Long, "the run to end after the restart", () => worker.Output);
+        var run = await RunnerEnvironment.ReadRunAsync(connectionString, runId);
+        Assert.True(run.Status == RunStatus.Succeeded, $"run ended {run.Status}: {run.Error}\n{worker.Output}");
+        await AssertExactlyOnceAsync(runId, 200, connectionString);
+        Assert.Contains("Database unavailable", worker.Output);
+    }
+
+    [Fact]
+    public async Task Two_nodes_starting_at_once_on_an_empty_database_both_come_up_and_create_the_schema_once()
+    {
+        var connectionString = await database.Cluster.CreateEmptyDatabaseAsync();
+        var env = RunnerEnvironment.For(connectionString);
+        using var a = CliProcess.Start(env, "worker");
+        using var b = CliProcess.Start(env, "worker");
+        await a.WaitForOutputAsync("worker started", Long);
+        await b.WaitForOutputAsync("worker started", Long);
+
+        await using var db = Migrator.CreateContext(connectionString);
+        var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
+        Assert.Equal(db.Database.GetMigrations().ToList(), applied);
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        var nodes = await db.Database.SqlQueryRaw<string>("SELECT instance_name AS \"Value\" FROM qrtz_scheduler_state").ToListAsync();
+        Assert.Equal(2, nodes.Distinct().Count());
+    }
+
+    private static async Task<Guid> SubmitAsync(Dictionary<string, string> env, string model, string suite)
+    {
+        var result = await CliProcess.RunAsync(env, Long, "run", "--model", model, "--suite", suite);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return Guid.Parse(result.StdOut.Trim());
+    }
+
+    private async Task AssertExactlyOnceAsync(Guid runId, int expected, string? connectionString = null)
+    {
+        await using var db = Migrator.CreateContext(connectionString ?? database.ConnectionString);
+        var keys = await db.Results.Where(r => r.RunId == runId).Select(r => r.ItemKey).ToListAsync();
+        Assert.Equal(expected, keys.Count);
+        Assert.Equal(expected, keys.Distinct().Count());
+    }
+}

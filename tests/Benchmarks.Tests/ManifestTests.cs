@@ -34,6 +34,13 @@ public class ManifestTests
     }
 
     [Fact]
+    public void Shipped_smoke_suite_still_loads_beside_the_imported_suites()
+    {
+        Assert.Equal(["ceval", "clue", "cmmlu", "smoke"], Shipped.SuiteNames().Where(n => n is "ceval" or "clue" or "cmmlu" or "smoke"));
+        Assert.Equal(3, Shipped.Load("smoke").Tasks.Count);
+    }
+
+    [Fact]
     public void Clue_manifests_match_the_tasks_the_clue_import_produces()
     {
         var names = Shipped.Manifests("clue").Select(m => m.Manifest.Source!.Task ?? m.Manifest.Name).Order();

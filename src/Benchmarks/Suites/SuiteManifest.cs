@@ -9,6 +9,7 @@ namespace Evals.Benchmarks.Suites;
 /// so that a many-subject exam (C-Eval's 52, CMMLU's 67) is one table rather than one folder per subject. In the template,
 /// every string may use <c>{subject}</c> (the key), <c>{subject_zh}</c> and <c>{subject_en}</c>; other <c>{…}</c> are left
 /// for the task (item fields). A subject's <c>categories</c> become the task's unless the template sets its own.
+/// A suite may also (or only) <c>include</c> other suites' tasks: <c>"clue/ocnli"</c>, or <c>"ceval/*"</c> for all of them.
 /// </summary>
 public sealed record SuiteManifest
 {
@@ -17,9 +18,11 @@ public sealed record SuiteManifest
     public required string Name { get; init; }
     public string Description { get; init; } = "";
     /// <summary>Subject key → its names and categories; tasks are expanded in key order.</summary>
-    public required Dictionary<string, SubjectEntry> Subjects { get; init; }
-    /// <summary>A <see cref="TaskManifest"/> with the placeholders above.</summary>
-    public required JsonObject Task { get; init; }
+    public Dictionary<string, SubjectEntry> Subjects { get; init; } = [];
+    /// <summary>A <see cref="TaskManifest"/> with the placeholders above; required when there are subjects.</summary>
+    public JsonObject? Task { get; init; }
+    /// <summary>Other suites' tasks that belong to this one too: <c>&lt;suite&gt;/&lt;task&gt;</c> or <c>&lt;suite&gt;/*</c>.</summary>
+    public List<string>? Include { get; init; }
 
     public static SuiteManifest Read(string path)
     {
@@ -27,7 +30,10 @@ public sealed record SuiteManifest
         {
             var manifest = JsonSerializer.Deserialize<SuiteManifest>(File.ReadAllBytes(path), TaskManifest.Json)
                 ?? throw new TaskDataException($"{path}: empty suite manifest");
-            if (manifest.Subjects.Count == 0) throw new TaskDataException($"{path}: field 'subjects': empty");
+            if (manifest.Subjects.Count == 0 && manifest.Include is not { Count: > 0 })
+                throw new TaskDataException($"{path}: neither 'subjects' (with 'task') nor 'include' declares a task");
+            if (manifest.Subjects.Count > 0 && manifest.Task is null)
+                throw new TaskDataException($"{path}: field 'task': required with 'subjects'");
             return manifest;
         }
         catch (JsonException e)
@@ -43,7 +49,7 @@ public sealed record SuiteManifest
         var tasks = new List<(TaskManifest, byte[])>();
         foreach (var (subject, entry) in Subjects.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            var node = (JsonObject)Substitute(Task.DeepClone(), subject, entry)!;
+            var node = (JsonObject)Substitute(Task!.DeepClone(), subject, entry)!;
             if (!node.ContainsKey("categories") && entry.Categories is { Count: > 0 } categories)
                 node["categories"] = new JsonArray(categories.Select(c => (JsonNode?)c).ToArray());
             var bytes = Encoding.UTF8.GetBytes(node.ToJsonString(TaskManifest.Json));

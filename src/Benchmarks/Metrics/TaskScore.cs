@@ -14,6 +14,9 @@ public static class Accuracy
 {
     public const string Name = "accuracy";
 
+    public static readonly MetricInfo Info = new(Name, Aggregation.Mean, HigherIsBetter: true,
+        "share of correct answers among the items answered correctly or wrongly");
+
     public static TaskScore Compute(IEnumerable<Outcome> outcomes)
     {
         var counts = Enum.GetValues<Outcome>().ToDictionary(o => o.ToName(), _ => 0);

@@ -47,8 +47,9 @@ public sealed class ChoiceTask : EvalTask
         var prompt = new StringBuilder();
         if (Manifest.Instruction is { } instruction) prompt.Append(instruction).Append(Manifest.ShotSeparator);
         // Shots are the first N of the few-shot split in file order: deterministic, and the same for every item,
-        // as C-Eval's and CMMLU's official few-shot prompts are.
-        foreach (var shot in FewshotItems.Where(s => s.Id != item.Id).Take(shots))
+        // as C-Eval's and CMMLU's official few-shot prompts are. Ids are unique per split only (C-Eval numbers every file
+        // from 0), so an item is excluded from its own shots by split and id together.
+        foreach (var shot in FewshotItems.Where(s => s.Split != item.Split || s.Id != item.Id).Take(shots))
         {
             var answer = AnswerIndex(shot, out _);
             if (answer is null) continue;

@@ -17,6 +17,9 @@ public abstract class EvalTask(string suite, TaskManifest manifest, IReadOnlyLis
 
     public abstract TaskContext Context { get; }
 
+    /// <summary>Whether <see cref="ScoreChoices"/> applies (log-likelihood over fixed continuations); span extraction is generation only.</summary>
+    public virtual bool ScoresChoices => true;
+
     /// <summary>Checks one item; returns the problem (naming the field) or null.</summary>
     public abstract string? Validate(TaskItem item);
 
@@ -30,5 +33,6 @@ public abstract class EvalTask(string suite, TaskManifest manifest, IReadOnlyLis
 /// <param name="Reference">The gold answer as a person reads it (label word or letter).</param>
 public sealed record PreparedItem(TaskItem Item, string Prompt, IReadOnlyList<string> Continuations, int AnswerIndex, string Reference);
 
-/// <param name="Score">0–100 for this item (graded metrics may give partial credit).</param>
-public sealed record ItemVerdict(Outcome Outcome, double Score, string? Parsed);
+/// <param name="Score">0–100 for this item on the task's metric (graded metrics may give partial credit).</param>
+/// <param name="Metrics">Every metric the item was scored on, 0–100, when there are several (CMRC 2018: em and f1).</param>
+public sealed record ItemVerdict(Outcome Outcome, double Score, string? Parsed, IReadOnlyDictionary<string, double>? Metrics = null);

@@ -8,8 +8,8 @@ public sealed record SuiteDefinition(string Name, IReadOnlyList<LoadedTask> Task
 }
 
 /// <summary>
-/// The suites under a datasets folder: every <c>&lt;suite&gt;/&lt;task&gt;/task.json</c>. Unknown names get an error that lists
-/// the near matches.
+/// The suites under a datasets folder: every <c>&lt;suite&gt;/&lt;task&gt;/task.json</c>, and the tasks a
+/// <c>&lt;suite&gt;/suite.json</c> expands to or includes. Unknown names get an error that lists the near matches.
 /// </summary>
 public sealed class SuiteCatalog(string datasetsRoot)
 {
@@ -17,21 +17,77 @@ public sealed class SuiteCatalog(string datasetsRoot)
 
     public IReadOnlyList<string> SuiteNames() =>
         Directory.Exists(Root)
-            ? Directory.GetDirectories(Root).Where(d => Directory.GetDirectories(d).Any(t => File.Exists(Path.Combine(t, TaskLoader.ManifestFile))))
+            ? Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, SuiteManifest.FileName))
+                    || Directory.GetDirectories(d).Any(t => File.Exists(Path.Combine(t, TaskLoader.ManifestFile))))
                 .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
             : [];
 
     public SuiteDefinition Load(string suite)
     {
-        var folder = Path.Combine(Root, suite);
-        if (!SuiteNames().Contains(suite))
-            throw new UnknownSuiteException(suite, SuiteNames());
-        var tasks = Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
-            .Where(t => File.Exists(Path.Combine(t, TaskLoader.ManifestFile)))
-            .Select(t => TaskLoader.Load(suite, t)).ToList();
+        var tasks = Entries(suite).Select(e => e.Load()).ToList();
         var names = tasks.GroupBy(t => t.Task.FullName).FirstOrDefault(g => g.Count() > 1);
-        if (names is not null) throw new TaskDataException($"{folder}: two tasks are named '{names.Key}'");
+        if (names is not null) throw new TaskDataException($"{Path.Combine(Root, suite)}: two tasks are named '{names.Key}'");
         return new SuiteDefinition(suite, tasks);
+    }
+
+    /// <summary>
+    /// The suite's tasks whose data is there, and the names of imported tasks left out because their eval split has not
+    /// been imported (CMMLU with only some subjects' test files). Callers must show the left-out names: subject averages
+    /// over fewer subjects are not the benchmark's averages. A shipped task with missing data is still an error.
+    /// </summary>
+    public (SuiteDefinition Suite, IReadOnlyList<string> NotImported) LoadAvailable(string suite)
+    {
+        var entries = Entries(suite);
+        bool Missing(TaskEntry e) => e.Manifest.Source is not null && !File.Exists(Path.Combine(e.Folder, e.Manifest.Files[e.Manifest.EvalSplit]));
+        var tasks = entries.Where(e => !Missing(e)).Select(e => e.Load()).ToList();
+        return (new SuiteDefinition(suite, tasks), entries.Where(Missing).Select(e => $"{e.Suite}/{e.Manifest.Name}").ToList());
+    }
+
+    /// <summary>
+    /// A suite's task manifests and the folder their <c>files</c> are relative to, without reading any data: what an
+    /// import needs to know where to write, and what a listing can show before the data is imported.
+    /// </summary>
+    public IReadOnlyList<(TaskManifest Manifest, string Folder)> Manifests(string suite) =>
+        Entries(suite).Select(e => (e.Manifest, e.Folder)).ToList();
+
+    /// <summary>
+    /// Every <c>&lt;task&gt;/task.json</c> of the suite, then the tasks its <c>suite.json</c> expands to, then the tasks it
+    /// includes from other suites (which keep their own suite in their full name, so their scores stay comparable).
+    /// </summary>
+    private List<TaskEntry> Entries(string suite, Stack<string>? including = null)
+    {
+        if (!SuiteNames().Contains(suite)) throw new UnknownSuiteException(suite, SuiteNames());
+        var folder = Path.Combine(Root, suite);
+        var entries = Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
+            .Select(t => Path.Combine(t, TaskLoader.ManifestFile)).Where(File.Exists)
+            .Select(path => new TaskEntry(suite, TaskLoader.ReadManifest(path), Path.GetDirectoryName(path)!, File.ReadAllBytes(path), path)).ToList();
+        var suiteFile = Path.Combine(folder, SuiteManifest.FileName);
+        if (!File.Exists(suiteFile)) return entries;
+        var manifest = SuiteManifest.Read(suiteFile);
+        entries.AddRange(manifest.Expand(suiteFile)
+            .Select(e => new TaskEntry(suite, e.Manifest, folder, e.Bytes, $"{suiteFile} (task '{e.Manifest.Name}')")));
+        including ??= new Stack<string>();
+        including.Push(suite);
+        foreach (var pattern in manifest.Include ?? [])
+        {
+            var slash = pattern.IndexOf('/');
+            if (slash <= 0 || slash == pattern.Length - 1)
+                throw new TaskDataException($"{suiteFile}: field 'include': '{pattern}' is not '<suite>/<task>' or '<suite>/*'");
+            var (other, task) = (pattern[..slash], pattern[(slash + 1)..]);
+            if (including.Contains(other))
+                throw new TaskDataException($"{suiteFile}: field 'include': '{pattern}' includes {string.Join(" → ", including.Reverse().Append(other))} in a cycle");
+            var found = Entries(other, including).Where(e => task == "*" || e.Manifest.Name == task).ToList();
+            if (found.Count == 0)
+                throw new TaskDataException($"{suiteFile}: field 'include': no task matches '{pattern}'");
+            entries.AddRange(found);
+        }
+        including.Pop();
+        return entries;
+    }
+
+    private sealed record TaskEntry(string Suite, TaskManifest Manifest, string Folder, byte[] Bytes, string ManifestPath)
+    {
+        public LoadedTask Load() => TaskLoader.Load(Suite, Manifest, Bytes, Folder, ManifestPath);
     }
 
     /// <summary>The datasets folder: <c>Evals:Datasets</c> when set, else the nearest <c>datasets</c> folder above the app.</summary>

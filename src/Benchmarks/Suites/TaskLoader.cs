@@ -16,10 +16,16 @@ public static class TaskLoader
     {
         var manifestPath = Path.Combine(folder, ManifestFile);
         var manifestBytes = File.ReadAllBytes(manifestPath);
-        TaskManifest manifest;
+        return Load(suite, Parse(manifestBytes, manifestPath), manifestBytes, folder, manifestPath);
+    }
+
+    public static TaskManifest ReadManifest(string manifestPath) => Parse(File.ReadAllBytes(manifestPath), manifestPath);
+
+    private static TaskManifest Parse(byte[] manifestBytes, string manifestPath)
+    {
         try
         {
-            manifest = JsonSerializer.Deserialize<TaskManifest>(manifestBytes, TaskManifest.Json)
+            return JsonSerializer.Deserialize<TaskManifest>(manifestBytes, TaskManifest.Json)
                 ?? throw new TaskDataException($"{manifestPath}: empty manifest");
         }
         catch (JsonException e)
@@ -27,6 +33,14 @@ public static class TaskLoader
             var where = e.LineNumber is { } line ? $"{manifestPath}:{line + 1}" : manifestPath;
             throw new TaskDataException($"{where}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Loads a task from a manifest already in hand (one expanded from a suite manifest): <paramref name="manifestBytes"/>
+    /// enter the version hash, <paramref name="folder"/> is where its files are, <paramref name="manifestPath"/> names it in errors.
+    /// </summary>
+    public static LoadedTask Load(string suite, TaskManifest manifest, byte[] manifestBytes, string folder, string manifestPath)
+    {
         if (!manifest.Files.ContainsKey(manifest.EvalSplit))
             throw new TaskDataException($"{manifestPath}: field 'eval_split': split '{manifest.EvalSplit}' has no entry in 'files'");
         if (manifest.FewshotSplit is { } fs && !manifest.Files.ContainsKey(fs))
@@ -38,7 +52,10 @@ public static class TaskLoader
         foreach (var (split, file) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             var path = Path.Combine(folder, file);
-            if (!File.Exists(path)) throw new TaskDataException($"{manifestPath}: field 'files.{split}': {path} does not exist");
+            if (!File.Exists(path))
+                throw new TaskDataException(manifest.Source is { } source
+                    ? $"{manifestPath}: field 'files.{split}': {path} does not exist; this task's data is imported: run `evals import {source.Format} --path DIR`{(source.Obtain is null ? "" : $" with the official files from {source.Obtain}")}"
+                    : $"{manifestPath}: field 'files.{split}': {path} does not exist");
             var bytes = File.ReadAllBytes(path);
             hash.AppendData(Encoding.UTF8.GetBytes($"\n{split}\n"));
             hash.AppendData(bytes);

@@ -33,6 +33,17 @@ public sealed record TaskManifest
     public string Metric { get; init; } = "accuracy";
     public List<string> Capabilities { get; init; } = [];
     public string? Instruction { get; init; }
+    /// <summary>Categories that scores are averaged over besides the task itself (C-Eval's STEM, CMMLU's China specific).</summary>
+    public List<string> Categories { get; init; } = [];
+    /// <summary>Span extraction: where generation stops.</summary>
+    public List<string>? StopSequences { get; init; }
+    /// <summary>Span extraction: the most tokens to generate.</summary>
+    public int? MaxTokens { get; init; }
+    /// <summary>
+    /// Set when the data is not shipped but placed by <c>evals import</c>: which format fills the files, and where users
+    /// obtain the official ones. <see cref="Files"/> then names the JSON Lines files that the import writes.
+    /// </summary>
+    public ImportSource? Source { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -46,3 +57,9 @@ public sealed record TaskManifest
 }
 
 public sealed record LabelWord(string Value, string Word);
+
+/// <param name="Format">The FORMAT of <c>evals import FORMAT</c> whose output fills this task.</param>
+/// <param name="Task">The task's name in that import's output when it differs from the manifest's name.</param>
+/// <param name="Obtain">Where users get the official files (the project ships none of them).</param>
+/// <param name="Licence">The data's licence as its authors state it.</param>
+public sealed record ImportSource(string Format, string? Task = null, string? Obtain = null, string? Licence = null);

@@ -1,0 +1,25 @@
+namespace Evals.Benchmarks.Metrics;
+
+/// <summary>How item scores become a task score.</summary>
+public enum Aggregation
+{
+    /// <summary>Unweighted mean of the per-item scores (accuracy, EM, F1).</summary>
+    Mean,
+
+    /// <summary>Computed over the whole confusion matrix at once, not per item (macro-F1).</summary>
+    Corpus,
+}
+
+/// <summary>What every metric declares: its name as stored and shown, how it aggregates, and which way is better.</summary>
+public sealed record MetricInfo(string Name, Aggregation Aggregation, bool HigherIsBetter, string Description);
+
+/// <summary>The metrics tasks may name in their manifest's <c>metric</c>; one file each in this folder.</summary>
+public static class MetricCatalog
+{
+    public static IReadOnlyList<MetricInfo> All { get; } =
+        [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info];
+
+    public static MetricInfo Get(string name) =>
+        All.FirstOrDefault(m => m.Name == name)
+        ?? throw new KeyNotFoundException($"unknown metric '{name}'; known metrics: {string.Join(", ", All.Select(m => m.Name))}");
+}

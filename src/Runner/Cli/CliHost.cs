@@ -35,10 +35,11 @@ internal static class CliHost
         {
             await Migrator.MigrateAsync(connectionString, cancellationToken);
         }
-        catch (Exception e) when (Jobs.DatabaseRetry.IsTransient(e) || e is Npgsql.NpgsqlException)
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException || e.InnerException is Npgsql.NpgsqlException)
         {
             var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-            throw new DatabaseUnavailableException($"cannot reach the database at {csb.Host}:{csb.Port} (database '{csb.Database}'): {Innermost(e).Message}");
+            var what = e is Npgsql.PostgresException || e.InnerException is Npgsql.PostgresException ? "the database refused the schema migration" : "cannot reach the database";
+            throw new DatabaseUnavailableException($"{what} at {csb.Host}:{csb.Port} (database '{csb.Database}'): {Innermost(e).Message}");
         }
         return connectionString;
     }

@@ -105,6 +105,24 @@ internal sealed unsafe class OrtTensor : IDisposable
         return new Span<T>(data, checked((int)ElementCount()));
     }
 
+    /// <summary>The start of the tensor's memory; only valid for tensors in CPU memory.</summary>
+    public void* Data()
+    {
+        var api = _runtime.Api;
+        void* data;
+        api.Check(api.GetTensorMutableData(Pointer, &data));
+        return data;
+    }
+
+    public static int ElementSize(TensorElementType type) => type switch
+    {
+        TensorElementType.Float or TensorElementType.Int32 => 4,
+        TensorElementType.Int64 => 8,
+        TensorElementType.Float16 or TensorElementType.BFloat16 => 2,
+        TensorElementType.Bool or TensorElementType.UInt8 or TensorElementType.Int8 => 1,
+        _ => throw new NotSupportedException($"element type {type}"),
+    };
+
     /// <summary>Reads float32 or float16 data as float32.</summary>
     public void CopyTo(Span<float> destination, long offset, int count)
     {

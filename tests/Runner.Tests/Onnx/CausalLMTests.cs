@@ -152,6 +152,24 @@ public sealed class CausalLMTests(TinyModelFixture tiny) : IClassFixture<TinyMod
         Assert.True(scores[0].LogLikelihood > scores[1].LogLikelihood);
     }
 
+    [Fact]
+    public void The_iobinding_path_used_for_device_caches_gives_the_same_tokens_and_scores()
+    {
+        var plain = tiny.Model.Generate([s_prompt], Greedy(24))[0].Tokens;
+        var plainScores = tiny.Model.Score([12, 200], [[1, 2, 3], [4, 5]]);
+        tiny.Model.UseIoBindingOnHost = true;
+        try
+        {
+            Assert.Equal(plain, tiny.Model.Generate([s_prompt], Greedy(24))[0].Tokens);
+            var bound = tiny.Model.Score([12, 200], [[1, 2, 3], [4, 5]]);
+            Assert.Equal(plainScores.Select(s => s.LogLikelihood), bound.Select(s => s.LogLikelihood));
+        }
+        finally
+        {
+            tiny.Model.UseIoBindingOnHost = false;
+        }
+    }
+
     private static double ReferenceLogSoftmax(ReadOnlySpan<float> row, int target)
     {
         double max = double.NegativeInfinity, sum = 0;

@@ -113,6 +113,7 @@ internal sealed unsafe class OrtSession : IDisposable
         var result = new OrtTensor[outputNames.Count];
         for (var i = 0; i < result.Length; i++) result[i] = OrtTensor.Adopt(Runtime, outValues[i]);
         GC.KeepAlive(inputs);
+        GC.KeepAlive(this);
         return result;
     }
 

@@ -116,4 +116,13 @@ public sealed class TokenizerTests
         Assert.Equal("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
             llama.Render([new ChatMessage("user", "hi")]));
     }
+
+    [Fact]
+    public void Tokenize_text_prints_one_line_of_ids_per_input_line()
+    {
+        var tokenizer = Tokenizer.FromJson(HandBuilt);
+        var output = new StringWriter();
+        TokenizeText.Run(tokenizer, new StringReader("hello world你好\n\n好你<|end|>\n"), output);
+        Assert.Equal("11 14 15 25\n\n24 22 26\n", output.ToString());
+    }
 }

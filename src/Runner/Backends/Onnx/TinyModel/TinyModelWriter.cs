@@ -57,7 +57,7 @@ public static class TinyModelWriter
             ["vocab_size"] = config.VocabSize,
             ["eos_token_id"] = imEnd,
             ["bos_token_id"] = endOfText,
-            ["torch_dtype"] = "float32",
+            ["torch_dtype"] = config.Float16Io ? "float16" : "float32",
             ["evals_tiny_seed"] = seed,
         });
         Write(folder, "generation_config.json", new JsonObject { ["eos_token_id"] = eos, ["do_sample"] = false });
@@ -83,12 +83,16 @@ public static class TinyModelWriter
         var ids = g.Input("input_ids", OnnxGraphBuilder.Int64, "batch_size", "sequence_length");
         var mask = g.Input("attention_mask", OnnxGraphBuilder.Int64, "batch_size", "total_sequence_length");
         var positions = g.Input("position_ids", OnnxGraphBuilder.Int64, "batch_size", "sequence_length");
+        var io = c.Float16Io ? OnnxGraphBuilder.Float16 : OnnxGraphBuilder.Float;
+        string ToFloat(string name) => c.Float16Io ? g.Op("Cast", [name], ("to", (long)OnnxGraphBuilder.Float)) : name;
         var pastNames = new List<(string Key, string Value)>();
         for (var l = 0; l < c.Layers; l++)
         {
-            pastNames.Add((g.Input($"past_key_values.{l}.key", OnnxGraphBuilder.Float, "batch_size", c.KvHeads, "past_sequence_length", hd),
-                g.Input($"past_key_values.{l}.value", OnnxGraphBuilder.Float, "batch_size", c.KvHeads, "past_sequence_length", hd)));
+            pastNames.Add((ToFloat(g.Input($"past_key_values.{l}.key", io, "batch_size", c.KvHeads, "past_sequence_length", hd)),
+                ToFloat(g.Input($"past_key_values.{l}.value", io, "batch_size", c.KvHeads, "past_sequence_length", hd))));
         }
+        string Output(string name, string op, string[] inputs, params (string Name, object Value)[] attributes) =>
+            c.Float16Io ? g.OpNamed(name, "Cast", [g.Op(op, inputs, attributes)], ("to", (long)OnnxGraphBuilder.Float16)) : g.OpNamed(name, op, inputs, attributes);
 
         var embed = g.Initializer("model.embed_tokens.weight", w.Embed, c.VocabSize, c.Hidden);
         var x = g.Op("Gather", [embed, ids], ("axis", 0L));
@@ -136,8 +140,9 @@ public static class TinyModelWriter
             var q = Rope(g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.q_proj.weight", layer.Q, c.Hidden, c.Heads * hd)]), g.Ints(0, 0, c.Heads, hd)]));
             var k = Rope(g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.k_proj.weight", layer.K, c.Hidden, c.KvHeads * hd)]), g.Ints(0, 0, c.KvHeads, hd)]));
             var v = g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.v_proj.weight", layer.V, c.Hidden, c.KvHeads * hd)]), g.Ints(0, 0, c.KvHeads, hd)]);
-            var keys = g.OpNamed($"present.{l}.key", "Concat", [pastNames[l].Key, g.Op("Transpose", [k], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L));
-            var values = g.OpNamed($"present.{l}.value", "Concat", [pastNames[l].Value, g.Op("Transpose", [v], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L));
+            // With float16 I/O the present is rounded on the way out, and attention uses the rounded keys too, as an fp16 model would.
+            var keys = ToFloat(Output($"present.{l}.key", "Concat", [pastNames[l].Key, g.Op("Transpose", [k], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L)));
+            var values = ToFloat(Output($"present.{l}.value", "Concat", [pastNames[l].Value, g.Op("Transpose", [v], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L)));
             // Grouped-query attention without repeating K/V: query head kv*G+g is folded into row g*T+t of its KV head.
             var qGrouped = g.Op("Reshape", [g.Op("Transpose", [g.Op("Reshape", [q, g.Ints(0, 0, c.KvHeads, groups, hd)])], ("perm", new long[] { 0, 2, 3, 1, 4 })), g.Ints(0, 0, -1, hd)]);
             var scores = g.Op("Mul", [g.Op("MatMul", [qGrouped, g.Op("Transpose", [keys], ("perm", new long[] { 0, 1, 3, 2 }))]), scale]);
@@ -152,12 +157,12 @@ public static class TinyModelWriter
             x = g.Op("Add", [x, g.Op("MatMul", [act, g.Initializer($"{p}.mlp.down_proj.weight", layer.Down, c.Intermediate, c.Hidden)])]);
         }
         var final = RmsNorm(x, w.FinalNorm, "model.norm.weight");
-        g.OpNamed("logits", "MatMul", [final, g.Initializer("lm_head.weight", w.LmHead, c.Hidden, c.VocabSize)]);
-        g.Output("logits", OnnxGraphBuilder.Float, "batch_size", "sequence_length", c.VocabSize);
+        Output("logits", "MatMul", [final, g.Initializer("lm_head.weight", w.LmHead, c.Hidden, c.VocabSize)]);
+        g.Output("logits", io, "batch_size", "sequence_length", c.VocabSize);
         for (var l = 0; l < c.Layers; l++)
         {
-            g.Output($"present.{l}.key", OnnxGraphBuilder.Float, "batch_size", c.KvHeads, "total_sequence_length", hd);
-            g.Output($"present.{l}.value", OnnxGraphBuilder.Float, "batch_size", c.KvHeads, "total_sequence_length", hd);
+            g.Output($"present.{l}.key", io, "batch_size", c.KvHeads, "total_sequence_length", hd);
+            g.Output($"present.{l}.value", io, "batch_size", c.KvHeads, "total_sequence_length", hd);
         }
         return g.ToModel("evals_tiny_decoder");
     }

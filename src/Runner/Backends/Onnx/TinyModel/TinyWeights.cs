@@ -2,7 +2,8 @@ namespace Evals.Runner.Backends.Onnx.TinyModel;
 
 /// <summary>
 /// Shape of the tiny test transformer: a Qwen2/Llama-style decoder (RMSNorm, rotary positions, grouped-query attention,
-/// SwiGLU) small enough to build in milliseconds.
+/// SwiGLU) small enough to build in milliseconds. <see cref="Float16Io"/> makes the KV cache and logits float16, as fp16
+/// exports have them, while the arithmetic stays float32.
 /// </summary>
 public sealed record TinyModelConfig(
     int VocabSize = 384,
@@ -13,7 +14,8 @@ public sealed record TinyModelConfig(
     int Intermediate = 128,
     int MaxPositions = 512,
     double RopeTheta = 10000,
-    float RmsEps = 1e-6f)
+    float RmsEps = 1e-6f,
+    bool Float16Io = false)
 {
     public int HeadDim => Hidden / Heads;
 }

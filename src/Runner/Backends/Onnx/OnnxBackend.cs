@@ -1,0 +1,207 @@
+using Evals.Benchmarks.Models;
+using Evals.Runner.Backends.Onnx.Native;
+using Evals.Runner.Backends.Onnx.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Evals.Runner.Backends.Onnx;
+
+/// <summary>
+/// In-process evaluation of an exported checkpoint through ONNX Runtime: <c>onnx:&lt;folder&gt;[?device=cpu|cuda|auto&amp;…]</c>.
+/// Options: <c>device</c> (cpu, the default; cuda; auto = cuda if it loads, else cpu), <c>device_id</c>, <c>threads</c>
+/// (intra-op threads, 0 = ORT's default), <c>file</c> (model file inside the folder, default model.onnx), <c>library</c>
+/// (libonnxruntime path; else <c>Onnx__LibraryPath</c>, else next to the binaries), <c>cuda_provider</c> (CUDA provider
+/// library for the plugin route), <c>batch</c> (continuations scored together), <c>chat</c> (auto, on, off: wrap generation
+/// prompts in the folder's chat template), <c>top_k</c>.
+/// </summary>
+public sealed class OnnxBackend : IModelBackend
+{
+    public static readonly string[] KnownOptions = ["device", "device_id", "threads", "file", "library", "cuda_provider", "batch", "chat", "top_k"];
+
+    private readonly CausalLM _model;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int _batch;
+    private readonly bool _chat;
+    private readonly int _topK;
+
+    private OnnxBackend(ModelSpec spec, ModelFolder folder, CausalLM model, string deviceReport, int batch, bool chat, int topK)
+    {
+        Spec = spec;
+        Folder = folder;
+        _model = model;
+        DeviceReport = deviceReport;
+        _batch = batch;
+        _chat = chat;
+        _topK = topK;
+    }
+
+    public ModelSpec Spec { get; }
+
+    public ModelFolder Folder { get; }
+
+    /// <summary>Which library, version and execution provider serve this model; meant for the run's record.</summary>
+    public string DeviceReport { get; }
+
+    internal CausalLM Model => _model;
+
+    public ModelCapabilities Capabilities { get; } = new(LogLikelihood: true, Generate: true, MaxConcurrency: 1);
+
+    public static OnnxBackend Create(ModelSpec spec, ILogger? logger = null)
+    {
+        logger ??= NullLogger.Instance;
+        if (spec.Scheme != "onnx") throw new ModelSpecException($"model spec '{spec.Text}': OnnxBackend serves the onnx scheme, not '{spec.Scheme}'");
+        spec.RequireKnownOptions(KnownOptions);
+        if (string.IsNullOrWhiteSpace(spec.Target)) throw new ModelSpecException($"model spec '{spec.Text}': expected onnx:<folder>");
+        var device = spec.Options.GetValueOrDefault("device", "cpu") switch
+        {
+            "cpu" => OnnxDevice.Cpu,
+            "cuda" => OnnxDevice.Cuda,
+            "auto" => OnnxDevice.Auto,
+            var other => throw new ModelSpecException($"model spec '{spec.Text}': device='{other}' is not cpu, cuda or auto"),
+        };
+        var chat = spec.Options.GetValueOrDefault("chat", "auto") switch
+        {
+            var c when c is "auto" or "on" or "off" => c,
+            var other => throw new ModelSpecException($"model spec '{spec.Text}': chat='{other}' is not auto, on or off"),
+        };
+        var deviceId = spec.GetInt("device_id", 0, 0, 64);
+        var threads = spec.GetInt("threads", 0, 0, 1024);
+        var batch = spec.GetInt("batch", 8, 1, 1024);
+        var topK = spec.GetInt("top_k", 0, 0, 1_000_000);
+
+        var folder = ModelFolder.Open(spec.Target, spec.Options.GetValueOrDefault("file"));
+        if (chat == "on" && folder.ChatTemplate is null)
+            throw new ModelSpecException($"model spec '{spec.Text}': chat=on, but {Path.Combine(folder.Folder, "tokenizer_config.json")} has no chat_template");
+        var runtime = OrtRuntime.Load(spec.Options.GetValueOrDefault("library"));
+        var settings = new SessionSettings(device, deviceId, threads, CudaProviderPath: spec.Options.GetValueOrDefault("cuda_provider"));
+
+        OrtSession session;
+        string report;
+        if (device == OnnxDevice.Auto)
+        {
+            try
+            {
+                session = OrtSession.Create(runtime, folder.ModelPath, settings with { Device = OnnxDevice.Cuda });
+                report = session.ProviderReport;
+            }
+            catch (Exception e) when (e is OnnxDeviceException or OnnxRuntimeException)
+            {
+                session = OrtSession.Create(runtime, folder.ModelPath, settings with { Device = OnnxDevice.Cpu });
+                report = $"{session.ProviderReport}; device=auto fell back to CPU because CUDA could not be used: {e.Message}";
+                logger.LogWarning("onnx:{Folder}: device=auto: CUDA could not be used ({Reason}); running on CPUExecutionProvider from {Library}", folder.Folder, e.Message, runtime.LibraryPath);
+            }
+        }
+        else
+        {
+            session = OrtSession.Create(runtime, folder.ModelPath, settings);
+            report = session.ProviderReport;
+        }
+        try
+        {
+            var layout = DecoderLayout.Read(session, folder);
+            var onDevice = report.StartsWith("CUDA", StringComparison.Ordinal);
+            var kvMemory = onDevice ? CreateCudaMemory(runtime, deviceId) : runtime.CpuMemory;
+            var model = new CausalLM(session, layout, kvMemory, kvOnHost: !onDevice, folder.Tokenizer);
+            logger.LogInformation("onnx:{Folder}: {Report}; {Layers} layers, {KvHeads} KV heads × {HeadDim}, KV {KvType}", folder.Folder, report, layout.Layers.Count, layout.KvHeads, layout.HeadDim, layout.KvType);
+            return new OnnxBackend(spec, folder, model, report, batch, chat != "off" && folder.ChatTemplate is not null, topK);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static unsafe OrtMemoryInfoHandle CreateCudaMemory(OrtRuntime runtime, int deviceId)
+    {
+        var api = runtime.Api;
+        var name = Utf8.Alloc("Cuda");
+        try
+        {
+            nint info;
+            api.Check(api.CreateMemoryInfo(name, 0 /* device allocator */, deviceId, 0 /* default mem type */, &info));
+            return new OrtMemoryInfoHandle(api, info);
+        }
+        finally
+        {
+            Utf8.Free(name);
+        }
+    }
+
+    /// <summary>The prompt as the model sees it: wrapped in the chat template when chat is on (or auto with a template).</summary>
+    public string RenderPrompt(string prompt) =>
+        _chat && Folder.ChatTemplate is { } template ? template.Render([new ChatMessage("user", prompt)]) : prompt;
+
+    public async Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
+    {
+        var ids = Folder.Tokenizer.Encode(RenderPrompt(request.Prompt));
+        var sampling = new SamplingOptions(request.Decoding.Temperature, request.Decoding.TopP, _topK, request.Decoding.Seed);
+        var settings = new GenerationSettings(request.Decoding.MaxTokens, sampling, request.StopSequences, Folder.EosIds);
+        var result = await RunAsync(() => _model.Generate([ids], settings, null, cancellationToken)[0], cancellationToken);
+        return new Generation(result.Text, result.PromptTokens, result.Tokens.Length, result.FinishReason);
+    }
+
+    public async Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default)
+    {
+        var (context, continuations) = EncodeChoices(request.Context, request.Continuations);
+        var scores = await RunAsync(() => _model.Score(context, continuations, _batch, cancellationToken), cancellationToken);
+        return new ChoiceScores(scores.Select(s => s.LogLikelihood).ToList(), context.Length, continuations.Sum(c => c.Length));
+    }
+
+    /// <summary>Scores with the greedy flag too, which <see cref="ChoiceScores"/> has no room for.</summary>
+    internal async Task<IReadOnlyList<ContinuationScore>> ScoreDetailedAsync(string context, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
+    {
+        var (ctx, conts) = EncodeChoices(context, continuations);
+        return await RunAsync(() => _model.Score(ctx, conts, _batch, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Context and continuation are encoded separately, as lm-evaluation-harness does, with trailing spaces of the context
+    /// moved to the continuation so that " A" stays one token. An empty context gets the end-of-text token as its prefix.
+    /// </summary>
+    internal (int[] Context, int[][] Continuations) EncodeChoices(string context, IReadOnlyList<string> continuations)
+    {
+        var trimmed = context.TrimEnd(' ');
+        var moved = context[trimmed.Length..];
+        var tokenizer = Folder.Tokenizer;
+        var ctx = tokenizer.Encode(trimmed);
+        if (ctx.Length == 0)
+        {
+            var prefix = tokenizer.TokenToId("<|endoftext|>") ?? Folder.PadId ?? (Folder.EosIds.Count > 0 ? Folder.EosIds.Min() : 0);
+            ctx = [prefix];
+        }
+        var conts = continuations.Select(c =>
+        {
+            var ids = tokenizer.Encode(moved + c);
+            return ids.Length > 0 ? ids : throw new ArgumentException($"continuation '{c}' encodes to no tokens");
+        }).ToArray();
+        return (ctx, conts);
+    }
+
+    private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Task.Run(work, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            _model.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+            _gate.Dispose();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Evals.Runner.Backends.Onnx.Tokenization;
+
+namespace Evals.Runner.Backends.Onnx.TinyModel;
+
+/// <summary>
+/// Writes a tiny decoder-only causal LM as a model folder in the Hugging Face optimum / onnx-community layout
+/// (<c>model.onnx</c>, <c>config.json</c>, <c>generation_config.json</c>, <c>tokenizer.json</c>, <c>tokenizer_config.json</c>),
+/// with seeded weights, for tests and for <c>evals onnx make-tiny</c> smoke runs. The graph uses only standard opset-17
+/// operators and has the KV-cache interface of optimum's exports: <c>input_ids</c>, <c>attention_mask</c>, <c>position_ids</c>,
+/// <c>past_key_values.N.key|value</c> [batch, kv_heads, past, head_dim] in; <c>logits</c>, <c>present.N.key|value</c> out.
+/// </summary>
+public static class TinyModelWriter
+{
+    public const string QwenSplitPattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    /// <summary>Writes the folder. With <paramref name="tokenizerJson"/> that tokenizer is copied and the vocabulary sized to it; otherwise a small one is built.</summary>
+    public static TinyModelConfig Write(string folder, ulong seed = 42, string? tokenizerJson = null, TinyModelConfig? config = null)
+    {
+        Directory.CreateDirectory(folder);
+        Tokenizer tokenizer;
+        if (tokenizerJson is not null)
+        {
+            tokenizer = Tokenizer.Load(tokenizerJson);
+            File.Copy(tokenizerJson, Path.Combine(folder, "tokenizer.json"), overwrite: true);
+        }
+        else
+        {
+            var json = TinyTokenizerBuilder.Build();
+            File.WriteAllText(Path.Combine(folder, "tokenizer.json"), json);
+            tokenizer = Tokenizer.FromJson(json);
+        }
+        config ??= new TinyModelConfig();
+        // Round the embedding rows up past the tokenizer, as real checkpoints do (Qwen2.5: 151936 rows for ~151665 tokens).
+        var vocab = Math.Max(config.VocabSize, (tokenizer.VocabSize + 63) / 64 * 64);
+        config = config with { VocabSize = vocab };
+        var weights = TinyWeights.Create(config, seed);
+        File.WriteAllBytes(Path.Combine(folder, "model.onnx"), BuildGraph(weights));
+
+        var endOfText = tokenizer.TokenToId("<|endoftext|>");
+        var imEnd = tokenizer.TokenToId("<|im_end|>") ?? endOfText;
+        var eos = new JsonArray(new[] { imEnd, endOfText }.Where(i => i is not null).Distinct().Select(i => (JsonNode)i!.Value).ToArray());
+        Write(folder, "config.json", new JsonObject
+        {
+            ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
+            ["model_type"] = "qwen2",
+            ["hidden_size"] = config.Hidden,
+            ["intermediate_size"] = config.Intermediate,
+            ["num_hidden_layers"] = config.Layers,
+            ["num_attention_heads"] = config.Heads,
+            ["num_key_value_heads"] = config.KvHeads,
+            ["head_dim"] = config.HeadDim,
+            ["max_position_embeddings"] = config.MaxPositions,
+            ["rms_norm_eps"] = config.RmsEps,
+            ["rope_theta"] = config.RopeTheta,
+            ["vocab_size"] = config.VocabSize,
+            ["eos_token_id"] = imEnd,
+            ["bos_token_id"] = endOfText,
+            ["torch_dtype"] = config.Float16Io ? "float16" : "float32",
+            ["evals_tiny_seed"] = seed,
+        });
+        Write(folder, "generation_config.json", new JsonObject { ["eos_token_id"] = eos, ["do_sample"] = false });
+        Write(folder, "tokenizer_config.json", new JsonObject
+        {
+            ["eos_token"] = "<|im_end|>",
+            ["pad_token"] = "<|endoftext|>",
+            ["bos_token"] = null,
+            ["add_bos_token"] = false,
+            ["chat_template"] = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+        });
+        return config;
+    }
+
+    private static void Write(string folder, string name, JsonObject json) =>
+        File.WriteAllText(Path.Combine(folder, name), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    internal static byte[] BuildGraph(TinyWeights w)
+    {
+        var c = w.Config;
+        int hd = c.HeadDim, half = hd / 2, groups = c.Heads / c.KvHeads;
+        var g = new OnnxGraphBuilder();
+        var ids = g.Input("input_ids", OnnxGraphBuilder.Int64, "batch_size", "sequence_length");
+        var mask = g.Input("attention_mask", OnnxGraphBuilder.Int64, "batch_size", "total_sequence_length");
+        var positions = g.Input("position_ids", OnnxGraphBuilder.Int64, "batch_size", "sequence_length");
+        var io = c.Float16Io ? OnnxGraphBuilder.Float16 : OnnxGraphBuilder.Float;
+        string ToFloat(string name) => c.Float16Io ? g.Op("Cast", [name], ("to", (long)OnnxGraphBuilder.Float)) : name;
+        var pastNames = new List<(string Key, string Value)>();
+        for (var l = 0; l < c.Layers; l++)
+        {
+            pastNames.Add((ToFloat(g.Input($"past_key_values.{l}.key", io, "batch_size", c.KvHeads, "past_sequence_length", hd)),
+                ToFloat(g.Input($"past_key_values.{l}.value", io, "batch_size", c.KvHeads, "past_sequence_length", hd))));
+        }
+        string Output(string name, string op, string[] inputs, params (string Name, object Value)[] attributes) =>
+            c.Float16Io ? g.OpNamed(name, "Cast", [g.Op(op, inputs, attributes)], ("to", (long)OnnxGraphBuilder.Float16)) : g.OpNamed(name, op, inputs, attributes);
+
+        var embed = g.Initializer("model.embed_tokens.weight", w.Embed, c.VocabSize, c.Hidden);
+        var x = g.Op("Gather", [embed, ids], ("axis", 0L));
+        var axis2 = g.Ints(2);
+        var cos = g.Op("Unsqueeze", [g.Op("Gather", [g.Initializer("rotary.cos", w.Cos, c.MaxPositions, half), positions], ("axis", 0L)), axis2]);
+        var sin = g.Op("Unsqueeze", [g.Op("Gather", [g.Initializer("rotary.sin", w.Sin, c.MaxPositions, half), positions], ("axis", 0L)), axis2]);
+
+        // Causal mask over the whole (past + new) sequence: query i sits at total index S-T+i and may see keys j <= S-T+i
+        // whose attention_mask is 1. Rows are tiled per query group to match the grouped query layout below.
+        var zero = g.ScalarInt(0);
+        var one = g.ScalarInt(1);
+        var total = g.Op("Squeeze", [g.Op("Shape", [mask], ("start", 1L), ("end", 2L)), g.Ints(0)]);
+        var newLen = g.Op("Squeeze", [g.Op("Shape", [ids], ("start", 1L), ("end", 2L)), g.Ints(0)]);
+        var keyIndex = g.Op("Range", [zero, total, one]);
+        var queryIndex = g.Op("Unsqueeze", [g.Op("Range", [g.Op("Sub", [total, newLen]), total, one]), g.Ints(1)]);
+        var causal = g.Op("Tile", [g.Op("LessOrEqual", [keyIndex, queryIndex]), g.Ints(groups, 1)]);
+        var padding = g.Op("Unsqueeze", [g.Op("Cast", [mask], ("to", (long)OnnxGraphBuilder.Bool)), g.Ints(1, 2)]);
+        var allowed = g.Op("And", [causal, padding]);
+        var masked = g.Scalar(-1e9f);
+        var scale = g.Scalar((float)(1 / Math.Sqrt(hd)));
+        var eps = g.Scalar(c.RmsEps);
+        var lastAxis = new[] { -1L };
+
+        string RmsNorm(string input, float[] weight, string name)
+        {
+            var meanSquare = g.Op("ReduceMean", [g.Op("Mul", [input, input])], ("axes", lastAxis), ("keepdims", 1L));
+            var normed = g.Op("Div", [input, g.Op("Sqrt", [g.Op("Add", [meanSquare, eps])])]);
+            return g.Op("Mul", [normed, g.Initializer(name, weight, weight.Length)]);
+        }
+
+        string Rope(string input)
+        {
+            var x1 = g.Op("Slice", [input, g.Ints(0), g.Ints(half), g.Ints(3)]);
+            var x2 = g.Op("Slice", [input, g.Ints(half), g.Ints(hd), g.Ints(3)]);
+            var first = g.Op("Sub", [g.Op("Mul", [x1, cos]), g.Op("Mul", [x2, sin])]);
+            var second = g.Op("Add", [g.Op("Mul", [x2, cos]), g.Op("Mul", [x1, sin])]);
+            return g.Op("Concat", [first, second], ("axis", 3L));
+        }
+
+        for (var l = 0; l < c.Layers; l++)
+        {
+            var layer = w.Layers[l];
+            var p = $"model.layers.{l}";
+            var h = RmsNorm(x, layer.InputNorm, $"{p}.input_layernorm.weight");
+            var q = Rope(g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.q_proj.weight", layer.Q, c.Hidden, c.Heads * hd)]), g.Ints(0, 0, c.Heads, hd)]));
+            var k = Rope(g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.k_proj.weight", layer.K, c.Hidden, c.KvHeads * hd)]), g.Ints(0, 0, c.KvHeads, hd)]));
+            var v = g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.v_proj.weight", layer.V, c.Hidden, c.KvHeads * hd)]), g.Ints(0, 0, c.KvHeads, hd)]);
+            // With float16 I/O the present is rounded on the way out, and attention uses the rounded keys too, as an fp16 model would.
+            var keys = ToFloat(Output($"present.{l}.key", "Concat", [pastNames[l].Key, g.Op("Transpose", [k], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L)));
+            var values = ToFloat(Output($"present.{l}.value", "Concat", [pastNames[l].Value, g.Op("Transpose", [v], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L)));
+            // Grouped-query attention without repeating K/V: query head kv*G+g is folded into row g*T+t of its KV head.
+            var qGrouped = g.Op("Reshape", [g.Op("Transpose", [g.Op("Reshape", [q, g.Ints(0, 0, c.KvHeads, groups, hd)])], ("perm", new long[] { 0, 2, 3, 1, 4 })), g.Ints(0, 0, -1, hd)]);
+            var scores = g.Op("Mul", [g.Op("MatMul", [qGrouped, g.Op("Transpose", [keys], ("perm", new long[] { 0, 1, 3, 2 }))]), scale]);
+            var probs = g.Op("Softmax", [g.Op("Where", [allowed, scores, masked])], ("axis", -1L));
+            var context = g.Op("MatMul", [probs, values]);
+            var merged = g.Op("Reshape", [g.Op("Transpose", [g.Op("Reshape", [context, g.Ints(0, 0, groups, -1, hd)])], ("perm", new long[] { 0, 3, 1, 2, 4 })), g.Ints(0, 0, -1)]);
+            x = g.Op("Add", [x, g.Op("MatMul", [merged, g.Initializer($"{p}.self_attn.o_proj.weight", layer.O, c.Heads * hd, c.Hidden)])]);
+            var h2 = RmsNorm(x, layer.PostNorm, $"{p}.post_attention_layernorm.weight");
+            var gate = g.Op("MatMul", [h2, g.Initializer($"{p}.mlp.gate_proj.weight", layer.Gate, c.Hidden, c.Intermediate)]);
+            var up = g.Op("MatMul", [h2, g.Initializer($"{p}.mlp.up_proj.weight", layer.Up, c.Hidden, c.Intermediate)]);
+            var act = g.Op("Mul", [g.Op("Mul", [gate, g.Op("Sigmoid", [gate])]), up]);
+            x = g.Op("Add", [x, g.Op("MatMul", [act, g.Initializer($"{p}.mlp.down_proj.weight", layer.Down, c.Intermediate, c.Hidden)])]);
+        }
+        var final = RmsNorm(x, w.FinalNorm, "model.norm.weight");
+        Output("logits", "MatMul", [final, g.Initializer("lm_head.weight", w.LmHead, c.Hidden, c.VocabSize)]);
+        g.Output("logits", io, "batch_size", "sequence_length", c.VocabSize);
+        for (var l = 0; l < c.Layers; l++)
+        {
+            g.Output($"present.{l}.key", io, "batch_size", c.KvHeads, "total_sequence_length", hd);
+            g.Output($"present.{l}.value", io, "batch_size", c.KvHeads, "total_sequence_length", hd);
+        }
+        return g.ToModel("evals_tiny_decoder");
+    }
+}

@@ -4,6 +4,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
+# The tokenizer's agreement with Hugging Face's reference implementation needs npm packages and ../shared/datasets.
+if cache="$(bash tests/Runner.Tests/Onnx/TokenizerAgreement/prepare.sh 2>/dev/null | tail -1)" && [ -n "$cache" ]; then
+  export EVALS_TOKENIZER_AGREEMENT="$cache"
+elif [ "${CI:-}" = "true" ]; then
+  echo "test: preparing the tokenizer agreement reference failed (npm registry or ../shared/datasets missing)" >&2
+  exit 1
+else
+  echo "test: tokenizer agreement reference not prepared (needs npm and ../shared/datasets); those tests say they skipped" >&2
+fi
 results="$(mktemp -d)"
 dotnet test Evals.sln --logger "trx" --results-directory "$results" "$@"
 status=$?

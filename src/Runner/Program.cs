@@ -10,6 +10,8 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     RunCommands.Run(),
     RunCommands.Runs(),
     AdminCommands.Models(),
+    OnnxCommands.Tokenize(),
+    OnnxCommands.Onnx(),
 };
 
 // Redirected output (CI logs, pipes) gets wide tables instead of 80-column wrapping.

@@ -1,22 +1,42 @@
 using Evals.Benchmarks.Models;
 using Evals.Runner.Backends.Baselines;
+using Evals.Runner.Backends.Onnx;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Evals.Runner.Backends;
 
 /// <summary>Turns a spec into a backend. One line per scheme; an unknown scheme is an error naming the known ones.</summary>
-public sealed class BackendFactory
+public sealed class BackendFactory(ILoggerFactory? loggers = null)
 {
-    private static readonly string[] Schemes = [BaselineBackend.Scheme];
+    private static readonly string[] Schemes = [BaselineBackend.Scheme, OnnxBackend.Scheme];
+    private readonly ILoggerFactory _loggers = loggers ?? NullLoggerFactory.Instance;
 
     public IModelBackend Create(ModelSpec spec) => spec.Scheme switch
     {
         BaselineBackend.Scheme => BaselineBackend.Create(spec),
-        _ => throw new ModelSpecException($"model spec '{spec.Text}': unknown scheme '{spec.Scheme}'; known schemes: {string.Join(", ", Schemes)}"),
+        OnnxBackend.Scheme => OnnxBackend.Create(spec, _loggers.CreateLogger<OnnxBackend>()),
+        _ => throw Unknown(spec),
     };
 
-    /// <summary>Checks a spec without keeping the backend (used before anything is enqueued).</summary>
-    public async Task ValidateAsync(ModelSpec spec)
+    /// <summary>
+    /// Checks a spec without loading the model (it is loaded by the worker that runs it) and says what the model can do.
+    /// Throws <see cref="ModelSpecException"/> naming what is wrong.
+    /// </summary>
+    public ModelCapabilities Describe(ModelSpec spec)
     {
-        await using var backend = Create(spec);
+        switch (spec.Scheme)
+        {
+            case BaselineBackend.Scheme:
+                return BaselineBackend.Create(spec).Capabilities;
+            case OnnxBackend.Scheme:
+                OnnxBackend.Validate(spec);
+                return OnnxBackend.DefaultCapabilities;
+            default:
+                throw Unknown(spec);
+        }
     }
+
+    private static ModelSpecException Unknown(ModelSpec spec) =>
+        new($"model spec '{spec.Text}': unknown scheme '{spec.Scheme}'; known schemes: {string.Join(", ", Schemes)}");
 }

@@ -29,7 +29,7 @@ public sealed class ModelResolver(IDbContextFactory<EvalsDbContext> dbFactory, B
         if (!ModelSpec.TryParse(text, out var spec, out var error)) throw new BadInputException(error);
         try
         {
-            backends.ValidateAsync(spec).GetAwaiter().GetResult();
+            backends.Describe(spec);
         }
         catch (ModelSpecException e)
         {

@@ -36,7 +36,7 @@ public sealed class RunSubmitter(
         {
             throw new BadInputException(e.Message);
         }
-        var config = await ResolveConfigAsync(request.Config, model);
+        var config = ResolveConfig(request.Config, model);
         var total = suite.Tasks.Sum(t => config.Limit is { } limit ? Math.Min(limit, t.Task.EvalItems.Count()) : t.Task.EvalItems.Count());
         var suiteRow = await suites.SaveAsync(suite, cancellationToken);
 
@@ -72,13 +72,12 @@ public sealed class RunSubmitter(
         return run;
     }
 
-    private async Task<RunConfig> ResolveConfigAsync(RunConfig config, ResolvedModel model)
+    private RunConfig ResolveConfig(RunConfig config, ResolvedModel model)
     {
         if (config.Limit is < 1) throw new BadInputException($"--limit must be at least 1 (got {config.Limit})");
         if (config.Shots is < 0) throw new BadInputException($"--shots must be 0 or more (got {config.Shots})");
         if (config.BatchSize is < 1 or > 10_000) throw new BadInputException($"batch size must be in [1, 10000] (got {config.BatchSize})");
-        await using var backend = backends.Create(model.Spec);
-        var capabilities = backend.Capabilities;
+        var capabilities = backends.Describe(model.Spec);
         var mode = config.Mode switch
         {
             "auto" => capabilities.LogLikelihood ? "loglikelihood" : "generate",

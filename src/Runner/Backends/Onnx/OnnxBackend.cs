@@ -44,7 +44,29 @@ public sealed class OnnxBackend : IModelBackend
 
     internal CausalLM Model => _model;
 
-    public ModelCapabilities Capabilities { get; } = new(LogLikelihood: true, Generate: true, MaxConcurrency: 1);
+    public const string Scheme = "onnx";
+
+    /// <summary>One request at a time: the engine batches inside a request, not across them.</summary>
+    public static readonly ModelCapabilities DefaultCapabilities = new(LogLikelihood: true, Generate: true, MaxConcurrency: 1);
+
+    public ModelCapabilities Capabilities => DefaultCapabilities;
+
+    /// <summary>Checks the options and that the folder holds a usable model, without creating a session.</summary>
+    public static void Validate(ModelSpec spec)
+    {
+        spec.RequireKnownOptions(KnownOptions);
+        if (string.IsNullOrWhiteSpace(spec.Target)) throw new ModelSpecException($"model spec '{spec.Text}': expected onnx:<folder>");
+        if (spec.Options.GetValueOrDefault("device", "cpu") is not ("cpu" or "cuda" or "auto"))
+            throw new ModelSpecException($"model spec '{spec.Text}': device='{spec.Options["device"]}' is not cpu, cuda or auto");
+        try
+        {
+            ModelFolder.Open(spec.Target, spec.Options.GetValueOrDefault("file"));
+        }
+        catch (Exception e) when (e is not ModelSpecException)
+        {
+            throw new ModelSpecException(e.Message);
+        }
+    }
 
     public static OnnxBackend Create(ModelSpec spec, ILogger? logger = null)
     {

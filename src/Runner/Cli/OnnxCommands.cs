@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Evals.Runner.Backends.Onnx.TinyModel;
+using Evals.Runner.Backends.Onnx.Tokenization;
+using Evals.Runner.Runs;
+
+namespace Evals.Runner.Cli;
+
+internal static class OnnxCommands
+{
+    public static Command Tokenize()
+    {
+        var tokenizer = new Option<FileInfo>("--tokenizer") { Description = "A Hugging Face tokenizer.json (byte-level BPE)", Required = true };
+        var input = new Option<FileInfo?>("--input") { Description = "Text file, one input per line (default: standard input)" };
+        var command = new Command("tokenize", "Print the token ids of each input line, as Hugging Face's encode gives them") { tokenizer, input };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(tokenizer)!;
+            if (!file.Exists) throw new BadInputException($"--tokenizer: {file.FullName} does not exist");
+            Tokenizer loaded;
+            try
+            {
+                loaded = Tokenizer.Load(file.FullName);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new BadInputException($"--tokenizer: {file.FullName}: {e.Message}");
+            }
+            var source = parse.GetValue(input);
+            if (source is { Exists: false }) throw new BadInputException($"--input: {source.FullName} does not exist");
+            using var reader = source is null ? Console.In : new StreamReader(source.FullName);
+            TokenizeText.Run(loaded, reader, Console.Out);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Onnx()
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write model.onnx, config and tokenizer files into", Required = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the deterministic weights", DefaultValueFactory = _ => 42 };
+        var makeTiny = new Command("make-tiny", "Write a tiny decoder-only causal LM (2 layers, KV cache, byte-level BPE tokenizer) for tests and drills") { output, seed };
+        makeTiny.SetAction(parse =>
+        {
+            var folder = parse.GetValue(output)!;
+            Directory.CreateDirectory(folder.FullName);
+            var config = TinyModelWriter.Write(folder.FullName, parse.GetValue(seed));
+            Console.WriteLine($"wrote a tiny model to {folder.FullName} ({config}); evaluate it with --model onnx:{folder.FullName}");
+            return ExitCodes.Success;
+        });
+        var onnx = new Command("onnx", "ONNX model utilities");
+        onnx.Subcommands.Add(makeTiny);
+        return onnx;
+    }
+}

@@ -9,6 +9,9 @@ public interface IModelBackend : IAsyncDisposable
 {
     ModelCapabilities Capabilities { get; }
 
+    /// <summary>What serves the model (library, device, provider, fallbacks), recorded with the run.</summary>
+    string Description => GetType().Name;
+
     Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Log-likelihood of each continuation given the context, in the order given.</summary>

@@ -80,6 +80,7 @@ public sealed class EvaluateRunJob(
 
         var config = RunConfig.FromJson(run.Config);
         await using var backend = backends.Create(ModelSpec.Parse(run.ModelSpec));
+        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, backend.Description), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         foreach (var (taskId, task) in tasks)
         {

@@ -21,6 +21,8 @@ public sealed record RunSummary
     public int CompletedItems { get; init; }
     public int FailedItems { get; init; }
     public string? Error { get; init; }
+    /// <summary>What served the model: library, device and provider (e.g. that device=auto fell back to CPU).</summary>
+    public string? Backend { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -56,6 +56,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
             CompletedItems = run.CompletedItems,
             FailedItems = run.FailedItems,
             Error = run.Error,
+            Backend = run.BackendReport,
         };
     }
 }

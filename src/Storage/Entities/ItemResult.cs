@@ -17,5 +17,7 @@ public class ItemResult
     public int TokensIn { get; set; }
     public int TokensOut { get; set; }
     public string? Error { get; set; }
+    /// <summary>Per-item details as JSON: graded metrics (EM, F1), the extraction rule that matched, and the like.</summary>
+    public string? Details { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -18,6 +18,8 @@ public class Run
     public bool CancelRequested { get; set; }
     public int Attempts { get; set; }
     public string? WorkerId { get; set; }
+    /// <summary>What served the model on the last attempt (library, version, execution provider, fallbacks).</summary>
+    public string? BackendReport { get; set; }
     public string? Error { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }

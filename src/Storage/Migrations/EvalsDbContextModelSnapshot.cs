@@ -82,6 +82,10 @@ namespace Evals.Storage.Migrations
                         .HasColumnName("created_at")
                         .HasDefaultValueSql("now()");
 
+                    b.Property<string>("Details")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("details");
+
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
@@ -215,6 +219,10 @@ namespace Evals.Storage.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
+
+                    b.Property<string>("BackendReport")
+                        .HasColumnType("text")
+                        .HasColumnName("backend_report");
 
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean")
@@ -427,13 +435,6 @@ namespace Evals.Storage.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_results_runs_run_id");
-
-                    b.HasOne("Evals.Storage.Entities.TaskVersion", null)
-                        .WithMany()
-                        .HasForeignKey("TaskId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_results_tasks_task_id");
                 });
 
             modelBuilder.Entity("Evals.Storage.Entities.Run", b =>

@@ -15,4 +15,5 @@ public sealed record ResultRow(
     int TokensIn,
     int TokensOut,
     string? Error,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? Details = null);

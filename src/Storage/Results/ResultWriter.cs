@@ -10,7 +10,7 @@ namespace Evals.Storage.Results;
 /// </summary>
 public static class ResultWriter
 {
-    private const string Columns = "run_id, task_id, item_key, prompt, raw_output, parsed, reference, outcome, score, latency_ms, tokens_in, tokens_out, error, created_at";
+    private const string Columns = "run_id, task_id, item_key, prompt, raw_output, parsed, reference, outcome, score, latency_ms, tokens_in, tokens_out, error, created_at, details";
 
     /// <returns>How many rows were new.</returns>
     public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<ResultRow> rows, CancellationToken cancellationToken = default)
@@ -33,7 +33,7 @@ public static class ResultWriter
     private static async Task<int> WriteSkippingDuplicatesAsync(NpgsqlConnection connection, IReadOnlyList<ResultRow> rows, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand("CREATE TEMP TABLE results_staging (LIKE results INCLUDING DEFAULTS) ON COMMIT DROP", connection, transaction))
+        await using (var create = new NpgsqlCommand($"CREATE TEMP TABLE results_staging ON COMMIT DROP AS SELECT {Columns} FROM results WITH NO DATA", connection, transaction))
             await create.ExecuteNonQueryAsync(cancellationToken);
         await CopyAsync(connection, "results_staging", rows, cancellationToken);
         await using var insert = new NpgsqlCommand(
@@ -63,6 +63,8 @@ public static class ResultWriter
             await importer.WriteAsync(r.TokensOut, NpgsqlDbType.Integer, cancellationToken);
             await WriteNullableAsync(importer, r.Error, cancellationToken);
             await importer.WriteAsync(r.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken);
+            if (r.Details is null) await importer.WriteNullAsync(cancellationToken);
+            else await importer.WriteAsync(r.Details, NpgsqlDbType.Jsonb, cancellationToken);
         }
         await importer.CompleteAsync(cancellationToken);
     }

@@ -107,6 +107,35 @@ public sealed class WorkerDrillTests(DatabaseFixture database) : IClassFixture<D
         Assert.Equal(2, nodes.Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_cancelled_run_stops_on_its_worker_and_a_retry_finishes_it_without_duplicates()
+    {
+        var datasets = RunnerEnvironment.WriteGeneratedSuite("cancel", 200);
+        var env = RunnerEnvironment.For(database.ConnectionString, datasets);
+        using var worker = CliProcess.Start(env, "worker");
+        await worker.WaitForOutputAsync("worker started", Long);
+
+        var runId = await SubmitAsync(env, "baseline:first?delay_ms=150", "cancel");
+        await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId)).CompletedItems >= 32,
+            Long, "a few committed batches", () => worker.Output);
+        var cancel = await CliProcess.RunAsync(env, Long, "runs", "cancel", runId.ToString());
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId)).Status == RunStatus.Cancelled,
+            Long, "the worker to stop the run", () => worker.Output);
+        var cancelled = await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId);
+        Assert.InRange(cancelled.CompletedItems, 32, 199);
+
+        var retry = await CliProcess.RunAsync(env, Long, "runs", "retry", runId.ToString());
+        Assert.True(retry.ExitCode == 0, retry.ToString());
+        await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId)).Status == RunStatus.Succeeded,
+            Long, "the retried run to finish", () => worker.Output);
+        await AssertExactlyOnceAsync(runId, 200);
+
+        var show = await CliProcess.RunAsync(env, Long, "runs", "show", runId.ToString(), "--json");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains("\"status\": \"succeeded\"", show.StdOut);
+    }
+
     private static async Task<Guid> SubmitAsync(Dictionary<string, string> env, string model, string suite)
     {
         var result = await CliProcess.RunAsync(env, Long, "run", "--model", model, "--suite", suite);

@@ -25,6 +25,8 @@ public sealed class BaselineBackend : IModelBackend
 
     public ModelCapabilities Capabilities { get; } = new(LogLikelihood: true, Generate: true, MaxConcurrency: 8);
 
+    public string Description => $"baseline {_kind} (no engine)";
+
     /// <summary>Validates the spec; throws <see cref="ModelSpecException"/> naming what is wrong.</summary>
     public static BaselineBackend Create(ModelSpec spec)
     {

@@ -42,6 +42,8 @@ public sealed class OnnxBackend : IModelBackend
     /// <summary>Which library, version and execution provider serve this model; meant for the run's record.</summary>
     public string DeviceReport { get; }
 
+    public string Description => $"onnx: {DeviceReport}";
+
     internal CausalLM Model => _model;
 
     public const string Scheme = "onnx";

@@ -85,7 +85,7 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
                 Assert.Equal(val.Count, task.GetProperty("n").GetInt32());
                 Assert.Equal(correct, task.GetProperty("outcomes").GetProperty("correct").GetInt32());
                 scores[subject] = 100.0 * correct / val.Count;
-                Assert.Equal(scores[subject], task.GetProperty("score").GetDouble(), 3);
+                Assert.Equal(scores[subject], task.GetProperty("score").GetDouble(), 1e-3);
                 var (low, high) = (task.GetProperty("ci_low").GetDouble(), task.GetProperty("ci_high").GetDouble());
                 Assert.True(low <= scores[subject] + 1e-9 && scores[subject] <= high + 1e-9, $"{subject}: {low}–{high} around {scores[subject]}");
                 if (spec == "baseline:first")
@@ -93,18 +93,18 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
                     var metrics = task.GetProperty("metrics");
                     // Every rotation shows a different option at A, so always answering A is never right on all four.
                     Assert.Equal(0, metrics.GetProperty("circular").GetProperty("score").GetDouble());
-                    Assert.Equal(scores[subject], metrics.GetProperty("acc_norm_chars").GetProperty("score").GetDouble(), 3);
+                    Assert.Equal(scores[subject], metrics.GetProperty("acc_norm_chars").GetProperty("score").GetDouble(), 1e-3);
                 }
             }
             var categories = root.GetProperty("categories").GetProperty("ceval");
             foreach (var category in subjects.Values.Distinct())
-                Assert.Equal(subjects.Where(s => s.Value == category).Average(s => scores[s.Key]), categories.GetProperty(category).GetDouble(), 3);
-            Assert.Equal(Hard.Average(s => scores[s]), categories.GetProperty("Hard").GetDouble(), 3);
-            Assert.Equal(scores.Values.Average(), categories.GetProperty("overall").GetDouble(), 3);
+                Assert.Equal(subjects.Where(s => s.Value == category).Average(s => scores[s.Key]), categories.GetProperty(category).GetDouble(), 1e-3);
+            Assert.Equal(Hard.Average(s => scores[s]), categories.GetProperty("Hard").GetDouble(), 1e-3);
+            Assert.Equal(scores.Values.Average(), categories.GetProperty("overall").GetDouble(), 1e-3);
             // Capability: subjects normalised against four-option chance, then averaged; the only capability, so overall too.
             var normalised = scores.Values.Average(s => 100 * (s - 25) / 75);
-            Assert.Equal(normalised, root.GetProperty("capabilities").GetProperty("知识与推理/学科考试").GetDouble(), 3);
-            Assert.Equal(normalised, root.GetProperty("overall").GetDouble(), 3);
+            Assert.Equal(normalised, root.GetProperty("capabilities").GetProperty("知识与推理/学科考试").GetDouble(), 1e-3);
+            Assert.Equal(normalised, root.GetProperty("overall").GetDouble(), 1e-3);
         }
     }
 

@@ -50,12 +50,16 @@ public static partial class AnswerExtraction
             return new Extraction(single, "letter_only");
 
         var conclusions = new List<(int At, List<int> Letters)>();
-        foreach (var regex in new[] { AnswerIs(), Choose(), LetterIsRight(), RightIs() })
+        // Each conclusion pattern needs its keyword; testing for it first skips most regex scans (perf/ImportScoring).
+        foreach (var (keywords, regex) in Conclusions)
+        {
+            if (!keywords.Any(k => text.Contains(k, StringComparison.Ordinal))) continue;
             foreach (Match m in regex.Matches(text))
             {
                 var picked = LetterInGroup().Matches(m.Groups["l"].Value).Select(l => Index(l.Value[0])).OfType<int>().Distinct().ToList();
                 if (picked.Count > 0) conclusions.Add((m.Index, picked));
             }
+        }
         if (conclusions.Count > 0)
         {
             var final = conclusions.OrderBy(c => c.At).Last();
@@ -132,7 +136,10 @@ public static partial class AnswerExtraction
         return best;
     }
 
-    private static string Normalise(string s) => s.Normalize(NormalizationForm.FormKC).Trim();
+    private static readonly (string[] Keywords, Regex Regex)[] Conclusions =
+        [(["答案"], AnswerIs()), (["选"], Choose()), (["正确", "对"], LetterIsRight()), (["正确"], RightIs())];
+
+    private static string Normalise(string s) => (s.IsNormalized(NormalizationForm.FormKC) ? s : s.Normalize(NormalizationForm.FormKC)).Trim();
 
     private static string TrimAnswer(string s) => s.Trim().Trim('。', '.', '!', '！', '"', '“', '”', '「', '」', '\'', ' ', '《', '》');
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Runner.Backends;
+using Evals.Runner.Backends.Caching;
 using Evals.Runner.Runs;
 using Evals.Runner.Suites;
 using Evals.Storage;
@@ -26,6 +27,7 @@ public sealed class EvaluateRunJob(
     StorageConnection storage,
     SuiteStore suites,
     BackendFactory backends,
+    ResponseCache cache,
     DatabaseRetry retry,
     TimeProvider time,
     ILogger<EvaluateRunJob> logger) : IJob
@@ -79,7 +81,7 @@ public sealed class EvaluateRunJob(
             .SetProperty(r => r.Error, (string?)null), cancellationToken);
 
         var config = RunConfig.FromJson(run.Config);
-        await using var backend = backends.Create(ModelSpec.Parse(run.ModelSpec));
+        await using var backend = backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache);
         await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, backend.Description), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         foreach (var (taskId, task) in tasks)
@@ -125,29 +127,35 @@ public sealed class EvaluateRunJob(
             ItemVerdict verdict;
             string raw;
             int tokensIn, tokensOut;
+            CallStats? stats;
             if (config.Mode == "generate")
             {
                 var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, item.Id, prepared.Prompt, ["\n"], config.Decoding, prepared.Continuations), cancellationToken);
                 verdict = task.ScoreGeneration(prepared, generation.Text);
-                (raw, tokensIn, tokensOut) = (generation.Text, generation.PromptTokens, generation.CompletionTokens);
+                (raw, tokensIn, tokensOut, stats) = (generation.Text, generation.PromptTokens, generation.CompletionTokens, generation.Stats);
             }
             else
             {
                 var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
                 verdict = task.ScoreChoices(prepared, scores);
                 raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
-                (tokensIn, tokensOut) = (scores.PromptTokens, scores.CompletionTokens);
+                (tokensIn, tokensOut, stats) = (scores.PromptTokens, scores.CompletionTokens, scores.Stats);
             }
-            return Row(verdict.Outcome.ToName(), verdict.Score, raw, verdict.Parsed, tokensIn, tokensOut, null);
+            return Row(verdict.Outcome.ToName(), verdict.Score, raw, verdict.Parsed, tokensIn, tokensOut, null, CallDetails.ToJson(config.Mode, stats));
+        }
+        catch (ModelRefusedException e)
+        {
+            // The provider declined: neither a transport error (a retry would not change it) nor a wrong answer.
+            return Row(Outcome.Refused.ToName(), 0, null, null, 0, 0, e.Message, CallDetails.ToJson(config.Mode, null));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Row(Outcome.Error.ToName(), 0, null, null, 0, 0, e.Message);
+            return Row(Outcome.Error.ToName(), 0, null, null, 0, 0, e.Message, null);
         }
 
-        ResultRow Row(string outcome, double score, string? raw, string? parsed, int tokensIn, int tokensOut, string? error) =>
+        ResultRow Row(string outcome, double score, string? raw, string? parsed, int tokensIn, int tokensOut, string? error, string? details) =>
             new(runId, taskId, item.Id, prepared?.Prompt, raw, parsed, prepared?.Reference, outcome, score, watch.Elapsed.TotalMilliseconds,
-                tokensIn, tokensOut, error, time.GetUtcNow());
+                tokensIn, tokensOut, error, time.GetUtcNow(), details);
     }
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)

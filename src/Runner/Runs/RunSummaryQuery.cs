@@ -20,6 +20,15 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
             .Select(g => new { g.Key.TaskId, g.Key.Outcome, Count = g.Count(), In = g.Sum(r => (long)r.TokensIn), Out = g.Sum(r => (long)r.TokensOut) })
             .ToListAsync(cancellationToken);
 
+        // Per-call accounting lives in the items' details (see Jobs/CallDetails).
+        var calls = await db.Database.SqlQuery<CallTotals>($"""
+            select coalesce(sum((details->>'cost')::double precision), 0) as "Cost",
+                   count(*) filter (where (details->>'cached')::boolean) as "Cached",
+                   coalesce(avg(latency_ms), 0) as "MeanLatencyMs",
+                   avg((details->>'ttft_ms')::double precision) as "MeanTtftMs"
+            from results where run_id = {runId}
+            """).SingleAsync(cancellationToken);
+
         var tasks = new SortedDictionary<string, TaskSummary>(StringComparer.Ordinal);
         var capabilityScores = new Dictionary<string, List<double>>();
         foreach (var entry in run.Suite!.Tasks.OrderBy(t => t.Position))
@@ -50,7 +59,8 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
             Tasks = tasks,
             Capabilities = new SortedDictionary<string, double>(capabilityScores.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal),
             Overall = scored.Count == 0 ? 0 : Math.Round(scored.Average(t => t.Score), 4),
-            Usage = new UsageSummary(counts.Sum(c => c.In), counts.Sum(c => c.Out), 0),
+            Usage = new UsageSummary(counts.Sum(c => c.In), counts.Sum(c => c.Out), Math.Round(calls.Cost, 6), (int)calls.Cached,
+                Math.Round(calls.MeanLatencyMs, 3), calls.MeanTtftMs is { } ttft ? Math.Round(ttft, 3) : null),
             DurationS = run.StartedAt is { } start && end is { } stop ? Math.Round((stop - start).TotalSeconds, 3) : 0,
             TotalItems = run.TotalItems,
             CompletedItems = run.CompletedItems,
@@ -60,3 +70,5 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
         };
     }
 }
+
+internal sealed record CallTotals(double Cost, long Cached, double MeanLatencyMs, double? MeanTtftMs);

@@ -10,6 +10,7 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     RunCommands.Run(),
     RunCommands.Runs(),
     AdminCommands.Models(),
+    KeyCommands.Keys(),
     OnnxCommands.Tokenize(),
     OnnxCommands.Onnx(),
 };

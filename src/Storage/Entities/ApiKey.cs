@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Evals.Storage.Entities;
 
 /// <summary>
@@ -18,4 +21,11 @@ public class ApiKey
     public int? RequestsPerMinute { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
+
+    public const string KeyPrefix = "evk-";
+
+    /// <summary>A new key: the prefix and 32 random bytes, base64url. Shown once; only its hash is kept.</summary>
+    public static string NewKey() => KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static string HashOf(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

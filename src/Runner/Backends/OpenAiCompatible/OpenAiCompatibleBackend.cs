@@ -54,6 +54,9 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
             // A backstop only: the pipeline's timeout below is the one that acts.
             NetworkTimeout = options.Timeout + TimeSpan.FromSeconds(5),
+            // No per-message logging or tracing in the hot path (and never the Authorization header in a log).
+            ClientLoggingOptions = new ClientLoggingOptions { EnableLogging = false, EnableMessageLogging = false, EnableMessageContentLogging = false },
+            EnableDistributedTracing = false,
         };
         // Servers without auth still get a header; the SDK requires a credential.
         _client = new ChatClient(options.Model, new ApiKeyCredential(key ?? "no-key"), clientOptions);

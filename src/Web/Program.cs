@@ -7,13 +7,11 @@ using Evals.Web.Health;
 using Evals.Web.V1;
 
 var builder = WebApplication.CreateBuilder(args);
-var database = DatabaseLocator.ReadOptions(builder.Configuration);
-var connectionString = await DatabaseLocator.ResolveAsync(database, Console.WriteLine);
-await Migrator.MigrateAsync(connectionString);
+var (connectionString, embedded) = await StartupDatabase.ConnectAsync(builder.Configuration);
 
 builder.Services.AddStorage(connectionString);
 builder.AddRunner(connectionString);
-builder.AddWeb(seedSmokeRuns: database.ConnectionString is null);
+builder.AddWeb(seedSmokeRuns: embedded);
 builder.Services.AddV1(builder.Configuration);
 
 var app = builder.Build();

@@ -11,6 +11,7 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     RunCommands.Runs(),
     ImportCommands.Import(),
     AdminCommands.Models(),
+    KeyCommands.Keys(),
     OnnxCommands.Tokenize(),
     OnnxCommands.Onnx(),
     ArenaCommands.Arena(),

@@ -18,6 +18,8 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<Item> Items => Set<Item>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<ItemResult> Results => Set<ItemResult>();
+    public DbSet<CachedResponse> ResponseCache => Set<CachedResponse>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

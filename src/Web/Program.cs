@@ -4,6 +4,7 @@ using Evals.Web;
 using Evals.Web.Api;
 using Evals.Web.Components;
 using Evals.Web.Health;
+using Evals.Web.V1;
 
 var builder = WebApplication.CreateBuilder(args);
 var (connectionString, embedded) = await StartupDatabase.ConnectAsync(builder.Configuration);
@@ -11,13 +12,17 @@ var (connectionString, embedded) = await StartupDatabase.ConnectAsync(builder.Co
 builder.Services.AddStorage(connectionString);
 builder.AddRunner(connectionString);
 builder.AddWeb(seedSmokeRuns: embedded);
+builder.Services.AddV1(builder.Configuration);
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseV1Keys();
+app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthEndpoint();
 app.MapRunsApi();
+app.MapV1Api();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -35,9 +35,13 @@ public sealed record GenerateRequest(
     DecodingOptions Decoding,
     IReadOnlyList<string>? Choices = null);
 
-public sealed record Generation(string Text, int PromptTokens, int CompletionTokens, string? FinishReason = null);
+public sealed record Generation(string Text, int PromptTokens, int CompletionTokens, string? FinishReason = null, CallStats? Stats = null);
+
+/// <summary>What a call cost besides tokens: money (when the model has a price), time to first token when streamed,
+/// and whether it was answered from the response cache (then it cost nothing).</summary>
+public sealed record CallStats(double Cost = 0, double? TimeToFirstTokenMs = null, bool Cached = false);
 
 public sealed record ChoiceRequest(TaskContext Task, string ItemId, string Context, IReadOnlyList<string> Continuations);
 
 /// <param name="LogLikelihoods">One per continuation, natural log, summed over the continuation's tokens.</param>
-public sealed record ChoiceScores(IReadOnlyList<double> LogLikelihoods, int PromptTokens, int CompletionTokens = 0);
+public sealed record ChoiceScores(IReadOnlyList<double> LogLikelihoods, int PromptTokens, int CompletionTokens = 0, CallStats? Stats = null);

@@ -1,6 +1,8 @@
 using Evals.Benchmarks.Models;
 using Evals.Runner.Backends.Baselines;
+using Evals.Runner.Backends.Caching;
 using Evals.Runner.Backends.Onnx;
+using Evals.Runner.Backends.OpenAiCompatible;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -9,15 +11,23 @@ namespace Evals.Runner.Backends;
 /// <summary>Turns a spec into a backend. One line per scheme; an unknown scheme is an error naming the known ones.</summary>
 public sealed class BackendFactory(ILoggerFactory? loggers = null)
 {
-    private static readonly string[] Schemes = [BaselineBackend.Scheme, OnnxBackend.Scheme];
+    private static readonly string[] Schemes = [BaselineBackend.Scheme, OnnxBackend.Scheme, OpenAiCompatibleBackend.Scheme];
     private readonly ILoggerFactory _loggers = loggers ?? NullLoggerFactory.Instance;
 
     public IModelBackend Create(ModelSpec spec) => spec.Scheme switch
     {
         BaselineBackend.Scheme => BaselineBackend.Create(spec),
         OnnxBackend.Scheme => OnnxBackend.Create(spec, _loggers.CreateLogger<OnnxBackend>()),
+        OpenAiCompatibleBackend.Scheme => OpenAiCompatibleBackend.Create(spec),
         _ => throw Unknown(spec),
     };
+
+    /// <summary>The backend a run uses: every call goes through the response cache unless the run said <c>--no-cache</c>.</summary>
+    public IModelBackend CreateForRun(ModelSpec spec, ResponseCache? cache)
+    {
+        var backend = Create(spec);
+        return cache is null ? backend : new CachingBackend(backend, cache, ModelIdentity.For(spec), ModelIdentity.Samples(spec));
+    }
 
     /// <summary>
     /// Checks a spec without loading the model (it is loaded by the worker that runs it) and says what the model can do.
@@ -32,6 +42,8 @@ public sealed class BackendFactory(ILoggerFactory? loggers = null)
             case OnnxBackend.Scheme:
                 OnnxBackend.Validate(spec);
                 return OnnxBackend.DefaultCapabilities;
+            case OpenAiCompatibleBackend.Scheme:
+                return OpenAiCompatibleBackend.Validate(spec);
             default:
                 throw Unknown(spec);
         }

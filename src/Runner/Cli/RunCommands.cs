@@ -25,7 +25,8 @@ internal static class RunCommands
         var wait = new Option<bool>("--wait") { Description = "Show progress until the run ends, then its scores" };
         var json = new Option<FileInfo?>("--json") { Description = "With --wait: write the run summary JSON to this file" };
         var noWorker = new Option<bool>("--no-worker") { Description = "With --wait: only wait; let other worker nodes execute the run" };
-        var command = new Command("run", "Evaluate a model on a suite") { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker };
+        var noCache = new Option<bool>("--no-cache") { Description = "Call the model for every item, even where the response cache holds the answer" };
+        var command = new Command("run", "Evaluate a model on a suite") { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(json) is not null && !parse.GetValue(wait))
@@ -43,6 +44,7 @@ internal static class RunCommands
                     Seed = parse.GetValue(seed),
                     BatchSize = parse.GetValue(batch),
                     Circular = parse.GetValue(circular),
+                    NoCache = parse.GetValue(noCache),
                 };
                 var run = await host.Services.GetRequiredService<RunSubmitter>()
                     .SubmitAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, config), message => Console.Error.WriteLine($"warning: {message}"), ct);
@@ -124,6 +126,9 @@ internal static class RunCommands
                 task.Outcomes["unparseable"].ToString(), task.Outcomes["refused"].ToString(), task.Outcomes["error"].ToString());
         table.AddRow("[bold]overall[/]", "", $"[bold]{summary.Overall:0.00}[/]", "", "", "", "", "");
         AnsiConsole.Write(table);
+        var usage = summary.Usage;
+        AnsiConsole.MarkupLine($"usage: {usage.PromptTokens} prompt + {usage.CompletionTokens} completion tokens, cost {usage.Cost:0.######}, " +
+            $"{usage.CachedItems} cached, mean latency {usage.MeanLatencyMs:0.#} ms" + (usage.MeanTtftMs is { } ttft ? $", mean time to first token {ttft:0.#} ms" : ""));
         AnsiConsole.MarkupLine($"run [bold]{summary.RunId}[/] {summary.Status} — {Markup.Escape(summary.Model)} on {summary.Suite}@{summary.SuiteVersion} ({summary.Mode})" +
             (summary.Error is null ? "" : $": [red]{Markup.Escape(summary.Error)}[/]"));
     }

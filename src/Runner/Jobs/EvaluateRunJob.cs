@@ -3,6 +3,7 @@ using System.Globalization;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Runner.Backends;
+using Evals.Runner.Backends.Caching;
 using Evals.Runner.Runs;
 using Evals.Runner.Suites;
 using Evals.Storage;
@@ -26,6 +27,7 @@ public sealed class EvaluateRunJob(
     StorageConnection storage,
     SuiteStore suites,
     BackendFactory backends,
+    ResponseCache cache,
     DatabaseRetry retry,
     TimeProvider time,
     ILogger<EvaluateRunJob> logger) : IJob
@@ -79,7 +81,7 @@ public sealed class EvaluateRunJob(
             .SetProperty(r => r.Error, (string?)null), cancellationToken);
 
         var config = RunConfig.FromJson(run.Config);
-        await using var backend = backends.Create(ModelSpec.Parse(run.ModelSpec));
+        await using var backend = backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache);
         await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, backend.Description), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         foreach (var (taskId, task) in tasks)
@@ -123,8 +125,10 @@ public sealed class EvaluateRunJob(
         {
             var shots = config.Shots ?? task.Manifest.Shots;
             prepared = task.Prepare(item, shots);
-            var (verdict, raw, tokensIn, tokensOut) = await AskAsync(task, prepared, backend, config, cancellationToken);
+            var answer = await AskAsync(task, prepared, backend, config, cancellationToken);
+            var (verdict, raw, tokensIn, tokensOut) = (answer.Verdict, answer.Raw, answer.TokensIn, answer.TokensOut);
             var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
+            CallDetails.AddTo(details, answer.Mode, answer.Stats);
             var rotations = task.Rotations(item);
             if (config.Circular && rotations > 1 && verdict.Outcome is Outcome.Correct or Outcome.Wrong)
             {
@@ -140,6 +144,13 @@ public sealed class EvaluateRunJob(
             }
             return Row(verdict.Outcome.ToName(), verdict.Score, raw, verdict.Parsed, tokensIn, tokensOut, null, ItemDetails.ToJson(details));
         }
+        catch (ModelRefusedException e)
+        {
+            // The provider declined: neither a transport error (a retry would not change it) nor a wrong answer.
+            var details = new System.Text.Json.Nodes.JsonObject();
+            CallDetails.AddTo(details, config.Mode, null);
+            return Row(Outcome.Refused.ToName(), 0, null, null, 0, 0, e.Message, ItemDetails.ToJson(details));
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return Row(Outcome.Error.ToName(), 0, null, null, 0, 0, e.Message, null);
@@ -150,8 +161,9 @@ public sealed class EvaluateRunJob(
                 tokensIn, tokensOut, error, time.GetUtcNow(), details);
     }
 
-    private static async Task<(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut)> AskAsync(
-        EvalTask task, PreparedItem prepared, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
+    private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats);
+
+    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
     {
         // Span extraction has no continuations to score: it is generated whatever the run's mode.
         if (config.Mode == "generate" || !task.ScoresChoices)
@@ -160,11 +172,12 @@ public sealed class EvaluateRunJob(
             var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
             var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
                 prepared.Continuations.Count > 0 ? prepared.Continuations : null), cancellationToken);
-            return (task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens);
+            return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
+                "generate", generation.Stats);
         }
         var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
         var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
-        return (task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens);
+        return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats);
     }
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)

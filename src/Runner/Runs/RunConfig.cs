@@ -19,6 +19,8 @@ public sealed record RunConfig
     public bool Circular { get; init; }
     /// <summary>Items evaluated between two commits of results.</summary>
     public int BatchSize { get; init; } = 16;
+    /// <summary>Call the model for every item even when the response cache holds the answer (<c>--no-cache</c>).</summary>
+    public bool NoCache { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

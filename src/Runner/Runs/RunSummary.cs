@@ -56,4 +56,9 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public SortedDictionary<string, int>? Extraction { get; init; }
 }
 
-public sealed record UsageSummary(long PromptTokens, long CompletionTokens, double Cost);
+/// <param name="Cost">Summed per item from the model's configured prices (<c>price_in</c>, <c>price_out</c> per million
+/// tokens); items answered from the response cache cost nothing.</param>
+/// <param name="CachedItems">Items answered from the response cache.</param>
+/// <param name="MeanLatencyMs">Mean wall time per item, model call included.</param>
+/// <param name="MeanTtftMs">Mean time to first token over streamed items; null when nothing was streamed.</param>
+public sealed record UsageSummary(long PromptTokens, long CompletionTokens, double Cost, int CachedItems = 0, double MeanLatencyMs = 0, double? MeanTtftMs = null);

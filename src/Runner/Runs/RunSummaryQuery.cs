@@ -25,6 +25,15 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         var byTask = rows.ToLookup(r => r.TaskId);
         var tree = CapabilityTree.Load(catalog.Root);
 
+        // Per-call accounting lives in the items' details (see Jobs/CallDetails).
+        var calls = await db.Database.SqlQuery<CallTotals>($"""
+            select coalesce(sum((details->>'cost')::double precision), 0) as "Cost",
+                   count(*) filter (where (details->>'cached')::boolean) as "Cached",
+                   coalesce(avg(latency_ms), 0) as "MeanLatencyMs",
+                   avg((details->>'ttft_ms')::double precision) as "MeanTtftMs"
+            from results where run_id = {runId}
+            """).SingleAsync(cancellationToken);
+
         var tasks = new SortedDictionary<string, TaskSummary>(StringComparer.Ordinal);
         var capabilityScores = new Dictionary<string, List<double>>();
         var categorised = new Dictionary<string, List<(string, IReadOnlyList<string>, double)>>();
@@ -71,7 +80,8 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Categories = categorised.Count == 0 ? null : new SortedDictionary<string, IReadOnlyDictionary<string, double>>(
                 categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value)
                     .ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4))), StringComparer.Ordinal),
-            Usage = new UsageSummary(rows.Sum(r => (long)r.TokensIn), rows.Sum(r => (long)r.TokensOut), 0),
+            Usage = new UsageSummary(rows.Sum(r => (long)r.TokensIn), rows.Sum(r => (long)r.TokensOut), Math.Round(calls.Cost, 6), (int)calls.Cached,
+                Math.Round(calls.MeanLatencyMs, 3), calls.MeanTtftMs is { } ttft ? Math.Round(ttft, 3) : null),
             DurationS = run.StartedAt is { } start && end is { } stop ? Math.Round((stop - start).TotalSeconds, 3) : 0,
             TotalItems = run.TotalItems,
             CompletedItems = run.CompletedItems,
@@ -88,3 +98,5 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         return document.RootElement.TryGetProperty(ItemDetails.Rule, out var rule) ? rule.GetString() : null;
     }
 }
+
+internal sealed record CallTotals(double Cost, long Cached, double MeanLatencyMs, double? MeanTtftMs);

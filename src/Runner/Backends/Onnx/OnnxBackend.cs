@@ -14,7 +14,7 @@ namespace Evals.Runner.Backends.Onnx;
 /// library for the plugin route), <c>batch</c> (continuations scored together), <c>chat</c> (auto, on, off: wrap generation
 /// prompts in the folder's chat template), <c>top_k</c>.
 /// </summary>
-public sealed class OnnxBackend : IModelBackend
+public sealed class OnnxBackend : IStreamingModelBackend
 {
     public static readonly string[] KnownOptions = ["device", "device_id", "threads", "file", "library", "cuda_provider", "batch", "chat", "top_k"];
 
@@ -156,12 +156,17 @@ public sealed class OnnxBackend : IModelBackend
     public string RenderPrompt(string prompt) =>
         _chat && Folder.ChatTemplate is { } template ? template.Render([new ChatMessage("user", prompt)]) : prompt;
 
-    public async Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
+    public Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
+        GenerateAsync(request, null, cancellationToken);
+
+    /// <summary>Generation that reports text as it is decoded (the /v1 server streams it).</summary>
+    public async Task<Generation> GenerateAsync(GenerateRequest request, Action<string>? onText, CancellationToken cancellationToken = default)
     {
         var ids = Folder.Tokenizer.Encode(RenderPrompt(request.Prompt));
         var sampling = new SamplingOptions(request.Decoding.Temperature, request.Decoding.TopP, _topK, request.Decoding.Seed);
         var settings = new GenerationSettings(request.Decoding.MaxTokens, sampling, request.StopSequences, Folder.EosIds);
-        var result = await RunAsync(() => _model.Generate([ids], settings, null, cancellationToken)[0], cancellationToken);
+        Action<int, string>? callback = onText is null ? null : (_, text) => onText(text);
+        var result = await RunAsync(() => _model.Generate([ids], settings, callback, cancellationToken)[0], cancellationToken);
         return new Generation(result.Text, result.PromptTokens, result.Tokens.Length, result.FinishReason);
     }
 

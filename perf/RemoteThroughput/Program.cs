@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Evals.Benchmarks.Models;
+using Evals.Runner.Backends.OpenAiCompatible;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+// Evaluation throughput of the openai: backend against an OpenAI-compatible server on loopback that answers at once,
+// compared with the same server's own maximum request rate measured by a plain HttpClient load loop in the same run.
+// Usage: Evals.RemoteThroughput [--seconds S] [--repeats N] [--concurrency 1,8,32,64]
+var seconds = 3.0;
+var repeats = 3;
+int[] levels = [1, 8, 32, 64];
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--concurrency": levels = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.WebHost.UseUrls("http://127.0.0.1:0");
+var app = builder.Build();
+// The same bytes for every request: the server does no work beyond reading the request and writing the answer.
+var answer = Encoding.UTF8.GetBytes("""{"id":"chatcmpl-1","object":"chat.completion","created":0,"model":"instant","choices":[{"index":0,"message":{"role":"assistant","content":"A"},"finish_reason":"stop"}],"usage":{"prompt_tokens":40,"completion_tokens":1,"total_tokens":41}}""");
+app.MapPost("/v1/chat/completions", async (HttpContext context) =>
+{
+    // Read the body as a real server must.
+    await context.Request.Body.CopyToAsync(Stream.Null);
+    context.Response.ContentType = "application/json";
+    context.Response.ContentLength = answer.Length;
+    await context.Response.Body.WriteAsync(answer);
+});
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+var prompt = "以下是中国关于常识的单项选择题，请选出其中的正确答案。\n问题：太阳从哪个方向升起？\nA. 东\nB. 西\nC. 南\nD. 北\n答案：";
+var requestBody = $$"""{"model":"instant","messages":[{"role":"user","content":"{{prompt.Replace("\n", "\\n")}}"}],"temperature":0,"max_tokens":256,"stop":["\n"]}""";
+
+Console.WriteLine($"server {address}; {Environment.ProcessorCount} cores; {seconds:0.#} s per measurement, median of {repeats}");
+
+// The reference: as many requests as a plain HttpClient loop at 64 in flight gets out of the server.
+async Task<double> ServerMaxAsync()
+{
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 });
+    long done = 0;
+    var watch = Stopwatch.StartNew();
+    var until = TimeSpan.FromSeconds(seconds);
+    await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+    {
+        while (watch.Elapsed < until)
+        {
+            using var content = new StringContent(requestBody, Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync($"{address}/v1/chat/completions", content);
+            await response.Content.ReadAsByteArrayAsync();
+            response.EnsureSuccessStatusCode();
+            Interlocked.Increment(ref done);
+        }
+    }));
+    return done / watch.Elapsed.TotalSeconds;
+}
+
+// Items through the backend as the job drives it: a bounded parallel loop, one GenerateAsync per item.
+async Task<double> BackendAsync(int concurrency)
+{
+    await using var backend = OpenAiCompatibleBackend.Create(ModelSpec.Parse($"openai:{address}/v1?model=instant&max_concurrency={concurrency}&probe=false"));
+    var request = new GenerateRequest(new TaskContext("perf/instant", null), "i", prompt, ["\n"], new DecodingOptions());
+    long done = 0;
+    var watch = Stopwatch.StartNew();
+    var until = TimeSpan.FromSeconds(seconds);
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        while (watch.Elapsed < until)
+        {
+            var generation = await backend.GenerateAsync(request);
+            if (generation.Text != "A") throw new InvalidOperationException($"unexpected answer '{generation.Text}'");
+            Interlocked.Increment(ref done);
+        }
+    }));
+    return done / watch.Elapsed.TotalSeconds;
+}
+
+static double Median(List<double> values)
+{
+    values.Sort();
+    return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+}
+
+// Warm up both paths (JIT, connections) before measuring.
+var saved = seconds;
+seconds = 1;
+await ServerMaxAsync();
+await BackendAsync(8);
+seconds = saved;
+
+var serverRuns = new List<double>();
+var backendRuns = levels.ToDictionary(c => c, _ => new List<double>());
+for (var r = 0; r < repeats; r++)
+{
+    // Interleaved, so that drift (thermal, other load) touches both sides alike.
+    serverRuns.Add(await ServerMaxAsync());
+    foreach (var c in levels) backendRuns[c].Add(await BackendAsync(c));
+}
+var max = Median(serverRuns);
+Console.WriteLine($"server's own maximum (plain HttpClient loop, 64 in flight): {max:0} requests/s (runs: {string.Join(", ", serverRuns.Select(v => v.ToString("0", CultureInfo.InvariantCulture)))})");
+Console.WriteLine("concurrency  items/s  ratio to server max");
+foreach (var c in levels)
+{
+    var median = Median(backendRuns[c]);
+    Console.WriteLine($"{c,11}  {median,7:0}  {median / max,6:P1}{(c == 32 ? (median / max >= 0.85 ? "  (goal ≥ 85%: met)" : "  (goal ≥ 85%: NOT met)") : "")}");
+}
+await app.StopAsync();
+return 0;

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Evals.Benchmarks.Models;
+using Evals.Runner.Backends;
+using Evals.Runner.Backends.OpenAiCompatible;
+
+namespace Evals.Runner.Tests.Remote;
+
+/// <summary>The openai: backend against a real HTTP server on loopback, in-process (no database).</summary>
+public sealed class OpenAiBackendTests : IAsyncLifetime
+{
+    private const string KeyVariable = "EVALS_TEST_BACKEND_KEY";
+    private const string Key = "sk-test-never-print-me-0123456789";
+    private FakeOpenAiServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable(KeyVariable, Key);
+        _server = await FakeOpenAiServer.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    // A generous timeout, as the first request of a test pays for JIT on both sides; the hang test sets its own.
+    private OpenAiCompatibleBackend Backend(string extra = "", int retries = 2, double timeout = 10) =>
+        OpenAiCompatibleBackend.Create(ModelSpec.Parse($"openai:{_server.BaseUrl}?model=fake&key_env={KeyVariable}&timeout_s={timeout}&retries={retries}&retry_delay_ms=20{extra}"));
+
+    private static GenerateRequest Request(string prompt) =>
+        new(new TaskContext("t/x", null), "i1", prompt, ["\n"], new DecodingOptions());
+
+    [Fact]
+    public async Task An_answer_carries_text_usage_cost_and_the_key_as_a_bearer_token()
+    {
+        await using var backend = Backend("&price_in=2&price_out=4");
+        var generation = await backend.GenerateAsync(Request("你好"));
+        Assert.Equal(FakeOpenAiServer.AnswerFor("你好"), generation.Text);
+        Assert.Equal((2, 1), (generation.PromptTokens, generation.CompletionTokens));
+        Assert.Equal((2 * 2 + 1 * 4) / 1e6, generation.Stats!.Cost, 12);
+        Assert.Equal($"Bearer {Key}", Assert.Single(_server.Log).Authorization);
+    }
+
+    [Fact]
+    public async Task Streaming_gives_the_same_text_and_a_time_to_first_token()
+    {
+        await using var backend = Backend("&stream=true");
+        var generation = await backend.GenerateAsync(Request("流式"));
+        Assert.Equal(FakeOpenAiServer.AnswerFor("流式"), generation.Text);
+        Assert.Equal("stop", generation.FinishReason);
+        Assert.Equal(2, generation.PromptTokens);
+        Assert.NotNull(generation.Stats!.TimeToFirstTokenMs);
+    }
+
+    [Fact]
+    public async Task A_429_is_retried_after_the_servers_Retry_After_and_then_succeeds()
+    {
+        _server.FaultFor = _ => Fault.RateLimitedOnce;
+        await using var backend = Backend();
+        var generation = await backend.GenerateAsync(Request("限流"));
+        Assert.Equal(FakeOpenAiServer.AnswerFor("限流"), generation.Text);
+        var log = _server.Log;
+        Assert.Equal(2, log.Count);
+        // Retry-After: 1 was honoured although the backoff alone would have waited 20 ms.
+        Assert.True(log[1].At - log[0].At >= TimeSpan.FromMilliseconds(950), $"second attempt after {(log[1].At - log[0].At).TotalMilliseconds} ms");
+    }
+
+    [Theory]
+    [InlineData(Fault.ServerError, "HTTP 500")]
+    [InlineData(Fault.Hang, "no answer within 1 s")]
+    [InlineData(Fault.MalformedJson, "malformed response")]
+    public async Task A_fault_that_persists_fails_after_all_attempts_with_its_reason_and_without_the_key(Fault fault, string reason)
+    {
+        _server.FaultFor = _ => fault;
+        await using var backend = Backend(timeout: fault == Fault.Hang ? 1 : 10);
+        var e = await Assert.ThrowsAsync<RemoteCallException>(() => backend.GenerateAsync(Request("坏了")));
+        Assert.Contains(reason, e.Message);
+        Assert.Contains("after 3 attempt(s)", e.Message);
+        Assert.DoesNotContain(Key, e.ToString());
+        Assert.Equal(3, _server.Calls);
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_is_retried()
+    {
+        _server.FaultFor = _ => Fault.DropOnce;
+        await using var backend = Backend();
+        Assert.Equal(FakeOpenAiServer.AnswerFor("断开"), (await backend.GenerateAsync(Request("断开"))).Text);
+        Assert.Equal(2, _server.Calls);
+    }
+
+    [Fact]
+    public async Task A_providers_content_inspection_error_is_a_refusal_and_is_not_retried()
+    {
+        _server.FaultFor = _ => Fault.Refusal;
+        await using var backend = Backend();
+        var e = await Assert.ThrowsAsync<ModelRefusedException>(() => backend.GenerateAsync(Request("敏感")));
+        Assert.Contains("data_inspection_failed", e.Message);
+        Assert.Equal(1, _server.Calls);
+    }
+
+    [Fact]
+    public async Task The_rpm_limit_spaces_requests()
+    {
+        await using var backend = Backend("&rpm=600&max_concurrency=4");
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(i => backend.GenerateAsync(Request($"rpm {i}"))));
+        // 600 per minute is one per 100 ms: the first goes at once, the other five wait their turn.
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(450), $"6 requests took {watch.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_keeps_failing_opens_the_circuit_and_is_called_no_more()
+    {
+        _server.FaultFor = _ => Fault.ServerError;
+        await using var backend = Backend(retries: 0);
+        var errors = new List<string>();
+        for (var i = 0; i < 25; i++)
+            errors.Add((await Assert.ThrowsAsync<RemoteCallException>(() => backend.GenerateAsync(Request($"熔断 {i}")))).Message);
+        // The breaker opens after 20 calls of which at least 80% failed; the rest never leave this process.
+        Assert.Equal(20, _server.Calls);
+        Assert.Contains("circuit open", errors[^1]);
+    }
+
+    [Theory]
+    [InlineData("openai:not-a-url?model=x", "is not an http(s) base URL")]
+    [InlineData("openai:http://127.0.0.1:1/v1", "option model= is required")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x&colour=red", "unknown option(s) colour")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x&max_concurrency=0", "max_concurrency='0'")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x&key_env=EVALS_TEST_SURELY_UNSET_VARIABLE", "environment variable EVALS_TEST_SURELY_UNSET_VARIABLE (key_env) is not set")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x", "cannot reach 127.0.0.1:1 (connection refused)")]
+    [InlineData("openai:http://no-such-host.invalid/v1?model=x", "cannot reach no-such-host.invalid:80")]
+    public void Describe_rejects_bad_specs_before_anything_is_enqueued(string spec, string message)
+    {
+        var e = Assert.Throws<ModelSpecException>(() => new BackendFactory().Describe(ModelSpec.Parse(spec)));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Describe_accepts_a_reachable_endpoint_and_says_it_generates()
+    {
+        var capabilities = new BackendFactory().Describe(ModelSpec.Parse($"openai:{_server.BaseUrl}?model=fake&key_env={KeyVariable}&max_concurrency=16"));
+        Assert.Equal(new ModelCapabilities(LogLikelihood: false, Generate: true, MaxConcurrency: 16), capabilities);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Evals.TestKit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evals.Runner.Tests.Remote;
+
+/// <summary>openai: runs through the real CLI, a worker and PostgreSQL against a fake server on loopback.</summary>
+[Collection(ProcessTests.Name)]
+public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private const string KeyVariable = "EVALS_TEST_REMOTE_KEY";
+    private const string Key = "sk-remote-secret-9876543210";
+    private FakeOpenAiServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await FakeOpenAiServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private Dictionary<string, string> Environment()
+    {
+        var env = RunnerEnvironment.For(database.ConnectionString);
+        env[KeyVariable] = Key;
+        return env;
+    }
+
+    private string Spec(string extra = "") => $"openai:{_server.BaseUrl}?model=fake&key_env={KeyVariable}{extra}";
+
+    private static Fault Drill(string prompt) => FakeOpenAiServer.Bucket(prompt) switch
+    {
+        < 8 => Fault.RateLimitedOnce,
+        < 14 => Fault.ServerError,
+        < 18 => Fault.Hang,
+        < 26 => Fault.DropOnce,
+        < 32 => Fault.MalformedJson,
+        < 36 => Fault.Refusal,
+        _ => Fault.None,
+    };
+
+    [Fact]
+    public async Task Fault_drill_stores_final_failures_with_their_errors_once_each_and_a_retry_reruns_only_those()
+    {
+        _server.FaultFor = Drill;
+        var json = Path.Combine(Directory.CreateTempSubdirectory().FullName, "drill.json");
+        var run = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(3), "run", "--model", Spec("&timeout_s=2&retries=2&retry_delay_ms=50"),
+            "--suite", "smoke", "--mode", "generate", "--wait", "--json", json);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain(Key, run.StdOut + run.StdErr);
+        var runId = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("run_id").GetGuid();
+
+        var kinds = _server.Log.GroupBy(l => l.Prompt).ToDictionary(g => g.Key, g => g.First().Fault);
+        foreach (var fault in Enum.GetValues<Fault>()) Assert.True(kinds.Values.Contains(fault), $"the drill hit no {fault} item; change its buckets");
+
+        await using var db = Migrator.CreateContext(database.ConnectionString);
+        var results = await db.Results.AsNoTracking().Where(r => r.RunId == runId).ToListAsync();
+        Assert.Equal(72, results.Count);
+        Assert.Equal(results.Count, results.Select(r => (r.TaskId, r.ItemKey)).Distinct().Count());
+        foreach (var r in results)
+        {
+            var fault = kinds[r.Prompt!];
+            var expected = fault switch
+            {
+                Fault.ServerError or Fault.Hang or Fault.MalformedJson => "error",
+                Fault.Refusal => "refused",
+                _ => r.Outcome is "correct" or "wrong" or "unparseable" ? r.Outcome : "a scored outcome",
+            };
+            Assert.True(expected == r.Outcome, $"{fault} item {r.ItemKey}: {r.Outcome} ({r.Error})");
+            var reason = fault switch
+            {
+                Fault.ServerError => "HTTP 500",
+                Fault.Hang => "no answer within 2 s",
+                Fault.MalformedJson => "malformed response",
+                Fault.Refusal => "data_inspection_failed",
+                _ => null,
+            };
+            if (reason is not null) Assert.Contains(reason, r.Error);
+            Assert.DoesNotContain(Key, r.Error ?? "");
+        }
+        var failed = results.Where(r => r.Outcome == "error").Select(r => r.Prompt!).ToHashSet();
+        var summary = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal("succeeded", summary.GetProperty("status").GetString());
+        Assert.Equal(failed.Count, summary.GetProperty("tasks").EnumerateObject().Sum(t => t.Value.GetProperty("outcomes").GetProperty("error").GetInt32()));
+        Assert.Equal(failed.Count, summary.GetProperty("failed_items").GetInt32());
+
+        // The endpoint recovers; a retry calls it for the failed items only, and each of them exactly once.
+        _server.FaultFor = _ => Fault.None;
+        _server.Reset();
+        var retry = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(1), "runs", "retry", runId.ToString());
+        Assert.True(retry.ExitCode == 0, retry.ToString());
+        using (var worker = CliProcess.Start(Environment(), "worker"))
+        {
+            await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId)).Status == RunStatus.Succeeded,
+                TimeSpan.FromMinutes(2), "the retried run to succeed", () => worker.Output);
+        }
+        Assert.Equal(failed.OrderBy(p => p), _server.Log.Select(l => l.Prompt).OrderBy(p => p));
+        var after = await db.Results.AsNoTracking().Where(r => r.RunId == runId).ToListAsync();
+        Assert.Equal(72, after.Count);
+        Assert.DoesNotContain(after, r => r.Outcome == "error");
+        // Items that had succeeded were not touched.
+        var before = results.Where(r => r.Outcome != "error").ToDictionary(r => (r.TaskId, r.ItemKey), r => r.Id);
+        Assert.All(after.Where(r => before.ContainsKey((r.TaskId, r.ItemKey))), r => Assert.Equal(before[(r.TaskId, r.ItemKey)], r.Id));
+        var secrets = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => r.ModelSpec + r.Config + (r.Error ?? "") + (r.BackendReport ?? "")).SingleAsync();
+        Assert.DoesNotContain(Key, secrets);
+    }
+
+    [Fact]
+    public async Task A_second_identical_run_is_answered_from_the_cache_and_no_cache_calls_again()
+    {
+        var spec = Spec("&price_in=1&price_out=2&stream=true");
+        async Task<JsonElement> RunAsync(params string[] extra)
+        {
+            var json = Path.Combine(Directory.CreateTempSubdirectory().FullName, "run.json");
+            var result = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(2),
+                ["run", "--model", spec, "--suite", "smoke", "--mode", "generate", "--limit", "3", "--wait", "--json", json, .. extra]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        }
+
+        var first = await RunAsync();
+        Assert.Equal(9, _server.Calls);
+        var usage = first.GetProperty("usage");
+        var promptTokens = usage.GetProperty("prompt_tokens").GetInt64();
+        Assert.True(promptTokens > 0);
+        Assert.Equal(9, usage.GetProperty("completion_tokens").GetInt64());
+        Assert.Equal((promptTokens * 1 + 9 * 2) / 1e6, usage.GetProperty("cost").GetDouble(), 9);
+        Assert.Equal(0, usage.GetProperty("cached_items").GetInt32());
+        Assert.True(usage.GetProperty("mean_ttft_ms").GetDouble() > 0);
+
+        _server.Reset();
+        var second = await RunAsync();
+        Assert.Equal(0, _server.Calls);
+        Assert.Equal(9, second.GetProperty("usage").GetProperty("cached_items").GetInt32());
+        Assert.Equal(0, second.GetProperty("usage").GetProperty("cost").GetDouble());
+        Assert.Equal(first.GetProperty("tasks").GetRawText().Replace(first.GetProperty("run_id").GetString()!, ""),
+            second.GetProperty("tasks").GetRawText().Replace(second.GetProperty("run_id").GetString()!, ""));
+
+        _server.Reset();
+        var third = await RunAsync("--no-cache");
+        Assert.Equal(9, _server.Calls);
+        Assert.Equal(0, third.GetProperty("usage").GetProperty("cached_items").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("openai:ftp://example.com/v1?model=x", "is not an http(s) base URL")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x&key_env=EVALS_TEST_SURELY_UNSET_VARIABLE", "EVALS_TEST_SURELY_UNSET_VARIABLE (key_env) is not set")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x", "cannot reach 127.0.0.1:1 (connection refused)")]
+    public async Task Bad_openai_specs_exit_2_with_one_line_and_enqueue_nothing(string spec, string message)
+    {
+        var result = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(1), "run", "--model", spec, "--suite", "smoke");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(message, result.StdErr);
+        await using var db = Migrator.CreateContext(database.ConnectionString);
+        Assert.False(await db.Runs.AnyAsync(r => r.ModelSpec.Contains("127.0.0.1:1") || r.ModelSpec.Contains("ftp:")));
+    }
+}

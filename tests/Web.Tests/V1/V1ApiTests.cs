@@ -1,0 +1,232 @@
+using System.ClientModel;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Evals.Runner.Backends.Onnx.TinyModel;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Evals.TestKit;
+using Microsoft.EntityFrameworkCore;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Evals.Web.Tests.V1;
+
+/// <summary>A tiny ONNX model and a baseline registered, keys created, and the real web app serving them on /v1.</summary>
+public sealed class V1Fixture : IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = "";
+    public string ModelFolder { get; } = Path.Combine(Path.GetTempPath(), $"evals-v1-tiny-{Guid.NewGuid():N}");
+    public string Key { get; private set; } = "";
+    public string SlowKey { get; } = ApiKey.NewKey();
+    public string FeedbackKey { get; } = ApiKey.NewKey();
+    public WebApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var cluster = await PostgresCluster.SharedAsync();
+        ConnectionString = await cluster.CreateDatabaseAsync();
+        TinyModelWriter.Write(ModelFolder, 7);
+        await using (var db = Migrator.CreateContext(ConnectionString))
+        {
+            db.Models.Add(new Model { Name = "tiny", Kind = "onnx", Spec = $"onnx:{ModelFolder}" });
+            db.Models.Add(new Model { Name = "first", Kind = "baseline", Spec = "baseline:first" });
+            db.ApiKeys.Add(new ApiKey { Name = "slow", Scope = "v1", Hash = ApiKey.HashOf(SlowKey), Prefix = SlowKey[..10], RequestsPerMinute = 2 });
+            db.ApiKeys.Add(new ApiKey { Name = "feedback", Scope = "feedback", Hash = ApiKey.HashOf(FeedbackKey), Prefix = FeedbackKey[..10] });
+            await db.SaveChangesAsync();
+        }
+        // The documented way: `evals keys create` prints the key once, as its last line.
+        var created = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(1), "keys", "create", "--name", "tests", "--scope", "v1");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Key = created.StdOut.TrimEnd().Split('\n')[^1].Trim();
+        Assert.StartsWith(ApiKey.KeyPrefix, Key);
+        // Runs started by the tests execute in the CLI's own worker, not in the web node.
+        App = await WebApp.StartAsync(ConnectionString, new Dictionary<string, string> { ["Runner__Enabled"] = "false" });
+    }
+
+    public Dictionary<string, string> Environment() => new()
+    {
+        ["ConnectionStrings__Evals"] = ConnectionString,
+        ["Runner__CheckinIntervalMs"] = "1000",
+        ["EVALS_V1_KEY"] = Key,
+    };
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        try { Directory.Delete(ModelFolder, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
+{
+    private Uri V1 => new(fixture.App.Client.BaseAddress!, "v1/");
+
+    private ChatClient Chat(string model) => new(model, new ApiKeyCredential(fixture.Key), new OpenAIClientOptions { Endpoint = V1 });
+
+    [Fact]
+    public async Task The_OpenAI_SDK_lists_models_and_gets_plain_and_streamed_completions()
+    {
+        var client = new OpenAIClient(new ApiKeyCredential(fixture.Key), new OpenAIClientOptions { Endpoint = V1 });
+        var models = (await client.GetOpenAIModelClient().GetModelsAsync()).Value.Select(m => m.Id).ToList();
+        Assert.Contains("tiny", models);
+        Assert.Contains("first", models);
+
+        var chat = Chat("tiny");
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 16 };
+        var completion = (await chat.CompleteChatAsync([new UserChatMessage("今天天气怎么样？")], options)).Value;
+        var text = Assert.Single(completion.Content).Text;
+        Assert.NotEmpty(text);
+        Assert.True(completion.Usage.InputTokenCount > 0);
+        Assert.InRange(completion.Usage.OutputTokenCount, 1, 16);
+        Assert.Equal(completion.Usage.InputTokenCount + completion.Usage.OutputTokenCount, completion.Usage.TotalTokenCount);
+
+        var streamed = new StringBuilder();
+        var updates = 0;
+        ChatTokenUsage? usage = null;
+        ChatFinishReason? finish = null;
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("今天天气怎么样？")], options))
+        {
+            updates++;
+            foreach (var part in update.ContentUpdate) streamed.Append(part.Text);
+            usage = update.Usage ?? usage;
+            finish = update.FinishReason ?? finish;
+        }
+        Assert.Equal(text, streamed.ToString());
+        Assert.True(updates > 3, $"{updates} updates: the text should arrive in pieces");
+        Assert.Equal(completion.FinishReason, finish);
+        Assert.Equal(completion.Usage.OutputTokenCount, usage!.OutputTokenCount);
+    }
+
+    [Fact]
+    public async Task The_openai_npm_package_is_a_second_client()
+    {
+        var prefix = Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache", "evals", "npm-openai-4.95.0");
+        if (!File.Exists(Path.Combine(prefix, "node_modules", "openai", "package.json")))
+        {
+            var install = await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", prefix, "openai@4.95.0"], new(), TimeSpan.FromMinutes(3));
+            Assert.True(install.ExitCode == 0, install.Output);
+        }
+        var script = Path.Combine(AppContext.BaseDirectory, "V1", "openai-client.cjs");
+        var result = await RunAsync("node", [script], new()
+        {
+            ["NODE_PATH"] = Path.Combine(prefix, "node_modules"),
+            ["EVALS_V1_KEY"] = fixture.Key,
+            ["EVALS_V1_URL"] = V1.ToString().TrimEnd('/'),
+        }, TimeSpan.FromMinutes(1));
+        Assert.True(result.ExitCode == 0, result.Output);
+        using var json = JsonDocument.Parse(result.StdOut);
+        var root = json.RootElement;
+        Assert.Contains("tiny", root.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+        var content = root.GetProperty("content").GetString();
+        Assert.False(string.IsNullOrEmpty(content));
+        Assert.Equal(content, root.GetProperty("streamed").GetString());
+        Assert.True(root.GetProperty("usage").GetProperty("completion_tokens").GetInt32() > 0);
+        Assert.Equal(root.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), root.GetProperty("stream_usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(404, root.GetProperty("unknown_status").GetInt32());
+        Assert.Equal("model_not_found", root.GetProperty("unknown_code").GetString());
+    }
+
+    [Fact]
+    public async Task Errors_have_OpenAIs_shape_and_status_codes()
+    {
+        async Task<(HttpStatusCode Status, JsonElement Error, HttpResponseMessage Response)> PostAsync(string? key, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(V1, "chat/completions")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            var response = await fixture.App.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var json = JsonDocument.Parse(text).RootElement;
+            var error = default(JsonElement);
+            Assert.True(response.IsSuccessStatusCode || json.TryGetProperty("error", out error), $"{body} → {(int)response.StatusCode}: {text}");
+            return (response.StatusCode, error, response);
+        }
+        const string ok = """{"model": "first", "messages": [{"role": "user", "content": "你好"}]}""";
+
+        var (status, error, _) = await PostAsync(null, ok);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("invalid_api_key", error.GetProperty("code").GetString());
+        (status, _, _) = await PostAsync("evk-not-a-key", ok);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        (status, error, _) = await PostAsync(fixture.FeedbackKey, ok);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Contains("scope", error.GetProperty("message").GetString());
+
+        (status, error, _) = await PostAsync(fixture.Key, """{"model": "nope", "messages": [{"role": "user", "content": "x"}]}""");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("model_not_found", error.GetProperty("code").GetString());
+
+        foreach (var (body, param) in new[]
+        {
+            ("""{"messages": [{"role": "user", "content": "x"}]}""", "model"),
+            ("""{"model": "first", "messages": []}""", "messages"),
+            ("""{"model": "first", "messages": [{"role": "robot", "content": "x"}]}""", "messages[0].role"),
+            ("""{"model": "first", "messages": [{"role": "user", "content": 42}]}""", "messages[0].content"),
+            ("""{"model": "first", "messages": [{"role": "user", "content": "x"}], "temperature": 3}""", "temperature"),
+            ("""{"model": "first", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}""", "max_tokens"),
+            ("""{"model": "first", "messages": [{"role": "user", "content": "x"}], "n": 2}""", "n"),
+            ("""{"model": "first", "messages": [{"role": "user", "content": "x"}], "stop": 5}""", "stop"),
+            ("""{"model": "first", "messages": [""", "body"),
+        })
+        {
+            (status, error, _) = await PostAsync(fixture.Key, body);
+            Assert.True(status == HttpStatusCode.BadRequest, $"{body}: {status}");
+            Assert.Equal(param, error.GetProperty("param").GetString());
+            Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        }
+
+        // A key limited to 2 requests a minute gets a 429 with Retry-After on its third; other keys are unaffected.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(fixture.SlowKey, ok)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(fixture.SlowKey, ok)).Status);
+        var (limited, limitError, response) = await PostAsync(fixture.SlowKey, ok);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited);
+        Assert.Equal("rate_limit_exceeded", limitError.GetProperty("code").GetString());
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(fixture.Key, ok)).Status);
+    }
+
+    [Fact]
+    public async Task An_openai_run_against_our_v1_scores_the_same_as_the_model_run_directly()
+    {
+        async Task<(JsonElement Summary, Dictionary<string, string?> Outputs)> RunAsync(string model, params string[] extra)
+        {
+            var json = Path.Combine(Directory.CreateTempSubdirectory().FullName, "run.json");
+            var result = await CliProcess.RunAsync(fixture.Environment(), TimeSpan.FromMinutes(4),
+                ["run", "--model", model, "--suite", "smoke", "--mode", "generate", "--limit", "2", "--wait", "--json", json, .. extra]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var summary = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+            var runId = summary.GetProperty("run_id").GetGuid();
+            await using var db = Migrator.CreateContext(fixture.ConnectionString);
+            var outputs = await db.Results.AsNoTracking().Where(r => r.RunId == runId).ToDictionaryAsync(r => r.ItemKey + "@" + r.TaskId, r => r.RawOutput);
+            return (summary, outputs);
+        }
+
+        var direct = await RunAsync("tiny");
+        var remote = await RunAsync($"openai:{V1.ToString().TrimEnd('/')}?model=tiny&key_env=EVALS_V1_KEY", "--no-cache");
+        Assert.Equal("generate", remote.Summary.GetProperty("mode").GetString());
+        Assert.Equal(6, remote.Outputs.Count);
+        Assert.Equal(direct.Outputs, remote.Outputs);
+        foreach (var task in direct.Summary.GetProperty("tasks").EnumerateObject())
+        {
+            var other = remote.Summary.GetProperty("tasks").GetProperty(task.Name);
+            Assert.Equal(task.Value.GetProperty("score").GetDouble(), other.GetProperty("score").GetDouble());
+            Assert.Equal(task.Value.GetProperty("outcomes").GetRawText(), other.GetProperty("outcomes").GetRawText());
+        }
+        Assert.Equal(0, remote.Summary.GetProperty("failed_items").GetInt32());
+    }
+
+    private static async Task<(int ExitCode, string StdOut, string Output)> RunAsync(string file, string[] args, Dictionary<string, string> env, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in env) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await stdout, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+    }
+}

@@ -43,19 +43,26 @@ internal static class Benchmark
         Console.WriteLine($"workload: prompt {o.Prompt} tokens, then {o.Decode} greedy decode steps, batch 1; {o.Repeats} repeats per engine, interleaved; intra-op threads {o.EffectiveThreads}, no spinning, all graph optimisations");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}, .NET {Environment.Version}");
 
-        await using var backend = OnnxBackend.Create(ModelSpec.Parse($"onnx:{folder}?threads={o.EffectiveThreads}"));
+        var device = o.Device == "cpu" ? "" : $"&device={o.Device}" + (o.CudaProvider is null ? "" : $"&cuda_provider={Path.GetFullPath(o.CudaProvider)}");
+        await using var backend = OnnxBackend.Create(ModelSpec.Parse($"onnx:{folder}?threads={o.EffectiveThreads}{device}"));
         var model = backend.Model;
         var library = model.Runtime.LibraryPath;
-        var nodeLibrary = Path.Combine(o.EffectiveOrtNode, "bin", "napi-v6", "linux", "x64", "libonnxruntime.so.1");
         Console.WriteLine($"evals: {backend.DeviceReport}; libonnxruntime sha256 {Sha256(library)}");
-        using var node = await NodeReference.StartAsync(o, modelPath, model.Layout.KvHeads, model.Layout.HeadDim);
-        Console.WriteLine($"node:  onnxruntime-node {node.Versions} from {o.EffectiveOrtNode}; libonnxruntime sha256 {(File.Exists(nodeLibrary) ? Sha256(nodeLibrary) : "(not found)")}");
-
         var prompt = Enumerable.Range(0, o.Prompt).Select(i => (i * 37 + 11) % 256).ToArray();
         var limit = model.SampleLimit;
 
         // Warm-up: first-run costs (JIT, ORT's arena growth, page faults on the weights) are not what is measured.
         var evalsWarm = EvalsGenerate(model, prompt, o.Decode);
+        if (o.Device != "cpu") await CompareWithCpuAsync(folder, o, model, prompt, evalsWarm);
+        if (!o.UseNode)
+        {
+            EvalsOnly(o, model, prompt);
+            return;
+        }
+
+        var nodeLibrary = Path.Combine(o.EffectiveOrtNode, "bin", "napi-v6", "linux", "x64", "libonnxruntime.so.1");
+        using var node = await NodeReference.StartAsync(o, modelPath, model.Layout.KvHeads, model.Layout.HeadDim);
+        Console.WriteLine($"node:  onnxruntime-node {node.Versions} from {o.EffectiveOrtNode} on CPU; libonnxruntime sha256 {(File.Exists(nodeLibrary) ? Sha256(nodeLibrary) : "(not found)")}");
         var nodeWarm = await node.GenerateAsync(prompt, o.Decode, limit);
         var sameTokens = evalsWarm.Tokens.SequenceEqual(nodeWarm.Tokens);
         Console.WriteLine($"greedy tokens identical in both engines: {(sameTokens ? "yes" : "NO (first difference at " + FirstDifference(evalsWarm.Tokens, nodeWarm.Tokens) + ")")}");
@@ -82,10 +89,58 @@ internal static class Benchmark
         Console.WriteLine();
         Report("prefill", evals.Select(t => Rate(o.Prompt, t.PrefillMs)).ToList(), reference.Select(t => Rate(o.Prompt, t.PrefillMs)).ToList());
         Report("decode ", evals.Select(t => Rate(o.Decode, t.DecodeMs)).ToList(), reference.Select(t => Rate(o.Decode, t.DecodeMs)).ToList());
+        // CPU time is what the work cost, whatever else the shared machine was doing; the wall-time rates above are what a user sees.
+        Console.WriteLine($"CPU per token (process, all threads): prefill evals {Median(evals.Select(t => t.PrefillCpuMs / o.Prompt).ToList()):F2} ms, node {Median(reference.Select(t => t.PrefillCpuMs / o.Prompt).ToList()):F2} ms, "
+            + $"ratio {Median(reference.Select(t => t.PrefillCpuMs).ToList()) / Median(evals.Select(t => t.PrefillCpuMs).ToList()):F3}; "
+            + $"decode evals {Median(evals.Select(t => t.DecodeCpuMs / o.Decode).ToList()):F2} ms, node {Median(reference.Select(t => t.DecodeCpuMs / o.Decode).ToList()):F2} ms, "
+            + $"ratio {Median(reference.Select(t => t.DecodeCpuMs).ToList()) / Median(evals.Select(t => t.DecodeCpuMs).ToList()):F3} (node/evals: above 1 means Evals spends less)");
         // Per-repeat pairs ran back to back, so their ratios are less exposed to load drift than the ratio of medians.
         Console.WriteLine($"median of per-repeat ratios: prefill {Median(evals.Zip(reference, (e, n) => n.PrefillMs / e.PrefillMs).ToList()):F3}, decode {Median(evals.Zip(reference, (e, n) => n.DecodeMs / e.DecodeMs).ToList()):F3}");
         Console.WriteLine();
 
+        ReportAllocations(model, prompt);
+    }
+
+    /// <summary>On a GPU machine: the same model on the CPU session is the oracle for the CUDA one (logits and greedy tokens).</summary>
+    private static async Task CompareWithCpuAsync(string folder, Options o, CausalLM model, int[] prompt, Timing onDevice)
+    {
+        await using var cpu = OnnxBackend.Create(ModelSpec.Parse($"onnx:{folder}?threads={o.EffectiveThreads}"));
+        var cpuTokens = EvalsGenerate(cpu.Model, prompt, o.Decode).Tokens;
+        var a = PrefillLogits(model, prompt);
+        var b = PrefillLogits(cpu.Model, prompt);
+        var maxDiff = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+        // TF32 or reordered reductions on the GPU move logits by ~1e-3 at most on this model; more means a real fault.
+        // Scoring takes the other path: a context cache reused by several continuations (on a GPU it stays on the device).
+        var context = prompt[..Math.Max(1, prompt.Length / 2)];
+        int[][] continuations = [[.. prompt[..3]], [.. prompt[3..8]], [prompt[8]]];
+        var scoreDiff = model.Score(context, continuations).Zip(cpu.Model.Score(context, continuations), (x, y) => Math.Abs(x.LogLikelihood - y.LogLikelihood)).Max();
+        Console.WriteLine($"{o.Device} vs cpu: prefill logits max |diff| {maxDiff:G3} ({(maxDiff < 1e-2 ? "ok" : "TOO LARGE")}); continuation log-likelihoods max |diff| {scoreDiff:G3} "
+            + $"({(scoreDiff < 1e-2 ? "ok" : "TOO LARGE")}); greedy tokens identical: "
+            + (onDevice.Tokens.SequenceEqual(cpuTokens) ? "yes" : $"NO (first difference at {FirstDifference(onDevice.Tokens, cpuTokens)})"));
+    }
+
+    private static float[] PrefillLogits(CausalLM model, int[] prompt)
+    {
+        using var empty = KvCache.Empty(model.Runtime, model.Layout, 1);
+        var (logits, present) = model.Forward(prompt.Select(i => (long)i).ToArray(), Enumerable.Repeat(1L, prompt.Length).ToArray(),
+            Enumerable.Range(0, prompt.Length).Select(i => (long)i).ToArray(), 1, prompt.Length, empty);
+        present.Dispose();
+        using (logits) return logits.Span<float>().ToArray();
+    }
+
+    private static void EvalsOnly(Options o, CausalLM model, int[] prompt)
+    {
+        var runs = new List<Timing>();
+        for (var r = 0; r < o.Repeats; r++) runs.Add(EvalsGenerate(model, prompt, o.Decode));
+        var prefill = runs.Select(t => Rate(o.Prompt, t.PrefillMs)).ToList();
+        var decode = runs.Select(t => Rate(o.Decode, t.DecodeMs)).ToList();
+        Console.WriteLine($"prefill  evals {Median(prefill),9:N1} tok/s ({prefill.Min():N1} .. {prefill.Max():N1})");
+        Console.WriteLine($"decode   evals {Median(decode),9:N1} tok/s ({decode.Min():N1} .. {decode.Max():N1})");
+        ReportAllocations(model, prompt);
+    }
+
+    private static void ReportAllocations(CausalLM model, int[] prompt)
+    {
         Console.WriteLine($"managed bytes allocated by CausalLM.Generate (prompt {AllocationPrompt} tokens, greedy, batch 1; least of 3 calls):");
         var allocated = new List<(int Tokens, long Bytes)>();
         foreach (var n in AllocationLengths)
@@ -108,16 +163,27 @@ internal static class Benchmark
         // No EOS ids and no stop strings: exactly decode+1 tokens, as in the Node loop.
         var settings = new GenerationSettings(decode + 1, new SamplingOptions(), [], new HashSet<int>());
         long afterPrefill = 0, afterLast = 0;
+        TimeSpan cpuAfterPrefill = default, cpuAfterLast = default;
         model.StepObserver = step =>
         {
-            if (step == 0) afterPrefill = Stopwatch.GetTimestamp();
-            if (step == decode) afterLast = Stopwatch.GetTimestamp();
+            if (step == 0)
+            {
+                afterPrefill = Stopwatch.GetTimestamp();
+                cpuAfterPrefill = Environment.CpuUsage.TotalTime;
+            }
+            if (step == decode)
+            {
+                afterLast = Stopwatch.GetTimestamp();
+                cpuAfterLast = Environment.CpuUsage.TotalTime;
+            }
         };
         try
         {
+            var cpuStart = Environment.CpuUsage.TotalTime;
             var start = Stopwatch.GetTimestamp();
             var result = model.Generate([prompt], settings)[0];
-            return new Timing(Stopwatch.GetElapsedTime(start, afterPrefill).TotalMilliseconds, Stopwatch.GetElapsedTime(afterPrefill, afterLast).TotalMilliseconds, result.Tokens);
+            return new Timing(Stopwatch.GetElapsedTime(start, afterPrefill).TotalMilliseconds, Stopwatch.GetElapsedTime(afterPrefill, afterLast).TotalMilliseconds, result.Tokens,
+                (cpuAfterPrefill - cpuStart).TotalMilliseconds, (cpuAfterLast - cpuAfterPrefill).TotalMilliseconds);
         }
         finally
         {

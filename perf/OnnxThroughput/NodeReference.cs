@@ -53,7 +53,8 @@ internal sealed class NodeReference : IDisposable
         using var doc = JsonDocument.Parse(line);
         var root = doc.RootElement;
         return new Timing(root.GetProperty("prefillMs").GetDouble(), root.GetProperty("decodeMs").GetDouble(),
-            root.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray());
+            root.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray(),
+            root.GetProperty("prefillCpuMs").GetDouble(), root.GetProperty("decodeCpuMs").GetDouble());
     }
 
     public void Dispose()
@@ -71,6 +72,7 @@ internal sealed class NodeReference : IDisposable
     }
 }
 
-internal sealed record Timing(double PrefillMs, double DecodeMs, int[] Tokens);
+/// <summary>Wall and CPU milliseconds (the whole process, every thread) of one generation's prefill and decode.</summary>
+internal sealed record Timing(double PrefillMs, double DecodeMs, int[] Tokens, double PrefillCpuMs, double DecodeCpuMs);
 
 internal sealed class BenchmarkSetupException(string message) : Exception(message);

@@ -13,12 +13,17 @@ public sealed record Options(
     int Threads = 0,
     string Node = "node",
     string? OrtNode = null,
-    string? ModelDir = null)
+    string? ModelDir = null,
+    string Device = "cpu",
+    string? CudaProvider = null)
 {
     public const string Usage =
         "usage: OnnxThroughput [--hidden N (512)] [--layers N (8)] [--heads N (8)] [--kv-heads N (2)] [--intermediate N (1536)] [--vocab N (8192)]\n"
         + "                      [--prompt N (128)] [--decode N (128)] [--repeats N (5)] [--threads N (cores)] [--node PATH (node)]\n"
-        + "                      [--ort-node DIR (~/.cache/evals/onnxruntime-node-bench/1.30.0/node_modules/onnxruntime-node)] [--model-dir DIR (temp, deleted)]";
+        + "                      [--ort-node DIR (~/.cache/evals/onnxruntime-node-bench/1.30.0/node_modules/onnxruntime-node)] [--model-dir DIR (temp, deleted)]\n"
+        + "                      [--device cpu|cuda|auto (cpu)] [--cuda-provider PATH]   (--node none: Evals only, e.g. on a GPU machine without Node)";
+
+    public bool UseNode => Node != "none";
 
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
@@ -47,6 +52,8 @@ public sealed record Options(
                 ("--node", _, { Length: > 0 } s) => o with { Node = s },
                 ("--ort-node", _, { Length: > 0 } s) => o with { OrtNode = s },
                 ("--model-dir", _, { Length: > 0 } s) => o with { ModelDir = s },
+                ("--device", _, "cpu" or "cuda" or "auto") => o with { Device = value! },
+                ("--cuda-provider", _, { Length: > 0 } s) => o with { CudaProvider = s },
                 _ => null,
             };
             if (o is null) return null;

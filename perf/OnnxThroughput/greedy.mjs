@@ -2,7 +2,8 @@
 // libonnxruntime.so.1 is the file Evals loads). It keeps its session and answers one JSON command per stdin line, so the
 // C# driver can interleave its own repeats with these in one run.
 //   node greedy.mjs <onnxruntime-node dir> <model.onnx> <threads> <layers> <kvHeads> <headDim>
-// stdin:  {"prompt":[ids], "decode":N, "limit":L}   stdout: {"prefillMs":x, "decodeMs":y, "tokens":[...]}
+// stdin:  {"prompt":[ids], "decode":N, "limit":L}
+// stdout: {"prefillMs", "decodeMs" (wall), "prefillCpuMs", "decodeCpuMs" (this process, all threads), "tokens":[...]}
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
@@ -41,11 +42,13 @@ async function generate(prompt, decode, limit) {
     feeds[`past_key_values.${l}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, KV, 0, HD]);
     feeds[`past_key_values.${l}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, KV, 0, HD]);
   }
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let out = await session.run(feeds);
   const vocab = out.logits.dims[2];
   let token = argmax(out.logits.data, (T - 1) * vocab, Math.min(limit, vocab));
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const tokens = [token];
   let total = T;
   for (let s = 0; s < decode; s++) {
@@ -65,7 +68,9 @@ async function generate(prompt, decode, limit) {
     tokens.push(token);
   }
   const t2 = performance.now();
-  return { prefillMs: t1 - t0, decodeMs: t2 - t1, tokens };
+  const c2 = process.cpuUsage();
+  const cpuMs = (a, b) => (b.user - a.user + b.system - a.system) / 1000;
+  return { prefillMs: t1 - t0, decodeMs: t2 - t1, prefillCpuMs: cpuMs(c0, c1), decodeCpuMs: cpuMs(c1, c2), tokens };
 }
 
 process.stdout.write(JSON.stringify({ ready: true, versions: ort.env.versions }) + "\n");

@@ -12,6 +12,7 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     AdminCommands.Models(),
     OnnxCommands.Tokenize(),
     OnnxCommands.Onnx(),
+    ArenaCommands.Arena(),
 };
 
 // Redirected output (CI logs, pipes) gets wide tables instead of 80-column wrapping.

@@ -115,7 +115,7 @@ public sealed class WorkerDrillTests(DatabaseFixture database) : IClassFixture<D
         using var worker = CliProcess.Start(env, "worker");
         await worker.WaitForOutputAsync("worker started", Long);
 
-        var runId = await SubmitAsync(env, "baseline:first?delay_ms=150", "cancel");
+        var runId = await SubmitAsync(env, "baseline:first?delay_ms=1000", "cancel");
         await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(database.ConnectionString, runId)).CompletedItems >= 32,
             Long, "a few committed batches", () => worker.Output);
         var cancel = await CliProcess.RunAsync(env, Long, "runs", "cancel", runId.ToString());

@@ -27,9 +27,12 @@ echo "publishing perf/OnnxThroughput (self-contained, linux-x64) ..."
 dotnet publish perf/OnnxThroughput/OnnxThroughput.csproj -c Release -r linux-x64 --self-contained true --nologo -v quiet -clp:ErrorsOnly -o "$STAGE/bundle/app"
 [ -f "$STAGE/bundle/app/libonnxruntime.so.1" ] || { echo "the publish lacks libonnxruntime.so.1" >&2; exit 1; }
 
+# In a linked worktree .git is a file; ask git where the (shared) exclude file is.
+EXCLUDE="$(cd "$DEST" && realpath -m "$(git rev-parse --git-path info/exclude)")"
+mkdir -p "$(dirname "$EXCLUDE")"
 for d in .gpu-a .gpu-b .gpu-c .gpu-d; do
   rm -rf "${DEST:?}/$d"; mkdir -p "$DEST/$d"
-  grep -qxF "/$d/" "$DEST/.git/info/exclude" 2>/dev/null || echo "/$d/" >> "$DEST/.git/info/exclude"
+  grep -qxF "/$d/" "$EXCLUDE" 2>/dev/null || echo "/$d/" >> "$EXCLUDE"
 done
 (cd "$STAGE/bundle" && sha256sum ort129/*.so app/libonnxruntime.so.1 && cd "$STAGE/ep" && sha256sum libonnxruntime_providers_cuda.so | sed 's#  #  ort129/#') > "$DEST/.gpu-a/SHA256SUMS"
 echo "compressing (xz -6; a few minutes on 2 cores) ..."

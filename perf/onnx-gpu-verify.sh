@@ -14,6 +14,8 @@ cat .gpu-b/cuda.xz.* .gpu-c/cuda.xz.* .gpu-d/cuda.xz.* 2>/dev/null | xz -d > "$W
 SP="$(python3 -c 'import site; print(site.getsitepackages()[0])')"
 export LD_LIBRARY_PATH="$(find "$SP/nvidia" -name 'lib*.so*' -printf '%h\n' 2>/dev/null | sort -u | tr '\n' ':')${LD_LIBRARY_PATH:-}"
 ldd "$W/ort129/libonnxruntime_providers_cuda.so" | grep -E "not found|cublas|cudart" | tee "$OUTDIR/ldd.txt"
+# The image may lack ICU, and nothing here needs culture data.
+export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
 APP="$W/app/Evals.OnnxThroughput"
 EP="$W/ort129/libonnxruntime_providers_cuda.so"
 COMMON=(--node none --repeats 5 --hidden 512 --layers 8)

@@ -43,4 +43,9 @@ parts=("$STAGE"/ep/cuda.xz.?)
 [ "${#parts[@]}" -le 3 ] || { echo "the provider compressed to more than 3 parts of 58 MiB; add a folder" >&2; exit 1; }
 i=0; for d in .gpu-b .gpu-c .gpu-d; do [ -e "$STAGE/ep/cuda.xz.$i" ] && mv "$STAGE/ep/cuda.xz.$i" "$DEST/$d/"; i=$((i+1)); done
 du -sh "$DEST"/.gpu-?
+# One device call carries the working tree too (about 1 MB here), all within 64 MiB.
+for d in .gpu-a .gpu-b .gpu-c .gpu-d; do
+  size=$(du -sb "$DEST/$d" | cut -f1)
+  [ "$size" -le $((62 * 1024 * 1024)) ] || { echo "$d is $size bytes, over the 62 MiB a device call can carry beside the tree" >&2; exit 1; }
+done
 echo "done: carry .gpu-a, .gpu-b, .gpu-c, .gpu-d in four back-to-back device calls; the last one runs perf/onnx-gpu-verify.sh"

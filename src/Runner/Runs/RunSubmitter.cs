@@ -24,13 +24,20 @@ public sealed class RunSubmitter(
     ISchedulerFactory schedulers,
     TimeProvider time)
 {
-    public async Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default)
+    public Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default) => SubmitAsync(request, null, cancellationToken);
+
+    /// <param name="warn">Told which imported tasks are left out because their data has not been imported (CMMLU with some subjects only).</param>
+    public async Task<Run> SubmitAsync(RunRequest request, Action<string>? warn, CancellationToken cancellationToken = default)
     {
         var model = await models.ResolveAsync(request.Model, cancellationToken);
         SuiteDefinition suite;
         try
         {
-            suite = catalog.Load(request.Suite);
+            var (available, notImported) = catalog.LoadAvailable(request.Suite);
+            // Nothing imported: Load names the import command to run.
+            suite = available.Tasks.Count == 0 && notImported.Count > 0 ? catalog.Load(request.Suite) : available;
+            if (notImported.Count > 0)
+                warn?.Invoke($"suite '{request.Suite}': {notImported.Count} task(s) left out, not imported: {string.Join(", ", notImported)}; averages cover the {suite.Tasks.Count} imported task(s) only");
         }
         catch (Exception e) when (e is UnknownSuiteException or TaskDataException)
         {

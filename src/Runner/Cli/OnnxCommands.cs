@@ -38,12 +38,30 @@ internal static class OnnxCommands
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write model.onnx, config and tokenizer files into", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the deterministic weights", DefaultValueFactory = _ => 42 };
-        var makeTiny = new Command("make-tiny", "Write a tiny decoder-only causal LM (2 layers, KV cache, byte-level BPE tokenizer) for tests and drills") { output, seed };
+        var tokenizerFile = new Option<FileInfo?>("--tokenizer")
+        {
+            Description = "A Hugging Face tokenizer.json to use instead of the built-in small one: it is copied (with a tokenizer_config.json beside it) and the vocabulary is sized to it",
+        };
+        var makeTiny = new Command("make-tiny", "Write a tiny decoder-only causal LM (2 layers, KV cache, byte-level BPE tokenizer) for tests and drills") { output, seed, tokenizerFile };
         makeTiny.SetAction(parse =>
         {
             var folder = parse.GetValue(output)!;
+            var tokenizerJson = parse.GetValue(tokenizerFile);
+            if (tokenizerJson is not null)
+            {
+                if (!tokenizerJson.Exists) throw new BadInputException($"--tokenizer: {tokenizerJson.FullName} does not exist");
+                try
+                {
+                    // Load it once up front so a bad file is one clear line, before anything is written.
+                    Tokenizer.Load(tokenizerJson.FullName);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new BadInputException($"--tokenizer: {tokenizerJson.FullName}: {e.Message}");
+                }
+            }
             Directory.CreateDirectory(folder.FullName);
-            var config = TinyModelWriter.Write(folder.FullName, parse.GetValue(seed));
+            var config = TinyModelWriter.Write(folder.FullName, parse.GetValue(seed), tokenizerJson?.FullName);
             Console.WriteLine($"wrote a tiny model to {folder.FullName} ({config}); evaluate it with --model onnx:{folder.FullName}");
             return ExitCodes.Success;
         });

@@ -1,4 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Evals.Benchmarks.Models;
+using Evals.Runner.Backends.Onnx;
+using Evals.Runner.Backends.Onnx.TinyModel;
 using Evals.TestKit;
 
 namespace Evals.Runner.Tests.Onnx;
@@ -42,6 +46,75 @@ public sealed class OnnxCliTests(DatabaseFixture database) : IClassFixture<Datab
         using var gen = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "gen.json")));
         Assert.Equal("generate", gen.RootElement.GetProperty("mode").GetString());
         Assert.All(gen.RootElement.GetProperty("tasks").EnumerateObject(), t => Assert.Equal(0, t.Value.GetProperty("outcomes").GetProperty("error").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Device_auto_on_a_machine_without_cuda_runs_on_cpu_and_the_run_records_the_fallback()
+    {
+        var env = RunnerEnvironment.For(database.ConnectionString);
+        var folder = Directory.CreateTempSubdirectory("evals-tiny-auto-").FullName;
+        TinyModelWriter.Write(folder, seed: 5);
+        var json = Path.Combine(folder, "summary.json");
+        // Two items per task keep this cheap: the point is what the run's record says served the model.
+        var run = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "run", "--model", $"onnx:{folder}?device=auto", "--suite", "smoke",
+            "--limit", "2", "--wait", "--json", json);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var summary = JsonDocument.Parse(File.ReadAllText(json));
+        var backend = summary.RootElement.GetProperty("backend").GetString();
+        Assert.NotNull(backend);
+        // This machine has no usable CUDA provider (the npm core lists CUDA but ships no provider library), so auto must fall back.
+        Assert.StartsWith("onnx: CPUExecutionProvider", backend);
+        Assert.Contains("device=auto fell back to CPU", backend);
+        Assert.Contains("CUDA", backend[backend.IndexOf("fell back", StringComparison.Ordinal)..]);
+        Assert.All(summary.RootElement.GetProperty("tasks").EnumerateObject(), t => Assert.Equal(0, t.Value.GetProperty("outcomes").GetProperty("error").GetInt32()));
+        summary.Dispose();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Make_tiny_with_a_tokenizer_copies_its_files_and_sizes_the_vocabulary_to_it()
+    {
+        var env = RunnerEnvironment.For(database.ConnectionString);
+        var source = Directory.CreateTempSubdirectory("evals-tok-").FullName;
+        // The built-in tokenizer plus 300 extra special tokens: a vocabulary (about 650) larger than make-tiny's default of 384 rows.
+        var tokenizer = JsonNode.Parse(TinyTokenizerBuilder.Build())!.AsObject();
+        var added = tokenizer["added_tokens"]!.AsArray();
+        var next = added.Max(t => t!["id"]!.GetValue<int>()) + 1;
+        for (var i = 0; i < 300; i++)
+        {
+            added.Add(new JsonObject
+            {
+                ["id"] = next++, ["content"] = $"<|extra_{i}|>", ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                ["normalized"] = false, ["special"] = true,
+            });
+        }
+        var tokenizerFile = Path.Combine(source, "tokenizer.json");
+        File.WriteAllText(tokenizerFile, tokenizer.ToJsonString());
+        var tokenizerConfig = """{"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "chat_template": "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}", "evals_marker": 1}""";
+        File.WriteAllText(Path.Combine(source, "tokenizer_config.json"), tokenizerConfig);
+
+        var folder = Path.Combine(source, "model");
+        var make = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(1), "onnx", "make-tiny", "--out", folder, "--tokenizer", tokenizerFile, "--seed", "11");
+        Assert.True(make.ExitCode == 0, make.ToString());
+        Assert.Equal(File.ReadAllBytes(tokenizerFile), File.ReadAllBytes(Path.Combine(folder, "tokenizer.json")));
+        Assert.Equal(tokenizerConfig, File.ReadAllText(Path.Combine(folder, "tokenizer_config.json")));
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config.json"))))
+        {
+            Assert.Equal(11UL, config.RootElement.GetProperty("evals_tiny_seed").GetUInt64());
+            Assert.Equal((next + 63) / 64 * 64, config.RootElement.GetProperty("vocab_size").GetInt32());
+        }
+        await using (var backend = OnnxBackend.Create(ModelSpec.Parse($"onnx:{folder}?threads=1")))
+        {
+            Assert.Equal((next + 63) / 64 * 64, backend.Model.Layout.LogitsVocab);
+            Assert.Equal(next, backend.Model.Tokenizer.VocabSize);
+            var scores = await backend.ScoreDetailedAsync("问题：答案是", [" A", " B"]);
+            Assert.All(scores, s => Assert.True(double.IsFinite(s.LogLikelihood) && s.LogLikelihood < 0));
+        }
+
+        var missing = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(1), "onnx", "make-tiny", "--out", folder, "--tokenizer", Path.Combine(source, "nope.json"));
+        Assert.True(missing.ExitCode == 2, missing.ToString());
+        Assert.Contains("nope.json", missing.StdErr);
+        Directory.Delete(source, recursive: true);
     }
 
     [Fact]

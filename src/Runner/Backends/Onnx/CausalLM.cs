@@ -44,6 +44,12 @@ internal sealed class CausalLM : IDisposable
         _outputNames = ["logits", .. layout.Layers.SelectMany(l => new[] { l.PresentKey, l.PresentValue })];
     }
 
+    /// <summary>
+    /// Called after each generation step has sampled its tokens, with the step index (0 = after prefill). The throughput
+    /// benchmark (perf/OnnxThroughput) uses it to split one generation into prefill and decode time.
+    /// </summary>
+    internal Action<int>? StepObserver { get; set; }
+
     /// <summary>Forces the IoBinding path on the CPU too (tests use it to check that both paths agree).</summary>
     internal bool UseIoBindingOnHost { get; set; }
 
@@ -180,6 +186,7 @@ internal sealed class CausalLM : IDisposable
                         if (delta.Length > 0) onText?.Invoke(b, delta);
                     }
                 }
+                StepObserver?.Invoke(step);
                 if (rows.All(r => r.Done)) break;
                 for (var b = 0; b < batch; b++)
                 {

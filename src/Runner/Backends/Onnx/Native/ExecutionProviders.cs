@@ -27,7 +27,9 @@ internal static unsafe class ExecutionProviders
     public const string CudaProviderPathVariable = "Onnx__CudaProviderPath";
 
     private static readonly Lock s_registerLock = new();
-    private static readonly HashSet<string> s_registered = [];
+
+    /// <summary>Registration names by (env's library, provider path): a registration belongs to one env, and its name must be unique in it.</summary>
+    private static readonly Dictionary<(string Library, string Provider), string> s_registered = [];
 
     public static string Append(OrtRuntime runtime, nint options, SessionSettings settings)
     {
@@ -95,10 +97,14 @@ internal static unsafe class ExecutionProviders
         var env = runtime.Env.DangerousGetHandle();
         lock (s_registerLock)
         {
-            // A library registers once per env; later sessions reuse its devices.
-            if (!s_registered.Contains(providerPath))
+            // A library registers once per env (one env per loaded ORT library); later sessions reuse its devices. Keyed by
+            // the env too, or a second ORT library in the process would never get the provider; named per path, because ORT
+            // refuses a second registration under a name that is taken.
+            var key = (runtime.LibraryPath, providerPath);
+            if (!s_registered.ContainsKey(key))
             {
-                var name = Utf8.Alloc("evals_cuda");
+                var registrationName = $"evals_cuda_{s_registered.Count}";
+                var name = Utf8.Alloc(registrationName);
                 var path = Utf8.Alloc(providerPath);
                 try
                 {
@@ -109,7 +115,7 @@ internal static unsafe class ExecutionProviders
                     Utf8.Free(name);
                     Utf8.Free(path);
                 }
-                s_registered.Add(providerPath);
+                s_registered.Add(key, registrationName);
             }
         }
         nint* devices;

@@ -15,15 +15,29 @@ public static class TinyModelWriter
 {
     public const string QwenSplitPattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    /// <summary>Writes the folder. With <paramref name="tokenizerJson"/> that tokenizer is copied and the vocabulary sized to it; otherwise a small one is built.</summary>
+    /// <summary>
+    /// Writes the folder. With <paramref name="tokenizerJson"/> that tokenizer is copied (with the tokenizer_config.json beside
+    /// it, if any, so its chat template and special tokens come along) and the vocabulary is sized to it; otherwise a small
+    /// one is built.
+    /// </summary>
     public static TinyModelConfig Write(string folder, ulong seed = 42, string? tokenizerJson = null, TinyModelConfig? config = null)
     {
         Directory.CreateDirectory(folder);
         Tokenizer tokenizer;
+        var tokenizerConfigCopied = false;
         if (tokenizerJson is not null)
         {
             tokenizer = Tokenizer.Load(tokenizerJson);
-            File.Copy(tokenizerJson, Path.Combine(folder, "tokenizer.json"), overwrite: true);
+            var source = Path.GetFullPath(tokenizerJson);
+            var target = Path.GetFullPath(Path.Combine(folder, "tokenizer.json"));
+            if (source != target) File.Copy(source, target, overwrite: true);
+            var configBeside = Path.Combine(Path.GetDirectoryName(source) ?? ".", "tokenizer_config.json");
+            var configTarget = Path.GetFullPath(Path.Combine(folder, "tokenizer_config.json"));
+            if (File.Exists(configBeside))
+            {
+                if (Path.GetFullPath(configBeside) != configTarget) File.Copy(configBeside, configTarget, overwrite: true);
+                tokenizerConfigCopied = true;
+            }
         }
         else
         {
@@ -61,7 +75,7 @@ public static class TinyModelWriter
             ["evals_tiny_seed"] = seed,
         });
         Write(folder, "generation_config.json", new JsonObject { ["eos_token_id"] = eos, ["do_sample"] = false });
-        Write(folder, "tokenizer_config.json", new JsonObject
+        if (!tokenizerConfigCopied) Write(folder, "tokenizer_config.json", new JsonObject
         {
             ["eos_token"] = "<|im_end|>",
             ["pad_token"] = "<|endoftext|>",

@@ -18,6 +18,7 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<Item> Items => Set<Item>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<ItemResult> Results => Set<ItemResult>();
+    public DbSet<Experiment> Experiments => Set<Experiment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -9,6 +9,7 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     AdminCommands.Worker(),
     RunCommands.Run(),
     RunCommands.Runs(),
+    GateCommands.Gate(),
     AdminCommands.Models(),
     OnnxCommands.Tokenize(),
     OnnxCommands.Onnx(),

@@ -10,6 +10,7 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     RunCommands.Run(),
     RunCommands.Runs(),
     GateCommands.Gate(),
+    AbCommands.Ab(),
     AdminCommands.Models(),
     OnnxCommands.Tokenize(),
     OnnxCommands.Onnx(),

@@ -20,6 +20,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthEndpoint();
 app.MapRunsApi();
+app.MapAbApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -11,9 +11,11 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     RunCommands.Runs(),
     GateCommands.Gate(),
     AbCommands.Ab(),
+    ImportCommands.Import(),
     AdminCommands.Models(),
     OnnxCommands.Tokenize(),
     OnnxCommands.Onnx(),
+    ArenaCommands.Arena(),
 };
 
 // Redirected output (CI logs, pipes) gets wide tables instead of 80-column wrapping.

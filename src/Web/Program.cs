@@ -6,13 +6,11 @@ using Evals.Web.Components;
 using Evals.Web.Health;
 
 var builder = WebApplication.CreateBuilder(args);
-var database = DatabaseLocator.ReadOptions(builder.Configuration);
-var connectionString = await DatabaseLocator.ResolveAsync(database, Console.WriteLine);
-await Migrator.MigrateAsync(connectionString);
+var (connectionString, embedded) = await StartupDatabase.ConnectAsync(builder.Configuration);
 
 builder.Services.AddStorage(connectionString);
 builder.AddRunner(connectionString);
-builder.AddWeb(seedSmokeRuns: database.ConnectionString is null);
+builder.AddWeb(seedSmokeRuns: embedded);
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);

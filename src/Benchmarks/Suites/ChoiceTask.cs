@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Evals.Benchmarks.Metrics;
 using Evals.Benchmarks.Models;
 
 namespace Evals.Benchmarks.Suites;
@@ -42,23 +43,30 @@ public sealed class ChoiceTask : EvalTask
         return AnswerIndex(item, out var problem) is null ? problem : null;
     }
 
-    public override PreparedItem Prepare(TaskItem item, int shots)
+    public override PreparedItem Prepare(TaskItem item, int shots) => Prepare(item, shots, 0);
+
+    public override int Rotations(TaskItem item) => Manifest.ChoicesField is null ? 1 : Options(item).Count;
+
+    /// <summary>
+    /// Circular evaluation (MMBench's CircularEval, Liu et al. 2023): rotation r shows option (j + r) mod n at position j,
+    /// so that over every rotation the gold answer sits once at each letter. Few-shot examples keep their published order.
+    /// </summary>
+    public override PreparedItem Prepare(TaskItem item, int shots, int rotation)
     {
         var prompt = new StringBuilder();
         if (Manifest.Instruction is { } instruction) prompt.Append(instruction).Append(Manifest.ShotSeparator);
-        // Shots are the first N of the few-shot split in file order: deterministic, and the same for every item,
-        // as C-Eval's and CMMLU's official few-shot prompts are. Ids are unique per split only (C-Eval numbers every file
-        // from 0), so an item is excluded from its own shots by split and id together.
-        foreach (var shot in FewshotItems.Where(s => s.Split != item.Split || s.Id != item.Id).Take(shots))
+        foreach (var shot in Shots(item, shots))
         {
             var answer = AnswerIndex(shot, out _);
             if (answer is null) continue;
-            prompt.Append(Render(shot)).Append(Continuations(shot)[answer.Value]).Append(Manifest.ShotSeparator);
+            prompt.Append(Render(shot, 0)).Append(Continuations(shot, 0)[answer.Value]).Append(Manifest.ShotSeparator);
         }
-        prompt.Append(Render(item));
-        var continuations = Continuations(item);
+        prompt.Append(Render(item, rotation));
+        var continuations = Continuations(item, rotation);
         var gold = AnswerIndex(item, out var problem) ?? throw new TaskDataException($"task {FullName}, item {item.Id}: {problem}");
-        return new PreparedItem(item, prompt.ToString(), continuations, gold, continuations[gold]);
+        if (Manifest.ChoicesField is not null) gold = ((gold - rotation) % continuations.Count + continuations.Count) % continuations.Count;
+        var options = Manifest.ChoicesField is not null && Manifest.AnswerStyle == "letter" ? Rotate(Options(item), rotation) : null;
+        return new PreparedItem(item, prompt.ToString(), continuations, gold, continuations[gold], options);
     }
 
     public override ItemVerdict ScoreChoices(PreparedItem item, ChoiceScores scores)
@@ -68,69 +76,52 @@ public sealed class ChoiceTask : EvalTask
         var best = 0;
         for (var i = 1; i < scores.LogLikelihoods.Count; i++)
             if (scores.LogLikelihoods[i] > scores.LogLikelihoods[best]) best = i;
-        return Verdict(item, best);
+        // Length-normalised beside plain accuracy: per character of the continuation, not per UTF-8 byte.
+        var normalised = AccNormChars.Pick(scores.LogLikelihoods, item.Continuations);
+        return Verdict(item, best) with
+        {
+            Metrics = new Dictionary<string, double> { [AccNormChars.Name] = normalised == item.AnswerIndex ? 100 : 0 },
+        };
     }
 
     public override ItemVerdict ScoreGeneration(PreparedItem item, string output)
     {
-        var picked = ExtractChoice(output, item.Continuations);
-        return picked is null ? new ItemVerdict(Outcome.Unparseable, 0, null) : Verdict(item, picked.Value);
-    }
-
-    /// <summary>The option named earliest in the answer; for letters, a standalone A–J (not part of a Latin word).</summary>
-    public static int? ExtractChoice(string output, IReadOnlyList<string> continuations)
-    {
-        int? best = null;
-        var bestAt = int.MaxValue;
-        for (var i = 0; i < continuations.Count; i++)
+        var extraction = AnswerExtraction.Extract(output, item.Continuations, item.Options);
+        return extraction switch
         {
-            var option = continuations[i];
-            var from = 0;
-            while (from <= output.Length)
-            {
-                var at = output.IndexOf(option, from, StringComparison.OrdinalIgnoreCase);
-                if (at < 0) break;
-                var standalone = option.Length > 1 || !IsLatin(At(output, at - 1)) && !IsLatin(At(output, at + 1));
-                if (standalone && option.Length == 1 && !char.IsUpper(output[at])) standalone = false;
-                if (standalone)
-                {
-                    // A longer option that starts at the same place wins ("正面" over "正").
-                    if (at < bestAt || at == bestAt && best is { } b && option.Length > continuations[b].Length)
-                    {
-                        best = i;
-                        bestAt = at;
-                    }
-                    break;
-                }
-                from = at + 1;
-            }
-        }
-        return best;
-
-        static char At(string s, int i) => i >= 0 && i < s.Length ? s[i] : ' ';
-        static bool IsLatin(char c) => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z';
+            { Refused: true } => new ItemVerdict(Outcome.Refused, 0, null, Rule: extraction.Rule),
+            { Choice: { } picked } => Verdict(item, picked) with { Rule = extraction.Rule },
+            _ => new ItemVerdict(Outcome.Unparseable, 0, null, Rule: extraction.Rule),
+        };
     }
 
-    private ItemVerdict Verdict(PreparedItem item, int picked) =>
-        new(picked == item.AnswerIndex ? Outcome.Correct : Outcome.Wrong, picked == item.AnswerIndex ? 100 : 0, item.Continuations[picked]);
+    /// <summary>The option a free-text answer names; see <see cref="AnswerExtraction"/> for the rules.</summary>
+    public static int? ExtractChoice(string output, IReadOnlyList<string> continuations, IReadOnlyList<string>? options = null) =>
+        AnswerExtraction.Extract(output, continuations, options).Choice;
 
-    private IReadOnlyList<string> Continuations(TaskItem item)
+    private static ItemVerdict Verdict(PreparedItem item, int picked) =>
+        new(picked == item.AnswerIndex ? Outcome.Correct : Outcome.Wrong, picked == item.AnswerIndex ? 100 : 0, item.Continuations[picked], Picked: picked);
+
+    private IReadOnlyList<string> Continuations(TaskItem item, int rotation)
     {
         if (Manifest.Labels is { Count: > 0 } labels) return labels.Select(l => l.Word).ToList();
         var options = Options(item);
-        return Manifest.AnswerStyle == "letter" ? Letters.Take(options.Count).ToList() : options;
+        return Manifest.AnswerStyle == "letter" ? Letters.Take(options.Count).ToList() : Rotate(options, rotation);
     }
+
+    private static List<string> Rotate(List<string> options, int rotation) =>
+        rotation == 0 ? options : options.Select((_, j) => options[(j + rotation) % options.Count]).ToList();
 
     private List<string> Options(TaskItem item) =>
         item.Fields.GetProperty(Manifest.ChoicesField!).EnumerateArray().Select(o => o.ValueKind == JsonValueKind.String ? o.GetString()! : o.GetRawText()).ToList();
 
-    private string Render(TaskItem item)
+    private string Render(TaskItem item, int rotation)
     {
         var text = Manifest.Template;
         foreach (var placeholder in Placeholders(Manifest.Template))
         {
             var value = placeholder == "choices" && Manifest.ChoicesField is not null
-                ? string.Join('\n', Options(item).Select((o, i) => $"{Letters[i]}. {o}"))
+                ? string.Join('\n', Rotate(Options(item), rotation).Select((o, i) => $"{Letters[i]}. {o}"))
                 : placeholder == "choices" ? string.Join("、", Manifest.Labels!.Select(l => l.Word)) : item.GetString(placeholder) ?? "";
             text = text.Replace("{" + placeholder + "}", value, StringComparison.Ordinal);
         }

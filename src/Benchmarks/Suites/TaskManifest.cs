@@ -18,6 +18,9 @@ public sealed record TaskManifest
     public string EvalSplit { get; init; } = "test";
     public string? FewshotSplit { get; init; }
     public int Shots { get; init; }
+    /// <summary><c>seeded</c> (default): examples in a fixed order drawn with <see cref="FewshotSeed"/>; <c>first</c>: file order.</summary>
+    public string FewshotSampling { get; init; } = "seeded";
+    public int FewshotSeed { get; init; } = 1234;
     public string IdField { get; init; } = "id";
     public required string AnswerField { get; init; }
     /// <summary>Multiple choice: the item field holding the options (an array of strings).</summary>

@@ -51,7 +51,7 @@ internal static class AbCommands
             {
                 var services = host.Services;
                 var validated = await services.GetRequiredService<RunSubmitter>()
-                    .ValidateAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, new RunConfig { Limit = parse.GetValue(limit) }), ct);
+                    .ValidateAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, new RunConfig { Limit = parse.GetValue(limit) }), m => Console.Error.WriteLine($"warning: {m}"), ct);
                 var files = named.Select(v => PromptVariantFile.Read(v.Name, v.Path, validated.Suite)).ToList();
                 var experiment = Guid.CreateVersion7(services.GetRequiredService<TimeProvider>().GetUtcNow());
                 var requests = files.Select(f => (validated with

@@ -86,7 +86,7 @@ internal static class GateCommands
                 }
                 else
                 {
-                    candidateToRun = await submitter.ValidateAsync(new RunRequest(candidateText, suiteName, config), ct);
+                    candidateToRun = await submitter.ValidateAsync(new RunRequest(candidateText, suiteName, config), m => Console.Error.WriteLine($"warning: {m}"), ct);
                     version = candidateToRun.Suite.Version;
                     taskNames = candidateToRun.Suite.Tasks.Select(x => x.Task.FullName).ToList();
                 }
@@ -109,7 +109,7 @@ internal static class GateCommands
                     baselineRun = await gate.FinishedRunAsync(baselineId, "baseline", ct);
                 else
                 {
-                    baselineToRun = await submitter.ValidateAsync(new RunRequest(baselineText, suiteName, config), ct);
+                    baselineToRun = await submitter.ValidateAsync(new RunRequest(baselineText, suiteName, config), m => Console.Error.WriteLine($"warning: {m}"), ct);
                     baselineRun = await gate.ReusableRunAsync(baselineToRun.Model.Spec.Text, suiteName, version, baselineToRun.Config, ct);
                     if (baselineRun is not null)
                     {

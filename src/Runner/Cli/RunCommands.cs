@@ -21,10 +21,11 @@ internal static class RunCommands
         var mode = new Option<string>("--mode") { Description = "auto, loglikelihood or generate", DefaultValueFactory = _ => "auto" };
         var seed = new Option<int>("--seed") { Description = "Seed recorded with the run and passed to sampling" };
         var batch = new Option<int>("--batch-size") { Description = "Items per committed batch", DefaultValueFactory = _ => 16 };
+        var circular = new Option<bool>("--circular") { Description = "Multiple choice: also ask every rotation of the options; circular accuracy is reported beside accuracy" };
         var wait = new Option<bool>("--wait") { Description = "Show progress until the run ends, then its scores" };
         var json = new Option<FileInfo?>("--json") { Description = "With --wait: write the run summary JSON to this file" };
         var noWorker = new Option<bool>("--no-worker") { Description = "With --wait: only wait; let other worker nodes execute the run" };
-        var command = new Command("run", "Evaluate a model on a suite") { model, suite, limit, shots, mode, seed, batch, wait, json, noWorker };
+        var command = new Command("run", "Evaluate a model on a suite") { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(json) is not null && !parse.GetValue(wait))
@@ -41,9 +42,10 @@ internal static class RunCommands
                     Mode = parse.GetValue(mode)!,
                     Seed = parse.GetValue(seed),
                     BatchSize = parse.GetValue(batch),
+                    Circular = parse.GetValue(circular),
                 };
                 var run = await host.Services.GetRequiredService<RunSubmitter>()
-                    .SubmitAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, config), ct);
+                    .SubmitAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, config), message => Console.Error.WriteLine($"warning: {message}"), ct);
                 if (!parse.GetValue(wait))
                 {
                     Console.WriteLine(run.Id);

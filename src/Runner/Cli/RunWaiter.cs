@@ -25,7 +25,7 @@ internal static class RunWaiter
         var runs = new List<Run>();
         foreach (var (validated, label) in requests)
         {
-            var run = await submitter.SubmitAsync(validated, cancellationToken);
+            var run = await submitter.SubmitValidatedAsync(validated, cancellationToken);
             Console.Error.WriteLine($"Run {run.Id} ({label}): {run.ModelName} on {validated.Suite.Name}, {run.TotalItems} items");
             runs.Add(run);
         }

@@ -122,33 +122,50 @@ public sealed class EvaluateRunJob(
         PreparedItem? prepared = null;
         try
         {
-            prepared = task.Prepare(item, config.Shots ?? task.Manifest.Shots);
-            ItemVerdict verdict;
-            string raw;
-            int tokensIn, tokensOut;
-            if (config.Mode == "generate")
+            var shots = config.Shots ?? task.Manifest.Shots;
+            prepared = task.Prepare(item, shots);
+            var (verdict, raw, tokensIn, tokensOut) = await AskAsync(task, prepared, backend, config, cancellationToken);
+            var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
+            var rotations = task.Rotations(item);
+            if (config.Circular && rotations > 1 && verdict.Outcome is Outcome.Correct or Outcome.Wrong)
             {
-                var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, item.Id, prepared.Prompt, ["\n"], config.Decoding, prepared.Continuations), cancellationToken);
-                verdict = task.ScoreGeneration(prepared, generation.Text);
-                (raw, tokensIn, tokensOut) = (generation.Text, generation.PromptTokens, generation.CompletionTokens);
+                // The item counts for circular accuracy only if every rotation is answered right; the first miss settles it.
+                var allRight = verdict.Outcome == Outcome.Correct;
+                for (var r = 1; r < rotations && allRight; r++)
+                {
+                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, config, cancellationToken);
+                    (tokensIn, tokensOut) = (tokensIn + rotated.TokensIn, tokensOut + rotated.TokensOut);
+                    allRight = rotated.Verdict.Outcome == Outcome.Correct;
+                }
+                details[ItemDetails.Circular] = allRight ? 100 : 0;
             }
-            else
-            {
-                var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
-                verdict = task.ScoreChoices(prepared, scores);
-                raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
-                (tokensIn, tokensOut) = (scores.PromptTokens, scores.CompletionTokens);
-            }
-            return Row(verdict.Outcome.ToName(), verdict.Score, raw, verdict.Parsed, tokensIn, tokensOut, null);
+            return Row(verdict.Outcome.ToName(), verdict.Score, raw, verdict.Parsed, tokensIn, tokensOut, null, ItemDetails.ToJson(details));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Row(Outcome.Error.ToName(), 0, null, null, 0, 0, e.Message);
+            return Row(Outcome.Error.ToName(), 0, null, null, 0, 0, e.Message, null);
         }
 
-        ResultRow Row(string outcome, double score, string? raw, string? parsed, int tokensIn, int tokensOut, string? error) =>
+        ResultRow Row(string outcome, double score, string? raw, string? parsed, int tokensIn, int tokensOut, string? error, string? details) =>
             new(runId, taskId, item.Id, prepared?.Prompt, raw, parsed, prepared?.Reference, outcome, score, watch.Elapsed.TotalMilliseconds,
-                tokensIn, tokensOut, error, time.GetUtcNow());
+                tokensIn, tokensOut, error, time.GetUtcNow(), details);
+    }
+
+    private static async Task<(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut)> AskAsync(
+        EvalTask task, PreparedItem prepared, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
+    {
+        // Span extraction has no continuations to score: it is generated whatever the run's mode.
+        if (config.Mode == "generate" || !task.ScoresChoices)
+        {
+            var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
+            var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
+            var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
+                prepared.Continuations.Count > 0 ? prepared.Continuations : null), cancellationToken);
+            return (task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens);
+        }
+        var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
+        var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
+        return (task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens);
     }
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)

@@ -21,6 +21,8 @@ public sealed record RunConfig
     /// <summary>The offline A/B experiment this run belongs to (<c>evals ab run</c>).</summary>
     public Guid? Experiment { get; init; }
     public DecodingOptions Decoding { get; init; } = new();
+    /// <summary>Multiple choice: also ask every rotation of the options; an item counts for circular accuracy only if all are right.</summary>
+    public bool Circular { get; init; }
     /// <summary>Items evaluated between two commits of results.</summary>
     public int BatchSize { get; init; } = 16;
 

@@ -27,17 +27,24 @@ public sealed class RunSubmitter(
     ISchedulerFactory schedulers,
     TimeProvider time)
 {
-    public async Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default) =>
-        await SubmitAsync(await ValidateAsync(request, cancellationToken), cancellationToken);
+    public Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default) => SubmitAsync(request, null, cancellationToken);
+
+    /// <param name="warn">Told which imported tasks are left out because their data has not been imported (CMMLU with some subjects only).</param>
+    public async Task<Run> SubmitAsync(RunRequest request, Action<string>? warn, CancellationToken cancellationToken = default) =>
+        await SubmitValidatedAsync(await ValidateAsync(request, warn, cancellationToken), cancellationToken);
 
     /// <summary>Everything <see cref="SubmitAsync(RunRequest, CancellationToken)"/> checks, without writing anything.</summary>
-    public async Task<ValidatedRun> ValidateAsync(RunRequest request, CancellationToken cancellationToken = default)
+    public async Task<ValidatedRun> ValidateAsync(RunRequest request, Action<string>? warn = null, CancellationToken cancellationToken = default)
     {
         var model = await models.ResolveAsync(request.Model, cancellationToken);
         SuiteDefinition suite;
         try
         {
-            suite = catalog.Load(request.Suite);
+            var (available, notImported) = catalog.LoadAvailable(request.Suite);
+            // Nothing imported: Load names the import command to run.
+            suite = available.Tasks.Count == 0 && notImported.Count > 0 ? catalog.Load(request.Suite) : available;
+            if (notImported.Count > 0)
+                warn?.Invoke($"suite '{request.Suite}': {notImported.Count} task(s) left out, not imported: {string.Join(", ", notImported)}; averages cover the {suite.Tasks.Count} imported task(s) only");
         }
         catch (Exception e) when (e is UnknownSuiteException or TaskDataException)
         {
@@ -48,7 +55,7 @@ public sealed class RunSubmitter(
         return new ValidatedRun(model, suite, config, total);
     }
 
-    public async Task<Run> SubmitAsync(ValidatedRun validated, CancellationToken cancellationToken = default)
+    public async Task<Run> SubmitValidatedAsync(ValidatedRun validated, CancellationToken cancellationToken = default)
     {
         var (model, suite, config, total) = validated;
         var suiteRow = await suites.SaveAsync(suite, cancellationToken);

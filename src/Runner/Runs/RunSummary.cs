@@ -14,7 +14,12 @@ public sealed record RunSummary
     public required string Status { get; init; }
     public required SortedDictionary<string, TaskSummary> Tasks { get; init; }
     public required SortedDictionary<string, double> Capabilities { get; init; }
+    /// <summary>The mean of the capability scores (CUGE-style); with no capability, the mean of the task scores.</summary>
     public double Overall { get; init; }
+    /// <summary>The unweighted mean of the raw task scores, as the field <c>overall</c> was before the capability tree.</summary>
+    public double TasksMean { get; init; }
+    /// <summary>Per suite whose tasks declare categories (C-Eval, CMMLU): the mean over subjects per category and <c>overall</c>.</summary>
+    public SortedDictionary<string, IReadOnlyDictionary<string, double>>? Categories { get; init; }
     public required UsageSummary Usage { get; init; }
     public double DurationS { get; init; }
     public int TotalItems { get; init; }
@@ -34,6 +39,21 @@ public sealed record RunSummary
     };
 }
 
-public sealed record TaskSummary(string Metric, double Score, int N, double CiLow, double CiHigh, IReadOnlyDictionary<string, int> Outcomes, string Version);
+/// <summary>
+/// One task's score: <see cref="Metric"/> over the <see cref="N"/> items answered correctly or wrongly, with a 95%
+/// percentile bootstrap interval; further metrics beside it; its chance level and the score normalised against it.
+/// </summary>
+public sealed record TaskSummary(string Metric, double Score, int N, double CiLow, double CiHigh, IReadOnlyDictionary<string, int> Outcomes, string Version)
+{
+    public string CiMethod { get; init; } = "bootstrap_percentile_95";
+    /// <summary>acc_norm_chars (log-likelihood, normalised by characters), circular, f1, … beside the main metric.</summary>
+    public SortedDictionary<string, MetricSummary>? Metrics { get; init; }
+    /// <summary>The score guessing uniformly among each item's answers expects (0–100).</summary>
+    public double? Chance { get; init; }
+    /// <summary>(score − chance) / (100 − chance) × 100: what the capability tree averages.</summary>
+    public double? Normalised { get; init; }
+    /// <summary>Generation mode: how many answers each extraction rule decided (failures included: no_answer, hedged, …).</summary>
+    public SortedDictionary<string, int>? Extraction { get; init; }
+}
 
 public sealed record UsageSummary(long PromptTokens, long CompletionTokens, double Cost);

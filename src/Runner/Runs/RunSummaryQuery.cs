@@ -6,8 +6,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Evals.Runner.Runs;
 
-/// <summary>Computes a run's summary from its stored results: the one source of truth for CLI, API and pages.</summary>
-public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
+/// <summary>
+/// Computes a run's summary from its stored results: the one source of truth for CLI, API and pages. Task scores as
+/// <see cref="TaskScoring"/> defines them; subject averages per category (C-Eval, CMMLU) as their authors compute them;
+/// capabilities from the tree in <c>datasets/capabilities.json</c> over chance-normalised task scores.
+/// </summary>
+public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory, SuiteCatalog catalog)
 {
     public async Task<RunSummary?> GetAsync(Guid runId, CancellationToken cancellationToken = default)
     {
@@ -15,29 +19,42 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
         var run = await db.Runs.AsNoTracking().Include(r => r.Suite).ThenInclude(s => s!.Tasks).ThenInclude(t => t.Task)
             .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null) return null;
-        var counts = await db.Results.Where(r => r.RunId == runId)
-            .GroupBy(r => new { r.TaskId, r.Outcome })
-            .Select(g => new { g.Key.TaskId, g.Key.Outcome, Count = g.Count(), In = g.Sum(r => (long)r.TokensIn), Out = g.Sum(r => (long)r.TokensOut) })
+        var rows = await db.Results.AsNoTracking().Where(r => r.RunId == runId)
+            .Select(r => new { r.TaskId, r.Outcome, r.Score, r.Parsed, r.Reference, r.Details, r.TokensIn, r.TokensOut })
             .ToListAsync(cancellationToken);
+        var byTask = rows.ToLookup(r => r.TaskId);
+        var tree = CapabilityTree.Load(catalog.Root);
 
         var tasks = new SortedDictionary<string, TaskSummary>(StringComparer.Ordinal);
         var capabilityScores = new Dictionary<string, List<double>>();
+        var categorised = new Dictionary<string, List<(string, IReadOnlyList<string>, double)>>();
         foreach (var entry in run.Suite!.Tasks.OrderBy(t => t.Position))
         {
             var task = entry.Task!;
             var manifest = JsonSerializer.Deserialize<TaskManifest>(task.Manifest, TaskManifest.Json)!;
-            var outcomes = counts.Where(c => c.TaskId == task.Id)
-                .SelectMany(c => Enumerable.Repeat(OutcomeNames.Parse(c.Outcome), c.Count));
-            var score = Accuracy.Compute(outcomes);
-            tasks[task.Name] = new TaskSummary(score.Metric, score.Score, score.N, score.CiLow, score.CiHigh, score.Outcomes, task.Version);
-            if (score.N == 0) continue;
-            foreach (var capability in manifest.Capabilities)
+            var items = byTask[task.Id].Select(r =>
+            {
+                var numbers = ItemDetails.Numbers(r.Details);
+                return new ScoredItem(OutcomeNames.Parse(r.Outcome), r.Score, r.Parsed, r.Reference, numbers, RuleOf(r.Details));
+            }).ToList();
+            var summary = TaskScoring.Summarise(manifest.Metric, task.Version, items);
+            tasks[task.Name] = summary;
+            if (summary.N == 0) continue;
+            foreach (var capability in tree.Of(task.Name, manifest))
             {
                 if (!capabilityScores.TryGetValue(capability, out var list)) capabilityScores[capability] = list = [];
-                list.Add(score.Score);
+                list.Add(summary.Normalised ?? summary.Score);
+            }
+            if (manifest.Categories.Count > 0)
+            {
+                var suite = task.Name[..task.Name.IndexOf('/')];
+                if (!categorised.TryGetValue(suite, out var list)) categorised[suite] = list = [];
+                list.Add((task.Name, manifest.Categories, summary.Score));
             }
         }
         var scored = tasks.Values.Where(t => t.N > 0).ToList();
+        var capabilities = new SortedDictionary<string, double>(capabilityScores.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal);
+        var tasksMean = scored.Count == 0 ? 0 : Math.Round(scored.Average(t => t.Score), 4);
         var end = run.FinishedAt;
         return new RunSummary
         {
@@ -48,9 +65,13 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
             Mode = RunConfig.FromJson(run.Config).Mode,
             Status = run.Status.ToString().ToLowerInvariant(),
             Tasks = tasks,
-            Capabilities = new SortedDictionary<string, double>(capabilityScores.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal),
-            Overall = scored.Count == 0 ? 0 : Math.Round(scored.Average(t => t.Score), 4),
-            Usage = new UsageSummary(counts.Sum(c => c.In), counts.Sum(c => c.Out), 0),
+            Capabilities = capabilities,
+            Overall = capabilities.Count > 0 ? Math.Round(capabilities.Values.Average(), 4) : tasksMean,
+            TasksMean = tasksMean,
+            Categories = categorised.Count == 0 ? null : new SortedDictionary<string, IReadOnlyDictionary<string, double>>(
+                categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value)
+                    .ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4))), StringComparer.Ordinal),
+            Usage = new UsageSummary(rows.Sum(r => (long)r.TokensIn), rows.Sum(r => (long)r.TokensOut), 0),
             DurationS = run.StartedAt is { } start && end is { } stop ? Math.Round((stop - start).TotalSeconds, 3) : 0,
             TotalItems = run.TotalItems,
             CompletedItems = run.CompletedItems,
@@ -58,5 +79,12 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory)
             Error = run.Error,
             Backend = run.BackendReport,
         };
+    }
+
+    private static string? RuleOf(string? details)
+    {
+        if (details is null || !details.Contains("\"rule\"", StringComparison.Ordinal)) return null;
+        using var document = JsonDocument.Parse(details);
+        return document.RootElement.TryGetProperty(ItemDetails.Rule, out var rule) ? rule.GetString() : null;
     }
 }

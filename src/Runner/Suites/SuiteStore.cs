@@ -44,6 +44,17 @@ public sealed class SuiteStore(IDbContextFactory<EvalsDbContext> dbFactory, Stor
         }
     }
 
+    /// <summary>
+    /// Stores task versions and their items without a suite row (what <c>evals import</c> does): a later run of any suite
+    /// holding these versions finds them stored. Returns each task's id and whether this call inserted it.
+    /// </summary>
+    public async Task<IReadOnlyList<(LoadedTask Task, Guid Id)>> SaveTasksAsync(IEnumerable<LoadedTask> tasks, CancellationToken cancellationToken = default)
+    {
+        var saved = new List<(LoadedTask, Guid)>();
+        foreach (var task in tasks) saved.Add((task, await SaveTaskAsync(task, cancellationToken)));
+        return saved;
+    }
+
     private async Task<Guid> SaveTaskAsync(LoadedTask loaded, CancellationToken cancellationToken)
     {
         var name = loaded.Task.FullName;

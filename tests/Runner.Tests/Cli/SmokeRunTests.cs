@@ -24,14 +24,18 @@ public sealed class SmokeRunTests(DatabaseFixture database) : IClassFixture<Data
         var expected = HandCount(spec == "baseline:first" ? FirstChoice : MajorityChoice);
         var tasks = root.GetProperty("tasks");
         Assert.Equal(expected.Keys.Order(), tasks.EnumerateObject().Select(t => t.Name).Order());
-        foreach (var (task, (correct, n)) in expected)
+        foreach (var (task, (correct, n, _)) in expected)
         {
             var score = tasks.GetProperty(task);
             Assert.Equal(n, score.GetProperty("n").GetInt32());
             Assert.Equal(correct, score.GetProperty("outcomes").GetProperty("correct").GetInt32());
             Assert.Equal(Math.Round(100.0 * correct / n, 4), score.GetProperty("score").GetDouble(), 4);
         }
-        Assert.Equal(Math.Round(expected.Values.Average(v => 100.0 * v.Correct / v.N), 4), root.GetProperty("overall").GetDouble(), 3);
+        Assert.Equal(Math.Round(expected.Values.Average(v => 100.0 * v.Correct / v.N), 4), root.GetProperty("tasks_mean").GetDouble(), 3);
+        // Each smoke task is its own capability in datasets/capabilities.json: overall is the mean of the tasks'
+        // scores normalised against chance (one over the number of choices).
+        var normalised = expected.Values.Select(v => (Score: 100.0 * v.Correct / v.N, Chance: 100.0 / v.Choices)).Select(v => 100 * (v.Score - v.Chance) / (100 - v.Chance));
+        Assert.Equal(normalised.Average(), root.GetProperty("overall").GetDouble(), 3);
     }
 
     private static int FirstChoice(List<string> trainAnswers, IReadOnlyList<string> choices) => 0;
@@ -47,9 +51,9 @@ public sealed class SmokeRunTests(DatabaseFixture database) : IClassFixture<Data
         answer.Length == 1 && char.IsAsciiLetterUpper(answer[0]) && choices.Count > 0 && choices[0] == "A" ? answer[0] - 'A' : choices.ToList().IndexOf(answer);
 
     /// <summary>Counts, straight from the JSON Lines files, how many test answers the baseline's fixed pick gets right.</summary>
-    private static Dictionary<string, (int Correct, int N)> HandCount(Func<List<string>, IReadOnlyList<string>, int> pick)
+    private static Dictionary<string, (int Correct, int N, int Choices)> HandCount(Func<List<string>, IReadOnlyList<string>, int> pick)
     {
-        var result = new Dictionary<string, (int, int)>();
+        var result = new Dictionary<string, (int, int, int)>();
         foreach (var folder in Directory.GetDirectories(Path.Combine(RepoPaths.Datasets, "smoke")))
         {
             using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "task.json")));
@@ -63,7 +67,7 @@ public sealed class SmokeRunTests(DatabaseFixture database) : IClassFixture<Data
             var train = File.ReadAllLines(Path.Combine(folder, "train.jsonl")).Where(l => l.Trim().Length > 0).Select(Answer).ToList();
             var test = File.ReadAllLines(Path.Combine(folder, "test.jsonl")).Where(l => l.Trim().Length > 0).Select(Answer).ToList();
             var picked = pick(train, choices);
-            result[$"smoke/{Path.GetFileName(folder)}"] = (test.Count(a => IndexOf(a, choices) == picked), test.Count);
+            result[$"smoke/{Path.GetFileName(folder)}"] = (test.Count(a => IndexOf(a, choices) == picked), test.Count, choices.Count);
         }
         return result;
     }

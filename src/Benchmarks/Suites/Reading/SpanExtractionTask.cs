@@ -40,7 +40,7 @@ public sealed class SpanExtractionTask : EvalTask
     {
         var prompt = new StringBuilder();
         if (Manifest.Instruction is { } instruction) prompt.Append(instruction).Append(Manifest.ShotSeparator);
-        foreach (var shot in FewshotItems.Where(s => s.Split != item.Split || s.Id != item.Id).Take(shots))
+        foreach (var shot in Shots(item, shots))
             prompt.Append(Render(shot)).Append(References(shot)[0]).Append(Manifest.ShotSeparator);
         prompt.Append(Render(item));
         var references = References(item);

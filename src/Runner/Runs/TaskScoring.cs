@@ -1,0 +1,95 @@
+using Evals.Benchmarks.Metrics;
+using Evals.Benchmarks.Statistics;
+using Evals.Benchmarks.Suites;
+
+namespace Evals.Runner.Runs;
+
+/// <summary>One stored result as the summary needs it.</summary>
+public sealed record ScoredItem(Outcome Outcome, double Score, string? Parsed, string? Reference, IReadOnlyDictionary<string, double> Numbers, string? Rule);
+
+/// <summary>A further metric reported beside a task's main one (acc_norm_chars, circular, f1 …).</summary>
+public sealed record MetricSummary(double Score, int N, double CiLow, double CiHigh, string Description);
+
+/// <summary>
+/// A task's scores from its stored results, as its benchmark defines them: the manifest's metric over the items answered
+/// correctly or wrongly (accuracy; CMRC 2018's EM/F1 from each item's details; macro-F1 over the confusion matrix), a
+/// 95% percentile bootstrap interval (1,000 resamples, seed 0, so a summary is reproducible) and n; the other metrics
+/// the items carry beside it; the chance level the capability tree normalises against.
+/// </summary>
+public static class TaskScoring
+{
+    public const int BootstrapRounds = 1000;
+
+    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
+    {
+        [Accuracy.Name] = Accuracy.Info.Description,
+        [AccNormChars.Name] = "accuracy with each choice's log-likelihood normalised by its length in characters (not UTF-8 bytes)",
+        [ItemDetails.Circular] = "circular evaluation: an item counts only if every rotation of its options is answered right",
+        [Cmrc2018Scorer.Em] = Cmrc2018Scorer.EmInfo.Description,
+        [Cmrc2018Scorer.F1Name] = Cmrc2018Scorer.F1Info.Description,
+        [MacroF1.Name] = MacroF1.Info.Description,
+    };
+
+    public static TaskSummary Summarise(string metric, string version, IReadOnlyList<ScoredItem> items)
+    {
+        var outcomes = Enum.GetValues<Outcome>().ToDictionary(o => o.ToName(), _ => 0);
+        foreach (var item in items) outcomes[item.Outcome.ToName()]++;
+        var answered = items.Where(i => i.Outcome is Outcome.Correct or Outcome.Wrong).ToList();
+        // A metric the items do not carry (acc_norm_chars of a generated run) falls back to plain accuracy, named as such.
+        if (metric is not (Accuracy.Name or MacroF1.Name) && answered.Count > 0 && !answered.All(i => i.Numbers.ContainsKey(metric)))
+            metric = Accuracy.Name;
+        var (score, low, high) = metric == MacroF1.Name ? MacroF1Interval(answered) : MeanInterval(answered.Select(i => Value(i, metric)).ToArray());
+
+        var others = new SortedDictionary<string, MetricSummary>(StringComparer.Ordinal);
+        if (answered.Count > 0)
+        {
+            var names = answered.SelectMany(i => i.Numbers.Keys).Where(Descriptions.ContainsKey).Distinct()
+                .Where(n => answered.All(i => i.Numbers.ContainsKey(n))).ToList();
+            if (metric != Accuracy.Name) names.Add(Accuracy.Name);
+            foreach (var name in names.Where(n => n != metric).Distinct())
+            {
+                var (s, l, h) = MeanInterval(answered.Select(i => Value(i, name)).ToArray());
+                others[name] = new MetricSummary(s, answered.Count, l, h, Descriptions[name]);
+            }
+        }
+        var rules = items.Where(i => i.Rule is not null).GroupBy(i => i.Rule!)
+            .ToDictionary(g => g.Key, g => g.Count());
+        var chance = metric is Cmrc2018Scorer.Em or Cmrc2018Scorer.F1Name || answered.Count == 0
+            ? 0 : Math.Round(answered.Average(i => i.Numbers.GetValueOrDefault(ItemDetails.Chance)), 4);
+        return new TaskSummary(metric, score, answered.Count, low, high, outcomes, version)
+        {
+            Metrics = others.Count == 0 ? null : others,
+            Chance = chance,
+            Normalised = answered.Count == 0 ? null : Normalise(score, chance),
+            Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>CUGE-style normalisation: chance → 0, perfect → 100 (below chance is negative, not clipped).</summary>
+    public static double Normalise(double score, double chance) => chance >= 100 ? 0 : Math.Round(100 * (score - chance) / (100 - chance), 4);
+
+    private static double Value(ScoredItem item, string metric) => metric switch
+    {
+        Accuracy.Name => item.Outcome == Outcome.Correct ? 100 : 0,
+        _ => item.Numbers.TryGetValue(metric, out var v) ? v : item.Score,
+    };
+
+    private static (double Score, double Low, double High) MeanInterval(double[] values)
+    {
+        if (values.Length == 0) return (0, 0, 0);
+        var interval = BootstrapMeanInterval.Compute(values, BootstrapRounds, seed: 0);
+        return (Math.Round(values.Average(), 4), Math.Round(interval.CiLow, 4), Math.Round(interval.CiHigh, 4));
+    }
+
+    private static (double Score, double Low, double High) MacroF1Interval(List<ScoredItem> answered)
+    {
+        if (answered.Count == 0) return (0, 0, 0);
+        var classes = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Class(string? label) => classes.TryGetValue(label ?? "", out var c) ? c : classes[label ?? ""] = classes.Count;
+        var gold = answered.Select(i => Class(i.Reference)).ToArray();
+        var predicted = answered.Select(i => Class(i.Parsed)).ToArray();
+        var interval = BootstrapStatisticInterval.Compute(answered.Count,
+            idx => MacroF1.Compute(idx.Select(i => gold[i]).ToArray(), idx.Select(i => predicted[i]).ToArray()), BootstrapRounds, seed: 0);
+        return (Math.Round(interval.Mean, 4), Math.Round(interval.CiLow, 4), Math.Round(interval.CiHigh, 4));
+    }
+}

@@ -9,6 +9,8 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     AdminCommands.Worker(),
     RunCommands.Run(),
     RunCommands.Runs(),
+    GateCommands.Gate(),
+    AbCommands.Ab(),
     ImportCommands.Import(),
     AdminCommands.Models(),
     KeyCommands.Keys(),

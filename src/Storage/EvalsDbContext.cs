@@ -20,6 +20,7 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<ItemResult> Results => Set<ItemResult>();
     public DbSet<CachedResponse> ResponseCache => Set<CachedResponse>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Experiment> Experiments => Set<Experiment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -23,6 +23,7 @@ app.MapStaticAssets();
 app.MapHealthEndpoint();
 app.MapRunsApi();
 app.MapV1Api();
+app.MapAbApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -84,15 +84,17 @@ internal static class AdminCommands
         {
             using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
             await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
-            var table = new Table().AddColumns("name", "spec", "family", "checkpoint", "registered");
+            var table = new Table().AddColumns("name", "spec", "family", "checkpoint", "registered", "accepted");
             foreach (var m in await db.Models.AsNoTracking().OrderBy(m => m.Family).ThenBy(m => m.CreatedAt).ToListAsync(ct))
-                table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.Spec), Markup.Escape(m.Family ?? ""), Markup.Escape(m.Checkpoint ?? ""), m.CreatedAt.ToString("u"));
+                table.AddRow(Markup.Escape(m.Name), Markup.Escape(m.Spec), Markup.Escape(m.Family ?? ""), Markup.Escape(m.Checkpoint ?? ""), m.CreatedAt.ToString("u"),
+                    m.AcceptedAt?.ToString("u") ?? "");
             AnsiConsole.Write(table);
             return ExitCodes.Success;
         });
         var models = new Command("models", "Register and list model versions");
         models.Subcommands.Add(add);
         models.Subcommands.Add(list);
+        models.Subcommands.Add(Gate.GateModels.Accept());
         return models;
     }
 }

@@ -54,7 +54,7 @@ internal static class RunCommands
                     return ExitCodes.Success;
                 }
                 Console.Error.WriteLine($"Run {run.Id}: {run.ModelName} on {parse.GetValue(suite)}, {run.TotalItems} items");
-                var status = await WaitAsync(host.Services, run.Id, ct);
+                var status = (await RunWaiter.WaitAsync(host.Services, [new WaitedRun(run.Id, run.ModelName)], ct))[0];
                 var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(run.Id, ct);
                 PrintSummary(summary!);
                 if (parse.GetValue(json) is { } file)
@@ -67,55 +67,6 @@ internal static class RunCommands
             }
         });
         return command;
-    }
-
-    private static async Task<RunStatus> WaitAsync(IServiceProvider services, Guid runId, CancellationToken cancellationToken)
-    {
-        var dbFactory = services.GetRequiredService<IDbContextFactory<EvalsDbContext>>();
-        async Task<Run> ReadAsync()
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
-        }
-        static bool Finished(Run r) => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
-
-        if (!AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            // Plain progress lines for logs and CI.
-            var last = -1;
-            while (true)
-            {
-                var run = await ReadAsync();
-                if (run.CompletedItems != last)
-                {
-                    Console.Error.WriteLine($"progress: {run.CompletedItems}/{run.TotalItems} items ({run.Status.ToString().ToLowerInvariant()})");
-                    last = run.CompletedItems;
-                }
-                if (Finished(run)) return run.Status;
-                await Task.Delay(500, cancellationToken);
-            }
-        }
-        var status = RunStatus.Queued;
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async context =>
-            {
-                var bar = context.AddTask("queued", maxValue: 1);
-                while (true)
-                {
-                    var run = await ReadAsync();
-                    bar.MaxValue = Math.Max(1, run.TotalItems);
-                    bar.Value = run.CompletedItems;
-                    bar.Description = $"{run.Status.ToString().ToLowerInvariant()} {run.CompletedItems}/{run.TotalItems}";
-                    if (Finished(run))
-                    {
-                        status = run.Status;
-                        return;
-                    }
-                    await Task.Delay(250, cancellationToken);
-                }
-            });
-        return status;
     }
 
     internal static void PrintSummary(RunSummary summary)

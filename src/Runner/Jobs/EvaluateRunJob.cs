@@ -84,8 +84,9 @@ public sealed class EvaluateRunJob(
         await using var backend = backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache);
         await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, backend.Description), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
-        foreach (var (taskId, task) in tasks)
+        foreach (var (taskId, storedTask) in tasks)
         {
+            var task = PromptTemplates.Apply(storedTask, config.PromptTemplates);
             var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
             var pending = SelectItems(task, config).Where(i => !done.Contains(i.Id)).ToList();
             foreach (var batch in pending.Chunk(Math.Max(1, config.BatchSize)))

@@ -14,6 +14,12 @@ public sealed record RunConfig
     public string Mode { get; init; } = "auto";
     public int Seed { get; init; }
     public string? PromptVariant { get; init; }
+    /// <summary>Prompt A/B: full task name → the template that replaces the manifest's for this run (stored with the run).</summary>
+    public Dictionary<string, string>? PromptTemplates { get; init; }
+    /// <summary>The version of <see cref="PromptTemplates"/> (<c>PromptTemplates.Hash</c>).</summary>
+    public string? PromptHash { get; init; }
+    /// <summary>The offline A/B experiment this run belongs to (<c>evals ab run</c>).</summary>
+    public Guid? Experiment { get; init; }
     public DecodingOptions Decoding { get; init; } = new();
     /// <summary>Multiple choice: also ask every rotation of the options; an item counts for circular accuracy only if all are right.</summary>
     public bool Circular { get; init; }

@@ -11,6 +11,9 @@ namespace Evals.Runner.Runs;
 
 public sealed record RunRequest(string Model, string Suite, RunConfig Config);
 
+/// <summary>A request that passed every check: the model resolved, the suite loaded, the configuration resolved (mode).</summary>
+public sealed record ValidatedRun(ResolvedModel Model, SuiteDefinition Suite, RunConfig Config, int TotalItems);
+
 /// <summary>
 /// Validates a run request completely before writing anything (unknown suite, malformed spec and bad options are
 /// <see cref="BadInputException"/>s), then stores the suite version and the queued run and enqueues its job.
@@ -27,7 +30,11 @@ public sealed class RunSubmitter(
     public Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default) => SubmitAsync(request, null, cancellationToken);
 
     /// <param name="warn">Told which imported tasks are left out because their data has not been imported (CMMLU with some subjects only).</param>
-    public async Task<Run> SubmitAsync(RunRequest request, Action<string>? warn, CancellationToken cancellationToken = default)
+    public async Task<Run> SubmitAsync(RunRequest request, Action<string>? warn, CancellationToken cancellationToken = default) =>
+        await SubmitValidatedAsync(await ValidateAsync(request, warn, cancellationToken), cancellationToken);
+
+    /// <summary>Everything <see cref="SubmitAsync(RunRequest, CancellationToken)"/> checks, without writing anything.</summary>
+    public async Task<ValidatedRun> ValidateAsync(RunRequest request, Action<string>? warn = null, CancellationToken cancellationToken = default)
     {
         var model = await models.ResolveAsync(request.Model, cancellationToken);
         SuiteDefinition suite;
@@ -45,6 +52,12 @@ public sealed class RunSubmitter(
         }
         var config = ResolveConfig(request.Config, model);
         var total = suite.Tasks.Sum(t => config.Limit is { } limit ? Math.Min(limit, t.Task.EvalItems.Count()) : t.Task.EvalItems.Count());
+        return new ValidatedRun(model, suite, config, total);
+    }
+
+    public async Task<Run> SubmitValidatedAsync(ValidatedRun validated, CancellationToken cancellationToken = default)
+    {
+        var (model, suite, config, total) = validated;
         var suiteRow = await suites.SaveAsync(suite, cancellationToken);
 
         var now = time.GetUtcNow();

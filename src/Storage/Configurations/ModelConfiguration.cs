@@ -12,6 +12,7 @@ public sealed class ModelConfiguration : IEntityTypeConfiguration<Model>
         b.Property(m => m.Id).HasDefaultValueSql("gen_random_uuid()");
         b.HasIndex(m => m.Name).IsUnique();
         b.HasIndex(m => new { m.Family, m.CreatedAt });
+        b.HasIndex(m => new { m.Family, m.AcceptedAt });
         b.Property(m => m.CreatedAt).HasDefaultValueSql("now()");
     }
 }

@@ -10,5 +10,8 @@ public class Model
     public required string Spec { get; set; }
     public string? Family { get; set; }
     public string? Checkpoint { get; set; }
+    /// <summary>When a gate (<c>evals gate --accept-on-pass</c>) or <c>evals models accept</c> accepted this checkpoint; the
+    /// family's latest accepted checkpoint is the one with the greatest value.</summary>
+    public DateTimeOffset? AcceptedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -133,6 +133,73 @@ namespace Evals.Storage.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Evals.Storage.Entities.Experiment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<double>("Alpha")
+                        .HasColumnType("double precision")
+                        .HasColumnName("alpha");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<int?>("Horizon")
+                        .HasColumnType("integer")
+                        .HasColumnName("horizon");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Salt")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("salt");
+
+                    b.Property<string>("StoppingRule")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("stopping_rule");
+
+                    b.Property<string>("Variants")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("variants");
+
+                    b.HasKey("Id")
+                        .HasName("pk_experiments");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_experiments_name");
+
+                    b.ToTable("experiments", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_experiments_alpha", "alpha > 0 and alpha < 1");
+
+                            t.HasCheckConstraint("ck_experiments_horizon", "(stopping_rule = 'fixed_horizon') = (horizon is not null) and (horizon is null or horizon > 0)");
+
+                            t.HasCheckConstraint("ck_experiments_name_not_blank", "btrim(name) <> ''");
+
+                            t.HasCheckConstraint("ck_experiments_stopping_rule", "stopping_rule in ('fixed_horizon','confidence_sequence')");
+                        });
+                });
+
             modelBuilder.Entity("Evals.Storage.Entities.Item", b =>
                 {
                     b.Property<long>("Id")
@@ -275,6 +342,10 @@ namespace Evals.Storage.Migrations
                         .HasColumnName("id")
                         .HasDefaultValueSql("gen_random_uuid()");
 
+                    b.Property<DateTimeOffset?>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("accepted_at");
+
                     b.Property<string>("Checkpoint")
                         .HasColumnType("text")
                         .HasColumnName("checkpoint");
@@ -310,6 +381,9 @@ namespace Evals.Storage.Migrations
                     b.HasIndex("Name")
                         .IsUnique()
                         .HasDatabaseName("ix_models_name");
+
+                    b.HasIndex("Family", "AcceptedAt")
+                        .HasDatabaseName("ix_models_family_accepted_at");
 
                     b.HasIndex("Family", "CreatedAt")
                         .HasDatabaseName("ix_models_family_created_at");

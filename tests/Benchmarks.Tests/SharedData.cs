@@ -11,18 +11,7 @@ namespace Evals.Benchmarks.Tests;
 /// </summary>
 public static class SharedData
 {
-    public static string? DatasetsDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Evals.sln")))
-            {
-                var datasets = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "datasets"));
-                return Directory.Exists(datasets) ? datasets : null;
-            }
-        }
-        return null;
-    }
+    public static string? DatasetsDirectory() => SharedDatasets.Root;
 
     /// <summary>The path of dataset <paramref name="name"/>, or null (after saying so) when it is absent outside CI.</summary>
     public static string? TryLocate(string name, ITestOutputHelper output)

@@ -9,6 +9,9 @@ public static class SharedDatasets
 {
     private static readonly Lazy<string?> RootPath = new(Find);
 
+    /// <summary>The shared datasets folder, or null when it is missing (no skip or failure decided here).</summary>
+    public static string? Root => RootPath.Value;
+
     public static string RepositoryRoot
     {
         get

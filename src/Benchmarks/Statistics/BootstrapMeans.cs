@@ -62,6 +62,21 @@ internal static class BootstrapMeans
     }
 
     /// <summary>The percentile interval of sorted resampled statistics at the given confidence (type-7 quantiles).</summary>
+    /// <summary>
+    /// Two-sided bootstrap p-value of "the mean difference is 0": twice the smaller share of resampled means on either
+    /// side of 0, with the +1 correction so that it is never 0 (Davison &amp; Hinkley 1997, §4.4).
+    /// </summary>
+    public static double TwoSidedPValue(double[] means)
+    {
+        int atOrBelow = 0, atOrAbove = 0;
+        foreach (var d in means)
+        {
+            if (d <= 0) atOrBelow++;
+            if (d >= 0) atOrAbove++;
+        }
+        return Math.Min(1, 2.0 * (1 + Math.Min(atOrBelow, atOrAbove)) / (1 + means.Length));
+    }
+
     public static (double Low, double High) PercentileInterval(double[] sorted, double confidence)
     {
         if (confidence is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(confidence));

@@ -47,13 +47,7 @@ public static class PairedBootstrap
         var means = BootstrapMeans.Resample(differences, rounds, seed, maxDegreeOfParallelism);
         Array.Sort(means);
         var (low, high) = BootstrapMeans.PercentileInterval(means, confidence);
-        int atOrBelow = 0, atOrAbove = 0;
-        foreach (var d in means)
-        {
-            if (d <= 0) atOrBelow++;
-            if (d >= 0) atOrAbove++;
-        }
-        var p = Math.Min(1, 2.0 * (1 + Math.Min(atOrBelow, atOrAbove)) / (1 + rounds));
+        var p = BootstrapMeans.TwoSidedPValue(means);
         var n = a.Length;
         return new PairedBootstrapResult(n, sumA / n, sumB / n, differences.Average(), low, high, p, confidence, rounds, seed);
     }

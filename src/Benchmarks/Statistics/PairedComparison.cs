@@ -95,13 +95,7 @@ public static class PairedComparison
         for (var r = 0; r < rounds; r++) sums[r] /= count;
         Array.Sort(sums);
         var (low, high) = BootstrapMeans.PercentileInterval(sums, confidence);
-        int atOrBelow = 0, atOrAbove = 0;
-        foreach (var d in sums)
-        {
-            if (d <= 0) atOrBelow++;
-            if (d >= 0) atOrAbove++;
-        }
-        var p = Math.Min(1, 2.0 * (1 + Math.Min(atOrBelow, atOrAbove)) / (1 + rounds));
+        var p = BootstrapMeans.TwoSidedPValue(sums);
         var metric = tasks.Select(t => t.Metric).Distinct().Count() == 1 ? tasks[0].Metric : "mean of task scores";
         // The bootstrap's p-value is anti-conservative when few items disagree (4 of 500 discordant, all one way: about
         // 0.04, where McNemar's exact test gives 0.125). When the overall score is an equally weighted mean of binary

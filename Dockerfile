@@ -1,6 +1,8 @@
 # One image for every node: the web app (src/Web) and the CLI/worker (src/Runner).
 # Build: docker build -t evals .   (docker compose does this for you)
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# npm: the build fetches ONNX Runtime's native library and Apache ECharts from the npm registry.
+RUN apt-get update && apt-get install -y --no-install-recommends npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props BannedSymbols.txt .editorconfig Evals.sln ./
 COPY src/ src/

@@ -1,6 +1,8 @@
 using Evals.Runner;
 using Evals.Storage;
 using Evals.Web;
+using Evals.Web.Admin;
+using Evals.Web.Charts;
 using Evals.Web.Api;
 using Evals.Web.Components;
 using Evals.Web.Health;
@@ -13,14 +15,19 @@ builder.Services.AddStorage(connectionString);
 builder.AddRunner(connectionString);
 builder.AddWeb(seedSmokeRuns: embedded);
 builder.Services.AddV1(builder.Configuration);
+builder.Services.AddAdminAuth();
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseV1Keys();
 app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthEndpoint();
+app.MapChartAssets();
+app.MapAdminAuth();
 app.MapRunsApi();
 app.MapV1Api();
 app.MapAbApi();

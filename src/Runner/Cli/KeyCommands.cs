@@ -14,7 +14,7 @@ internal static class KeyCommands
     public static Command Keys()
     {
         var name = new Option<string>("--name") { Description = "Who or what the key is for", Required = true };
-        var scope = new Option<string>("--scope") { Description = "v1 (the OpenAI-compatible API) or feedback", Required = true };
+        var scope = new Option<string>("--scope") { Description = "v1 (the OpenAI-compatible API), feedback, or admin (signs in to the web admin pages)", Required = true };
         var rpm = new Option<int?>("--rpm") { Description = "Requests per minute for this key (default: the server's V1:RequestsPerMinute)" };
         var create = new Command("create", "Create an API key; it is printed once, as the last line, and only its hash is stored") { name, scope, rpm };
         create.SetAction(async (parse, ct) =>
@@ -22,7 +22,7 @@ internal static class KeyCommands
             var keyName = parse.GetValue(name)!.Trim();
             if (keyName.Length == 0) throw new BadInputException("--name must not be empty");
             var keyScope = parse.GetValue(scope)!.Trim();
-            if (keyScope is not ("v1" or "feedback")) throw new BadInputException($"--scope '{keyScope}' must be v1 or feedback");
+            if (!ApiKey.Scopes.Contains(keyScope)) throw new BadInputException($"--scope '{keyScope}' must be one of {string.Join(", ", ApiKey.Scopes)}");
             if (parse.GetValue(rpm) is < 1) throw new BadInputException($"--rpm must be at least 1 (got {parse.GetValue(rpm)})");
             using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
             var time = host.Services.GetRequiredService<TimeProvider>();

@@ -10,7 +10,7 @@ public sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
     {
         b.ToTable("api_keys", t =>
         {
-            t.HasCheckConstraint("ck_api_keys_scope", "scope in ('v1','feedback')");
+            t.HasCheckConstraint("ck_api_keys_scope", "scope in ('v1','feedback','admin')");
             t.HasCheckConstraint("ck_api_keys_name_not_blank", "btrim(name) <> ''");
             t.HasCheckConstraint("ck_api_keys_hash", "hash ~ '^[0-9a-f]{64}$'");
             t.HasCheckConstraint("ck_api_keys_rpm", "requests_per_minute is null or requests_per_minute > 0");

@@ -11,7 +11,7 @@ public class ApiKey
 {
     public Guid Id { get; set; }
     public required string Name { get; set; }
-    /// <summary><c>v1</c> (the OpenAI-compatible API) or <c>feedback</c>.</summary>
+    /// <summary><c>v1</c> (the OpenAI-compatible API), <c>feedback</c>, or <c>admin</c> (signs in to the web admin pages).</summary>
     public required string Scope { get; set; }
     /// <summary>Lower-case hex SHA-256 of the whole key.</summary>
     public required string Hash { get; set; }
@@ -23,6 +23,8 @@ public class ApiKey
     public DateTimeOffset? RevokedAt { get; set; }
 
     public const string KeyPrefix = "evk-";
+
+    public static readonly IReadOnlyList<string> Scopes = ["v1", "feedback", "admin"];
 
     /// <summary>A new key: the prefix and 32 random bytes, base64url. Shown once; only its hash is kept.</summary>
     public static string NewKey() => KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -86,7 +86,7 @@ namespace Evals.Storage.Migrations
 
                             t.HasCheckConstraint("ck_api_keys_rpm", "requests_per_minute is null or requests_per_minute > 0");
 
-                            t.HasCheckConstraint("ck_api_keys_scope", "scope in ('v1','feedback')");
+                            t.HasCheckConstraint("ck_api_keys_scope", "scope in ('v1','feedback','admin')");
                         });
                 });
 

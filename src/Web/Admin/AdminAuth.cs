@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evals.Web.Admin;
+
+/// <summary>
+/// Sign-in for the admin pages with an API key of scope <c>admin</c> (<c>evals keys create --scope admin</c>): the
+/// key is checked against its stored hash, and the session cookie carries the key's id, never the key. Revoking the
+/// key ends every session signed in with it on the next request. Public pages need no sign-in.
+/// </summary>
+public static class AdminAuth
+{
+    public const string Policy = "admin";
+    public const string KeyIdClaim = "evals:key_id";
+    public const string SignInPath = "/admin/signin";
+
+    public static IServiceCollection AddAdminAuth(this IServiceCollection services)
+    {
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.Cookie.Name = "evals_admin";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.LoginPath = SignInPath;
+            o.AccessDeniedPath = SignInPath;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            o.SlidingExpiration = true;
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                var id = context.Principal?.FindFirstValue(KeyIdClaim);
+                var dbFactory = context.HttpContext.RequestServices.GetRequiredService<IDbContextFactory<EvalsDbContext>>();
+                await using var db = await dbFactory.CreateDbContextAsync(context.HttpContext.RequestAborted);
+                var active = Guid.TryParse(id, out var keyId) &&
+                    await db.ApiKeys.AnyAsync(k => k.Id == keyId && k.Scope == "admin" && k.RevokedAt == null, context.HttpContext.RequestAborted);
+                if (!active)
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                }
+            };
+        });
+        services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireClaim(KeyIdClaim));
+        services.AddCascadingAuthenticationState();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAdminAuth(this IEndpointRouteBuilder app)
+    {
+        // Plain form posts from the sign-in page; antiforgery is validated for form-bound endpoints by UseAntiforgery.
+        app.MapPost(SignInPath, async ([FromForm(Name = "key")] string? key, [FromForm(Name = "return_url")] string? returnUrl,
+            HttpContext http, IDbContextFactory<EvalsDbContext> dbFactory, ILogger<SignInLog> log) =>
+        {
+            var target = SafeReturnUrl(returnUrl);
+            if (string.IsNullOrWhiteSpace(key))
+                return Results.Redirect($"{SignInPath}?error=missing&return_url={Uri.EscapeDataString(target)}");
+            var hash = ApiKey.HashOf(key.Trim());
+            await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
+            var found = await db.ApiKeys.AsNoTracking().Where(k => k.Hash == hash && k.RevokedAt == null)
+                .Select(k => new { k.Id, k.Name, k.Scope }).FirstOrDefaultAsync(http.RequestAborted);
+            if (found is null || found.Scope != "admin")
+            {
+                log.LogWarning("admin sign-in refused from {Ip}: {Reason}", http.Connection.RemoteIpAddress, found is null ? "unknown or revoked key" : $"key scope '{found.Scope}'");
+                return Results.Redirect($"{SignInPath}?error={(found is null ? "unknown" : "scope")}&return_url={Uri.EscapeDataString(target)}");
+            }
+            var identity = new ClaimsIdentity(
+                [new Claim(ClaimTypes.Name, found.Name), new Claim(KeyIdClaim, found.Id.ToString())],
+                CookieAuthenticationDefaults.AuthenticationScheme);
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+            log.LogInformation("admin '{Name}' signed in", found.Name);
+            return Results.Redirect(target);
+        });
+        app.MapPost("/admin/signout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.Redirect("/");
+        });
+        return app;
+    }
+
+    /// <summary>Only local paths, so a crafted link cannot bounce a fresh session to another site.</summary>
+    public static string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            ? returnUrl
+            : "/admin";
+
+    /// <summary>Log category for sign-in attempts.</summary>
+    public sealed class SignInLog;
+}

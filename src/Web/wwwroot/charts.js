@@ -1,0 +1,75 @@
+// Draws every element that carries data-echarts-option (an ECharts option as JSON) and redraws it when the attribute
+// changes, so Blazor components render charts by writing markup alone, without JS interop. A drawn element gets
+// data-chart-ready="true" (the browser tests wait for it). Formatters cannot travel in JSON, so a few named ones are
+// offered through data-echarts-formatter.
+(() => {
+  const formatters = {
+    // "12.3 [10.1, 14.5]" for bars with a CI: the value and the whisker ends in the series' data items.
+    ci: p => {
+      const d = p.data || {};
+      const ci = d.ci ? ` [${d.ci[0].toFixed(1)}, ${d.ci[1].toFixed(1)}]` : "";
+      return `${p.name}<br/>${p.seriesName}: ${Number(p.value).toFixed(1)}${ci}`;
+    },
+  };
+
+  // ECharts has no built-in error bar: a custom series draws each whisker from data [x index, low, high].
+  function whiskers(params, api) {
+    const x = api.value(0), low = api.coord([x, api.value(1)]), high = api.coord([x, api.value(2)]);
+    const half = api.size([1, 0])[0] * 0.12;
+    const style = { stroke: "#1d232a", lineWidth: 1.2 };
+    return {
+      type: "group",
+      children: [
+        { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
+        { type: "line", shape: { x1: low[0] - half, y1: low[1], x2: low[0] + half, y2: low[1] }, style },
+        { type: "line", shape: { x1: high[0] - half, y1: high[1], x2: high[0] + half, y2: high[1] }, style },
+      ],
+    };
+  }
+
+  function prepare(option, el) {
+    for (const s of [].concat(option.series || [])) {
+      if (s.type === "custom" && s.renderItem === "whiskers") s.renderItem = whiskers;
+    }
+    const named = el.getAttribute("data-echarts-formatter");
+    if (named && formatters[named]) option.tooltip = Object.assign({}, option.tooltip, { formatter: formatters[named] });
+    return option;
+  }
+
+  function draw(el) {
+    if (!window.echarts) return;
+    const json = el.getAttribute("data-echarts-option");
+    if (!json || el.__evalsOption === json) return;
+    let option;
+    try {
+      option = prepare(JSON.parse(json), el);
+    } catch (e) {
+      el.setAttribute("data-chart-error", String(e));
+      return;
+    }
+    const chart = echarts.getInstanceByDom(el) || echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(option, true);
+    el.__evalsOption = json;
+    el.setAttribute("data-chart-ready", "true");
+  }
+
+  function drawAll(root) {
+    if (root.nodeType !== 1) return;
+    if (root.hasAttribute("data-echarts-option")) draw(root);
+    root.querySelectorAll("[data-echarts-option]").forEach(draw);
+  }
+
+  function start() {
+    drawAll(document.body);
+    new MutationObserver(records => {
+      for (const r of records) {
+        if (r.type === "attributes") draw(r.target);
+        else r.addedNodes.forEach(drawAll);
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-echarts-option"] });
+    window.addEventListener("resize", () => document.querySelectorAll("[data-chart-ready]").forEach(el => echarts.getInstanceByDom(el)?.resize()));
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

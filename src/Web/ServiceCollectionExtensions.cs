@@ -13,6 +13,8 @@ public static class ServiceCollectionExtensions
         // One JSON style for the whole API, the same as the run summary's (DESIGN.md).
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<RunQueries>();
+        builder.Services.AddSingleton<Experiments.ExperimentQueries>();
+        builder.Services.AddSingleton<Experiments.OfflineExperiments>();
         if (seedSmokeRuns && builder.Configuration.GetValue("Evals:SeedSmokeRuns", true))
             builder.Services.AddHostedService<SmokeRunSeeder>();
         return builder;

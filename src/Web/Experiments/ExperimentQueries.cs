@@ -83,6 +83,16 @@ public sealed class ExperimentQueries(IDbContextFactory<EvalsDbContext> dbFactor
             OnlineAnalysis.Analyse(experiment.StoppingRule, experiment.Horizon, experiment.Alpha, ratings));
     }
 
+    public async Task<IReadOnlyList<ExperimentView>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var names = await db.Experiments.AsNoTracking().OrderByDescending(e => e.CreatedAt).Select(e => e.Name).ToListAsync(cancellationToken);
+        var views = new List<ExperimentView>();
+        foreach (var name in names)
+            if (await GetAsync(name, cancellationToken) is { } view) views.Add(view);
+        return views;
+    }
+
     /// <summary>The user's variant, or null for an unknown experiment.</summary>
     public async Task<string?> AssignAsync(string experimentName, string userId, CancellationToken cancellationToken = default)
     {

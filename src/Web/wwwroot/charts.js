@@ -12,10 +12,14 @@
     },
   };
 
-  // ECharts has no built-in error bar: a custom series draws each whisker from data [x index, low, high].
+  // ECharts has no built-in error bar: a custom series draws each whisker from data [x index, low, high, offset], where
+  // the optional offset (a fraction of the category's width) puts the whisker on one bar of a group.
   function whiskers(params, api) {
-    const x = api.value(0), low = api.coord([x, api.value(1)]), high = api.coord([x, api.value(2)]);
-    const half = api.size([1, 0])[0] * 0.12;
+    const x = api.value(0), width = api.size([1, 0])[0], shift = (api.value(3) || 0) * width;
+    const low = api.coord([x, api.value(1)]), high = api.coord([x, api.value(2)]);
+    low[0] += shift;
+    high[0] += shift;
+    const half = width * 0.04;
     const style = { stroke: "#1d232a", lineWidth: 1.2 };
     return {
       type: "group",

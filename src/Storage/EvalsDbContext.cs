@@ -21,6 +21,9 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<CachedResponse> ResponseCache => Set<CachedResponse>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<FeedbackEvent> Feedback => Set<FeedbackEvent>();
+    public DbSet<FeedbackCheck> FeedbackChecks => Set<FeedbackCheck>();
+    public DbSet<RegressionItem> RegressionItems => Set<RegressionItem>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

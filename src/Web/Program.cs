@@ -15,11 +15,13 @@ builder.Services.AddStorage(connectionString);
 builder.AddRunner(connectionString);
 builder.AddWeb(seedSmokeRuns: embedded);
 builder.Services.AddV1(builder.Configuration);
+builder.Services.AddFeedbackApi(builder.Configuration);
 builder.Services.AddAdminAuth();
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseV1Keys();
+app.UseFeedbackKeys();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -31,6 +33,7 @@ app.MapAdminAuth();
 app.MapRunsApi();
 app.MapV1Api();
 app.MapAbApi();
+app.MapFeedbackApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -200,6 +200,162 @@ namespace Evals.Storage.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Evals.Storage.Entities.FeedbackCheck", b =>
+                {
+                    b.Property<long>("FeedbackId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("feedback_id");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset>("CheckedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("checked_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Details")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("details");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("outcome");
+
+                    b.Property<double?>("Score")
+                        .HasColumnType("double precision")
+                        .HasColumnName("score");
+
+                    b.HasKey("FeedbackId", "Kind")
+                        .HasName("pk_feedback_checks");
+
+                    b.ToTable("feedback_checks", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_feedback_checks_kind", "kind in ('hallucination','refusal','language','length')");
+
+                            t.HasCheckConstraint("ck_feedback_checks_outcome", "outcome in ('pass','flagged','error')");
+                        });
+                });
+
+            modelBuilder.Entity("Evals.Storage.Entities.FeedbackEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("ApiKeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("api_key_id");
+
+                    b.Property<string>("Comment")
+                        .HasColumnType("text")
+                        .HasColumnName("comment");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("event_id");
+
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<string>("Input")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("input");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("Output")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("output");
+
+                    b.Property<bool>("Positive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("positive");
+
+                    b.Property<short>("Rating")
+                        .HasColumnType("smallint")
+                        .HasColumnName("rating");
+
+                    b.Property<string>("RatingScale")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("rating_scale");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.PrimitiveCollection<string[]>("Tags")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("tags");
+
+                    b.Property<string>("TraceId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("Variant")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("variant");
+
+                    b.HasKey("Id")
+                        .HasName("pk_feedback_events");
+
+                    b.HasIndex("ApiKeyId")
+                        .HasDatabaseName("ix_feedback_events_api_key_id");
+
+                    b.HasIndex("EventId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_feedback_events_event_id");
+
+                    b.HasIndex("OccurredAt")
+                        .HasDatabaseName("ix_feedback_events_occurred_at");
+
+                    b.HasIndex("ExperimentId", "Variant")
+                        .HasDatabaseName("ix_feedback_events_experiment_id_variant");
+
+                    b.HasIndex("Model", "OccurredAt")
+                        .HasDatabaseName("ix_feedback_events_model_occurred_at");
+
+                    b.ToTable("feedback_events", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_feedback_events_event_id", "btrim(event_id) <> ''");
+
+                            t.HasCheckConstraint("ck_feedback_events_model", "btrim(model) <> ''");
+
+                            t.HasCheckConstraint("ck_feedback_events_rating", "(rating_scale = 'thumbs' and rating in (0, 1) and positive = (rating = 1)) or (rating_scale = 'stars' and rating between 1 and 5 and positive = (rating >= 4))");
+
+                            t.HasCheckConstraint("ck_feedback_events_variant", "(experiment_id is null) = (variant is null)");
+                        });
+                });
+
             modelBuilder.Entity("Evals.Storage.Entities.Item", b =>
                 {
                     b.Property<long>("Id")
@@ -391,6 +547,72 @@ namespace Evals.Storage.Migrations
                     b.ToTable("models", null, t =>
                         {
                             t.HasCheckConstraint("ck_models_name_not_blank", "btrim(name) <> ''");
+                        });
+                });
+
+            modelBuilder.Entity("Evals.Storage.Entities.RegressionItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("added_by");
+
+                    b.Property<long?>("FeedbackId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("feedback_id");
+
+                    b.Property<string>("Input")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("input");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("Suite")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("suite");
+
+                    b.HasKey("Id")
+                        .HasName("pk_regression_items");
+
+                    b.HasIndex("FeedbackId")
+                        .HasDatabaseName("ix_regression_items_feedback_id");
+
+                    b.HasIndex("Suite", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_regression_items_suite_key");
+
+                    b.ToTable("regression_items", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_regression_items_input", "btrim(input) <> ''");
+
+                            t.HasCheckConstraint("ck_regression_items_reference", "btrim(reference) <> ''");
+
+                            t.HasCheckConstraint("ck_regression_items_suite", "suite ~ '^[a-z0-9][a-z0-9_-]*$'");
                         });
                 });
 
@@ -602,6 +824,32 @@ namespace Evals.Storage.Migrations
                     b.ToTable("tasks", (string)null);
                 });
 
+            modelBuilder.Entity("Evals.Storage.Entities.FeedbackCheck", b =>
+                {
+                    b.HasOne("Evals.Storage.Entities.FeedbackEvent", null)
+                        .WithMany()
+                        .HasForeignKey("FeedbackId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_feedback_checks_feedback_events_feedback_id");
+                });
+
+            modelBuilder.Entity("Evals.Storage.Entities.FeedbackEvent", b =>
+                {
+                    b.HasOne("Evals.Storage.Entities.ApiKey", null)
+                        .WithMany()
+                        .HasForeignKey("ApiKeyId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_feedback_events_api_keys_api_key_id");
+
+                    b.HasOne("Evals.Storage.Entities.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_feedback_events_experiments_experiment_id");
+                });
+
             modelBuilder.Entity("Evals.Storage.Entities.Item", b =>
                 {
                     b.HasOne("Evals.Storage.Entities.TaskVersion", null)
@@ -620,6 +868,15 @@ namespace Evals.Storage.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_results_runs_run_id");
+                });
+
+            modelBuilder.Entity("Evals.Storage.Entities.RegressionItem", b =>
+                {
+                    b.HasOne("Evals.Storage.Entities.FeedbackEvent", null)
+                        .WithMany()
+                        .HasForeignKey("FeedbackId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_regression_items_feedback_events_feedback_id");
                 });
 
             modelBuilder.Entity("Evals.Storage.Entities.Run", b =>

@@ -7,11 +7,14 @@ namespace Evals.Web.V1;
 /// <summary>The key a request was authenticated with (never the key itself).</summary>
 public sealed record AuthenticatedKey(Guid Id, string Name, int? RequestsPerMinute);
 
+/// <summary>How an API answers a refused key, in its own error shape: 401 (no key, unknown or revoked) or 403 (another scope).</summary>
+public delegate IResult ApiKeyRefusal(int status, string message);
+
 /// <summary>
 /// Bearer-key authentication for one path prefix and scope: the key's SHA-256 is looked up among unrevoked keys of that
-/// scope. Runs before the rate limiter, which partitions by the key found here.
+/// scope. Runs before the rate limiter, which partitions by the key found here. Each API passes its own error shape.
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<EvalsDbContext> dbFactory, string scope)
+public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<EvalsDbContext> dbFactory, string scope, ApiKeyRefusal refuse)
 {
     public const string ItemKey = "evals.api_key";
 
@@ -20,7 +23,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<Eva
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
         {
-            await OpenAiError.Unauthorized("Missing API key: send 'Authorization: Bearer <key>' (keys come from `evals keys create`).").ExecuteAsync(context);
+            await refuse(StatusCodes.Status401Unauthorized, "Missing API key: send 'Authorization: Bearer <key>' (keys come from `evals keys create`).").ExecuteAsync(context);
             return;
         }
         var hash = ApiKey.HashOf(header[7..].Trim());
@@ -31,12 +34,12 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<Eva
             .FirstOrDefaultAsync(context.RequestAborted);
         if (key is null)
         {
-            await OpenAiError.Unauthorized("Incorrect API key provided.").ExecuteAsync(context);
+            await refuse(StatusCodes.Status401Unauthorized, "Incorrect API key provided.").ExecuteAsync(context);
             return;
         }
         if (key.Scope != scope)
         {
-            await OpenAiError.Unauthorized($"This key's scope is '{key.Scope}'; this API needs a '{scope}' key.").ExecuteAsync(context);
+            await refuse(StatusCodes.Status403Forbidden, $"This key's scope is '{key.Scope}'; this API needs a '{scope}' key.").ExecuteAsync(context);
             return;
         }
         context.Items[ItemKey] = new AuthenticatedKey(key.Id, key.Name, key.RequestsPerMinute);

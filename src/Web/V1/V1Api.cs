@@ -48,7 +48,9 @@ public static class V1Api
 
     /// <summary>Authentication for /v1; call before <c>UseRateLimiter</c>.</summary>
     public static IApplicationBuilder UseV1Keys(this IApplicationBuilder app) =>
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/v1"), b => b.UseMiddleware<ApiKeyMiddleware>("v1"));
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/v1"), 
+            // OpenAI clients expect 401 for any refused key, a key of another scope included.
+            b => b.UseMiddleware<ApiKeyMiddleware>("v1", new ApiKeyRefusal((_, message) => OpenAiError.Unauthorized(message))));
 
     public static IEndpointRouteBuilder MapV1Api(this IEndpointRouteBuilder app)
     {

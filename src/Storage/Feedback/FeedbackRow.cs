@@ -1,0 +1,19 @@
+namespace Evals.Storage.Feedback;
+
+/// <summary>One validated feedback event as the writer takes it (see <see cref="Entities.FeedbackEvent"/>).</summary>
+public sealed record FeedbackRow(
+    string EventId,
+    string TraceId,
+    string Model,
+    Guid? ExperimentId,
+    string? Variant,
+    string Input,
+    string Output,
+    string RatingScale,
+    short Rating,
+    bool Positive,
+    string[] Tags,
+    string? Comment,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset ReceivedAt,
+    Guid ApiKeyId);

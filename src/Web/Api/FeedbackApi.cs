@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Evals.Web.Feedback;
+using Evals.Web.V1;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Evals.Web.Api;
+
+/// <summary>
+/// <c>POST /api/feedback</c>: one event (a JSON object) or a batch (an array of up to <see cref="FeedbackIngestion.MaxBatch"/>).
+/// Bearer keys of scope <c>feedback</c>; a request-per-minute window per key; a body-size limit. Answers:
+/// 200 <c>{accepted, duplicates, rejected[]}</c> when at least one event is valid (a partly valid batch stores its valid
+/// events and lists each invalid one by index with its fields); 400 problem details naming every bad field (as
+/// <c>field</c> for one event, <c>[index].field</c> in a batch) when none is; 401 no or unknown key; 403 a key of another
+/// scope; 413 body too large; 429 over the key's rate.
+/// </summary>
+public static class FeedbackApi
+{
+    public const string Path = "/api/feedback";
+    public const string RateLimitPolicy = "feedback-per-key";
+
+    public static IServiceCollection AddFeedbackApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new FeedbackApiOptions();
+        configuration.GetSection("Feedback").Bind(options);
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton<FeedbackIngestion>();
+        services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, new FeedbackRateLimit(options.RequestsPerMinute)));
+        return services;
+    }
+
+    /// <summary>Authentication for the feedback API; call before <c>UseRateLimiter</c>.</summary>
+    public static IApplicationBuilder UseFeedbackKeys(this IApplicationBuilder app) =>
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(Path), b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
+            new ApiKeyRefusal((status, message) => TypedResults.Problem(message, statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden"))));
+
+    public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Path, PostAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task<IResult> PostAsync(HttpContext http, FeedbackIngestion ingestion, FeedbackApiOptions options, CancellationToken ct)
+    {
+        var key = (AuthenticatedKey)http.Items[ApiKeyMiddleware.ItemKey]!;
+        if (http.Request.ContentLength > options.MaxBodyBytes) return TooLarge(options);
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.MaxBodyBytes;
+
+        JsonDocument body;
+        try
+        {
+            body = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+        }
+        catch (JsonException e)
+        {
+            return Invalid(new Dictionary<string, string[]> { ["body"] = [$"not valid JSON: {e.Message}"] }, []);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(options);
+        }
+
+        using (body)
+        {
+            var root = body.RootElement;
+            var batch = root.ValueKind == JsonValueKind.Array;
+            List<JsonElement> events = batch ? root.EnumerateArray().ToList() : [root];
+            if (batch && events.Count == 0)
+                return Invalid(new Dictionary<string, string[]> { ["body"] = ["an empty batch: send one event object or an array of 1 to 1000 events"] }, []);
+            if (events.Count > FeedbackIngestion.MaxBatch)
+                return Invalid(new Dictionary<string, string[]> { ["body"] = [$"a batch holds at most {FeedbackIngestion.MaxBatch} events (got {events.Count})"] }, []);
+
+            var result = await ingestion.IngestAsync(events, key.Id, ct);
+            if (result.Rejected.Count < events.Count) return TypedResults.Ok(result);
+            var errors = result.Rejected.SelectMany(r => r.Errors.Select(f => (Field: batch ? $"[{r.Index}]{(f.Key == "" ? "" : "." + f.Key)}" : f.Key == "" ? "body" : f.Key, f.Value)))
+                .ToDictionary(f => f.Field, f => f.Value);
+            return Invalid(errors, result.Rejected);
+        }
+    }
+
+    private static IResult Invalid(Dictionary<string, string[]> errors, IReadOnlyList<RejectedEvent> rejected) =>
+        TypedResults.ValidationProblem(errors, title: "No valid feedback event in the request",
+            extensions: new Dictionary<string, object?> { ["accepted"] = 0, ["duplicates"] = 0, ["rejected"] = rejected });
+
+    private static IResult TooLarge(FeedbackApiOptions options) =>
+        TypedResults.Problem($"the body is larger than {options.MaxBodyBytes} bytes; send smaller batches", statusCode: StatusCodes.Status413PayloadTooLarge,
+            title: "Request body too large");
+
+    /// <summary>One fixed one-minute window per key (the key's own rpm, else the default), answered in problem-details style.</summary>
+    private sealed class FeedbackRateLimit(int defaultRpm) : IRateLimiterPolicy<string>
+    {
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => async (rejected, _) =>
+        {
+            var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60);
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await TypedResults.Problem($"rate limit reached for this API key; retry after {seconds} s", statusCode: StatusCodes.Status429TooManyRequests,
+                title: "Too many requests").ExecuteAsync(rejected.HttpContext);
+        };
+
+        public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+        {
+            var key = httpContext.Items[ApiKeyMiddleware.ItemKey] as AuthenticatedKey;
+            var rpm = key?.RequestsPerMinute ?? defaultRpm;
+            return RateLimitPartition.GetFixedWindowLimiter($"feedback:{key?.Id}:{rpm}", _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = rpm,
+                Window = TimeSpan.FromMinutes(1),
+                QueueLimit = 0,
+            });
+        }
+    }
+}
+
+/// <summary>Settings under <c>Feedback</c> (environment: <c>Feedback__RequestsPerMinute</c>, <c>Feedback__MaxBodyBytes</c>).</summary>
+public sealed class FeedbackApiOptions
+{
+    /// <summary>Requests per minute per key when the key sets none.</summary>
+    public int RequestsPerMinute { get; set; } = 600;
+    /// <summary>A full batch of 1,000 short events is about 0.5 MB.</summary>
+    public long MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    public void Validate()
+    {
+        if (RequestsPerMinute < 1) throw new InvalidOperationException($"Feedback:RequestsPerMinute must be at least 1 (got {RequestsPerMinute})");
+        if (MaxBodyBytes < 1024) throw new InvalidOperationException($"Feedback:MaxBodyBytes must be at least 1024 (got {MaxBodyBytes})");
+    }
+}

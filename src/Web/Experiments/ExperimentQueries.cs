@@ -76,8 +76,13 @@ public sealed class ExperimentQueries(IDbContextFactory<EvalsDbContext> dbFactor
         var experiment = await FindAsync(name, cancellationToken);
         if (experiment is null) return null;
         var variants = Variants(experiment);
-        // Ratings tagged with experiment and variant arrive with the online-feedback issue; until then every count is 0.
-        var ratings = variants.Select(v => new VariantRatings(v.Name, 0, 0)).ToList();
+        // Every rating sent to /api/feedback under this experiment counts, by its binary positive flag (thumbs up, 4–5 stars).
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var counts = await db.Feedback.AsNoTracking().Where(f => f.ExperimentId == experiment.Id)
+            .GroupBy(f => f.Variant)
+            .Select(g => new { Variant = g.Key, N = g.Count(), Positive = g.Count(f => f.Positive) })
+            .ToDictionaryAsync(g => g.Variant ?? "", cancellationToken);
+        var ratings = variants.Select(v => counts.TryGetValue(v.Name, out var c) ? new VariantRatings(v.Name, c.Positive, c.N) : new VariantRatings(v.Name, 0, 0)).ToList();
         return new ExperimentView(experiment.Name, experiment.Description, variants, experiment.StoppingRule, experiment.Horizon, experiment.Alpha,
             StoppingRules.Describe(experiment.StoppingRule, experiment.Horizon, experiment.Alpha), experiment.CreatedAt,
             OnlineAnalysis.Analyse(experiment.StoppingRule, experiment.Horizon, experiment.Alpha, ratings));

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Evals.Storage;
+using Evals.Storage.Entities;
 using Evals.TestKit;
 using Evals.Web.Tests.Browser;
 using Microsoft.Playwright;
@@ -61,8 +64,14 @@ public sealed class ExperimentPagesTests(DatabaseFixture database, Chromium chro
     }
 
     [Fact]
-    public async Task Online_experiment_page_states_its_stopping_rule()
+    public async Task Online_experiment_page_states_its_stopping_rule_and_counts_new_ratings_live()
     {
+        var key = ApiKey.NewKey();
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+        {
+            db.ApiKeys.Add(new ApiKey { Name = "app", Scope = "feedback", Hash = ApiKey.HashOf(key), Prefix = key[..10] });
+            await db.SaveChangesAsync();
+        }
         await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false" });
         var created = await app.Client.PostAsJsonAsync("api/ab/experiments", new
         {
@@ -78,6 +87,33 @@ public sealed class ExperimentPagesTests(DatabaseFixture database, Chromium chro
         await Assertions.Expect(page.Locator(".stopping-rule")).ToContainTextAsync("confidence_sequence");
         await Assertions.Expect(page.Locator("table.rates tbody tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator(".chart[data-chart-ready=true]")).ToHaveCountAsync(1);
+        var rowA = page.Locator("table.rates tbody tr").Nth(0);
+        var rowB = page.Locator("table.rates tbody tr").Nth(1);
+        await Assertions.Expect(rowA.Locator("td").Nth(1)).ToHaveTextAsync("0");
+
+        // Ratings arrive through the feedback API while the page is open: A gets 30 of 40 up, B 12 of 40.
+        var events = new JsonArray();
+        for (var i = 0; i < 80; i++)
+        {
+            var variant = i < 40 ? "A" : "B";
+            var up = variant == "A" ? i % 4 != 0 : i % 10 < 3;
+            events.Add(new JsonObject
+            {
+                ["event_id"] = $"ev-{i}", ["trace_id"] = $"t-{i}", ["model"] = "qwen-mini", ["experiment"] = "欢迎语", ["variant"] = variant,
+                ["input"] = "你好", ["output"] = "您好！", ["rating"] = up ? "up" : "down",
+            });
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/feedback") { Content = new StringContent(events.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        var posted = await app.Client.SendAsync(request);
+        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync());
+
+        await Assertions.Expect(rowA.Locator("td").Nth(1)).ToHaveTextAsync("40", new() { Timeout = 15_000 });
+        await Assertions.Expect(rowA.Locator("td").Nth(2)).ToHaveTextAsync("30");
+        await Assertions.Expect(rowA.Locator("td").Nth(3)).ToHaveTextAsync("75.0%");
+        await Assertions.Expect(rowB.Locator("td").Nth(2)).ToHaveTextAsync("12");
+        await Assertions.Expect(rowB.Locator("td").Nth(3)).ToHaveTextAsync("30.0%");
+        await Assertions.Expect(page.Locator("table.differences tbody tr").First).ToContainTextAsync("−45.0");
         await Chromium.ScreenshotAsync(page, "experiment-online");
     }
 

@@ -21,6 +21,7 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<CachedResponse> ResponseCache => Set<CachedResponse>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<JudgeCheck> JudgeChecks => Set<JudgeCheck>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

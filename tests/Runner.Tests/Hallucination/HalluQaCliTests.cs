@@ -13,7 +13,7 @@ namespace Evals.Runner.Tests.Hallucination;
 /// that sometimes answers garbage, judge-check's refusal of a judge that disagrees with its labels, and SelfCheck.
 /// </summary>
 [Collection(ProcessTests.Name)]
-public sealed class HalluQaCliTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
     private const string Task = "halluqa/open_qa";
@@ -130,7 +130,7 @@ public sealed class HalluQaCliTests(DatabaseFixture database) : IClassFixture<Da
         var check = await CheckJudgeAsync(env, inverted, expectedExit: 1);
         // Every verdict flipped: 239 answers labelled not hallucinated are judged hallucinated and 211 the other way round.
         var kappa = CohensKappa.Compute(new[,] { { 0, 239 }, { 211, 0 } });
-        Assert.Equal(-0.992286, Math.Round(kappa, 6));
+        Assert.Equal(-0.992287, Math.Round(kappa, 6)); // p_o = 0, p_e = 2·239·211 / 450² = 0.498064…
         Assert.Contains("agreement: 0.00%", check.StdOut);
         Assert.Contains($"kappa: {kappa.ToString("0.0000", CultureInfo.InvariantCulture)}", check.StdOut);
         Assert.Contains("refused for scoring: kappa -0.9923 is below 0.6", check.StdErr);
@@ -144,9 +144,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database) : IClassFixture<Da
         // A stricter deployment: the same judge that passes at 0.6 is refused at a higher configured minimum.
         var strict = new Dictionary<string, string>(env) { ["Judge__MinKappa"] = "0.99" };
         var rule = "baseline:judge?threshold=0.35";
-        var ruleCheck = await CliProcess.RunAsync(strict, Timeout, "judge-check", "--judge", rule, "--labels", Gpt4Judged, "--limit", "120");
+        var ruleCheck = await CliProcess.RunAsync(strict, Timeout, "judge-check", "--judge", rule, "--labels", Gpt4Judged);
         Assert.True(ruleCheck.ExitCode == 1, ruleCheck.ToString());
         Assert.Contains("below 0.99", ruleCheck.StdErr);
+        output.WriteLine($"{rule} against GPT-4's 450 verdicts:\n{ruleCheck.StdOut}");
 
         var bad = Path.Combine(Directory.CreateTempSubdirectory("labels-").FullName, "labels.json");
         File.WriteAllText(bad, """

@@ -263,5 +263,5 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
     }
 
     private async Task<long> CountRunsWithAsync(string judgeOption) =>
-        long.Parse((await QueryAsync($"select count(*)::text from runs where config like '%{judgeOption}%'")).Single(), CultureInfo.InvariantCulture);
+        long.Parse((await QueryAsync($"select count(*)::text from runs where config::text like '%{judgeOption}%'")).Single(), CultureInfo.InvariantCulture);
 }

@@ -17,6 +17,8 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     OnnxCommands.Tokenize(),
     OnnxCommands.Onnx(),
     ArenaCommands.Arena(),
+    JudgeCommands.JudgeCheck(),
+    HalluQaCommands.HalluQa(),
 };
 
 // Redirected output (CI logs, pipes) gets wide tables instead of 80-column wrapping.

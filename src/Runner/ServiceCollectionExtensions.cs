@@ -25,6 +25,11 @@ public static class ServiceCollectionExtensions
         if (options.Concurrency < 1) throw new InvalidOperationException($"Runner:Concurrency must be at least 1 (got {options.Concurrency})");
         var services = builder.Services;
         services.AddSingleton(options);
+        var judge = builder.Configuration.GetSection("Judge").Get<Hallucination.JudgeOptions>() ?? new Hallucination.JudgeOptions();
+        if (judge.MinKappa is < -1 or > 1) throw new InvalidOperationException($"Judge:MinKappa must be in [-1, 1] (got {judge.MinKappa})");
+        if (judge.MaxTokens < 1) throw new InvalidOperationException($"Judge:MaxTokens must be at least 1 (got {judge.MaxTokens})");
+        services.AddSingleton(judge);
+        services.AddSingleton<Hallucination.JudgeChecks>();
         services.AddSingleton(new SuiteCatalog(SuiteCatalog.FindDatasetsRoot(options.Datasets)));
         services.AddSingleton<BackendFactory>();
         services.AddSingleton<Backends.Caching.ResponseCache>();

@@ -24,6 +24,7 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<FeedbackEvent> Feedback => Set<FeedbackEvent>();
     public DbSet<FeedbackCheck> FeedbackChecks => Set<FeedbackCheck>();
     public DbSet<RegressionItem> RegressionItems => Set<RegressionItem>();
+    public DbSet<JudgeCheck> JudgeChecks => Set<JudgeCheck>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

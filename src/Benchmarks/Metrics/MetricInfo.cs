@@ -17,7 +17,7 @@ public sealed record MetricInfo(string Name, Aggregation Aggregation, bool Highe
 public static class MetricCatalog
 {
     public static IReadOnlyList<MetricInfo> All { get; } =
-        [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info];
+        [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info, NonHallucinationRate.Info];
 
     public static MetricInfo Get(string name) =>
         All.FirstOrDefault(m => m.Name == name)

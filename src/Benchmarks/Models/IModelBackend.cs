@@ -27,13 +27,16 @@ public sealed record TaskContext(string TaskName, int? MajorityChoice);
 
 public sealed record DecodingOptions(double Temperature = 0, double TopP = 1, int MaxTokens = 256, int? Seed = null);
 
+/// <param name="Sample">SelfCheck: which of an item's sampled answers this is (0, 1, …); the response cache keys on it,
+/// so a rerun replays sample n as sample n. Null for an ordinary call.</param>
 public sealed record GenerateRequest(
     TaskContext Task,
     string ItemId,
     string Prompt,
     IReadOnlyList<string> StopSequences,
     DecodingOptions Decoding,
-    IReadOnlyList<string>? Choices = null);
+    IReadOnlyList<string>? Choices = null,
+    int? Sample = null);
 
 public sealed record Generation(string Text, int PromptTokens, int CompletionTokens, string? FinishReason = null, CallStats? Stats = null);
 

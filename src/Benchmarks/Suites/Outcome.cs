@@ -8,6 +8,8 @@ public enum Outcome
     Unparseable,
     Refused,
     Error,
+    /// <summary>A judged task whose judge gave no verdict that could be read: neither pass nor fail.</summary>
+    Unjudged,
 }
 
 public static class OutcomeNames
@@ -18,6 +20,7 @@ public static class OutcomeNames
         Outcome.Wrong => "wrong",
         Outcome.Unparseable => "unparseable",
         Outcome.Refused => "refused",
+        Outcome.Unjudged => "unjudged",
         _ => "error",
     };
 
@@ -28,6 +31,7 @@ public static class OutcomeNames
         "unparseable" => Outcome.Unparseable,
         "refused" => Outcome.Refused,
         "error" => Outcome.Error,
+        "unjudged" => Outcome.Unjudged,
         _ => throw new ArgumentException($"unknown outcome '{name}'", nameof(name)),
     };
 }

@@ -6,7 +6,8 @@ public static class TaskKinds
     private static readonly Dictionary<string, Func<string, TaskManifest, IReadOnlyList<TaskItem>, EvalTask>> Factories = Build(
         ("multiple_choice", (s, m, i) => new ChoiceTask(s, m, i)),
         ("classification", (s, m, i) => new ChoiceTask(s, m, i)),
-        ("span_extraction", (s, m, i) => new Reading.SpanExtractionTask(s, m, i)));
+        ("span_extraction", (s, m, i) => new Reading.SpanExtractionTask(s, m, i)),
+        (Hallucination.HallucinationQaTask.KindName, (s, m, i) => new Hallucination.HallucinationQaTask(s, m, i)));
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 

@@ -26,7 +26,11 @@ internal static class RunCommands
         var json = new Option<FileInfo?>("--json") { Description = "With --wait: write the run summary JSON to this file" };
         var noWorker = new Option<bool>("--no-worker") { Description = "With --wait: only wait; let other worker nodes execute the run" };
         var noCache = new Option<bool>("--no-cache") { Description = "Call the model for every item, even where the response cache holds the answer" };
-        var command = new Command("run", "Evaluate a model on a suite") { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache };
+        var judge = new Option<string?>("--judge") { Description = "Judged suites (halluqa): the judge model's spec or registered name; it must have passed `evals judge-check`" };
+        var selfCheck = new Option<int>("--selfcheck") { Description = "Judged suites: sample K more answers per item and report SelfCheck consistency and its AUROC" };
+        var selfCheckTemperature = new Option<double>("--selfcheck-temperature") { Description = "Sampling temperature of the SelfCheck answers", DefaultValueFactory = _ => 1.0 };
+        var command = new Command("run", "Evaluate a model on a suite")
+            { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache, judge, selfCheck, selfCheckTemperature };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(json) is not null && !parse.GetValue(wait))
@@ -45,6 +49,9 @@ internal static class RunCommands
                     BatchSize = parse.GetValue(batch),
                     Circular = parse.GetValue(circular),
                     NoCache = parse.GetValue(noCache),
+                    Judge = parse.GetValue(judge),
+                    SelfCheckSamples = parse.GetValue(selfCheck),
+                    SelfCheckTemperature = parse.GetValue(selfCheckTemperature),
                 };
                 var run = await host.Services.GetRequiredService<RunSubmitter>()
                     .SubmitAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, config), message => Console.Error.WriteLine($"warning: {message}"), ct);
@@ -77,11 +84,33 @@ internal static class RunCommands
                 task.Outcomes["unparseable"].ToString(), task.Outcomes["refused"].ToString(), task.Outcomes["error"].ToString());
         table.AddRow("[bold]overall[/]", "", $"[bold]{summary.Overall:0.00}[/]", "", "", "", "", "");
         AnsiConsole.Write(table);
+        foreach (var (name, task) in summary.Tasks.Where(t => t.Value.Hallucination is not null))
+            PrintHallucination(name, task, summary.Judge);
         var usage = summary.Usage;
         AnsiConsole.MarkupLine($"usage: {usage.PromptTokens} prompt + {usage.CompletionTokens} completion tokens, cost {usage.Cost:0.######}, " +
             $"{usage.CachedItems} cached, mean latency {usage.MeanLatencyMs:0.#} ms" + (usage.MeanTtftMs is { } ttft ? $", mean time to first token {ttft:0.#} ms" : ""));
         AnsiConsole.MarkupLine($"run [bold]{summary.RunId}[/] {summary.Status} — {Markup.Escape(summary.Model)} on {summary.Suite}@{summary.SuiteVersion} ({summary.Mode})" +
             (summary.Error is null ? "" : $": [red]{Markup.Escape(summary.Error)}[/]"));
+    }
+
+    private static void PrintHallucination(string name, TaskSummary task, string? judge)
+    {
+        var report = task.Hallucination!;
+        var table = new Table().Title($"{Markup.Escape(name)}: hallucination (judge {Markup.Escape(judge ?? "?")})")
+            .AddColumns("kind", "hallucination rate", "95% CI (Wilson)", "non-hallucination rate", "n", "unjudged");
+        void Row(string kind, Evals.Benchmarks.Hallucination.KindRates rates) =>
+            table.AddRow(Markup.Escape(kind), $"{rates.Hallucination.Value:0.00}", $"{rates.Hallucination.CiLow:0.0}–{rates.Hallucination.CiHigh:0.0}",
+                $"{rates.NonHallucination.Value:0.00}", rates.Hallucination.N.ToString(), rates.Unjudged.ToString());
+        foreach (var (kind, rates) in report.Kinds) Row(kind, rates);
+        Row("[bold]total[/]", report.Overall);
+        AnsiConsole.Write(table);
+        if (report.RefusalOnUnanswerable is { } refusal)
+            AnsiConsole.MarkupLine($"refusal when unknown: {refusal.Value:0.00}% of {refusal.N} unanswerable items (95% CI {refusal.CiLow:0.0}–{refusal.CiHigh:0.0})");
+        if (report.SelfCheck is { } selfCheck)
+            AnsiConsole.MarkupLine($"selfcheck over {selfCheck.N} judged items: mean n-gram likelihood {selfCheck.MeanNgramLikelihood:0.000}, AUROC {Auroc(selfCheck.AurocNgram)}" +
+                (selfCheck.MeanJudgeLikelihood is { } j ? $"; mean judge likelihood {j:0.000}, AUROC {Auroc(selfCheck.AurocJudge)}" : ""));
+
+        static string Auroc(double? value) => value is { } v ? $"{v:0.000}" : "undefined (one class only)";
     }
 
     public static Command Runs()

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
+using Evals.Benchmarks.Suites.Hallucination;
 using Evals.Runner.Backends;
 using Evals.Runner.Backends.Caching;
+using Evals.Runner.Hallucination;
 using Evals.Runner.Runs;
 using Evals.Runner.Suites;
 using Evals.Storage;
@@ -29,6 +31,7 @@ public sealed class EvaluateRunJob(
     BackendFactory backends,
     ResponseCache cache,
     DatabaseRetry retry,
+    JudgeOptions judgeOptions,
     TimeProvider time,
     ILogger<EvaluateRunJob> logger) : IJob
 {
@@ -82,7 +85,11 @@ public sealed class EvaluateRunJob(
 
         var config = RunConfig.FromJson(run.Config);
         await using var backend = backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache);
-        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, backend.Description), cancellationToken);
+        // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
+        await using var judge = config.Judge is { } judgeSpec ? backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache) : null;
+        var scoring = judge is null ? null : new HallucinationScoring(judge, config, judgeOptions);
+        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport,
+            judge is null ? backend.Description : $"{backend.Description}; judge: {judge.Description}"), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         foreach (var (taskId, storedTask) in tasks)
         {
@@ -100,7 +107,7 @@ public sealed class EvaluateRunJob(
                 var rows = new ResultRow[batch.Length];
                 await Parallel.ForEachAsync(Enumerable.Range(0, batch.Length),
                     new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
-                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, config, ct));
+                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, scoring, config, ct));
                 await SaveBatchAsync(runId, rows, cancellationToken);
             }
         }
@@ -118,7 +125,8 @@ public sealed class EvaluateRunJob(
         return config.Limit is { } limit ? items.Take(limit) : items;
     }
 
-    private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
+    private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, HallucinationScoring? scoring,
+        RunConfig config, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         PreparedItem? prepared = null;
@@ -126,10 +134,15 @@ public sealed class EvaluateRunJob(
         {
             var shots = config.Shots ?? task.Manifest.Shots;
             prepared = task.Prepare(item, shots);
-            var answer = await AskAsync(task, prepared, backend, config, cancellationToken);
+            var answer = await AskAsync(task, prepared, backend, scoring, config, cancellationToken);
             var (verdict, raw, tokensIn, tokensOut) = (answer.Verdict, answer.Raw, answer.TokensIn, answer.TokensOut);
             var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
             CallDetails.AddTo(details, answer.Mode, answer.Stats);
+            foreach (var (key, value) in answer.Judged?.ToList() ?? [])
+            {
+                answer.Judged!.Remove(key);
+                details[key] = value;
+            }
             var rotations = task.Rotations(item);
             if (config.Circular && rotations > 1 && verdict.Outcome is Outcome.Correct or Outcome.Wrong)
             {
@@ -137,7 +150,7 @@ public sealed class EvaluateRunJob(
                 var allRight = verdict.Outcome == Outcome.Correct;
                 for (var r = 1; r < rotations && allRight; r++)
                 {
-                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, config, cancellationToken);
+                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, scoring, config, cancellationToken);
                     (tokensIn, tokensOut) = (tokensIn + rotated.TokensIn, tokensOut + rotated.TokensOut);
                     allRight = rotated.Verdict.Outcome == Outcome.Correct;
                 }
@@ -162,17 +175,25 @@ public sealed class EvaluateRunJob(
                 tokensIn, tokensOut, error, time.GetUtcNow(), details);
     }
 
-    private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats);
+    /// <param name="Judged">Judged tasks: the judge's reply, the item's kind and SelfCheck figures, for the result's details.</param>
+    private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats, System.Text.Json.Nodes.JsonObject? Judged = null);
 
-    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
+    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, HallucinationScoring? scoring, RunConfig config,
+        CancellationToken cancellationToken)
     {
         // Span extraction has no continuations to score: it is generated whatever the run's mode.
         if (config.Mode == "generate" || !task.ScoresChoices)
         {
             var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
             var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
-            var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
-                prepared.Continuations.Count > 0 ? prepared.Continuations : null), cancellationToken);
+            var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
+                prepared.Continuations.Count > 0 ? prepared.Continuations : null);
+            var generation = await backend.GenerateAsync(request, cancellationToken);
+            if (task is HallucinationQaTask judged && scoring is not null)
+            {
+                var scored = await scoring.ScoreAsync(judged, prepared, generation.Text, backend, request, cancellationToken);
+                return new Answer(scored.Verdict, generation.Text, generation.PromptTokens, generation.CompletionTokens, "generate", generation.Stats, scored.Details);
+            }
             return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
                 "generate", generation.Stats);
         }

@@ -27,6 +27,14 @@ public sealed record RunConfig
     public int BatchSize { get; init; } = 16;
     /// <summary>Call the model for every item even when the response cache holds the answer (<c>--no-cache</c>).</summary>
     public bool NoCache { get; init; }
+    /// <summary>Judged tasks (hallucination): the judge's spec, resolved at submission from <c>--judge</c> (a spec or a registered name).</summary>
+    public string? Judge { get; init; }
+    /// <summary>The judge as given (<c>--judge</c>), for people.</summary>
+    public string? JudgeName { get; init; }
+    /// <summary>SelfCheck (<c>--selfcheck K</c>): answers sampled per item besides the main one; 0 for none.</summary>
+    public int SelfCheckSamples { get; init; }
+    /// <summary>SelfCheck: the sampling temperature (<c>--selfcheck-temperature</c>).</summary>
+    public double SelfCheckTemperature { get; init; } = 1.0;
 
     public static readonly JsonSerializerOptions Json = new()
     {

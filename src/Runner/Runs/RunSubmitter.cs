@@ -1,4 +1,6 @@
 using Evals.Benchmarks.Suites;
+using Evals.Benchmarks.Suites.Hallucination;
+using Evals.Runner.Hallucination;
 using Evals.Runner.Backends;
 using Evals.Runner.Jobs;
 using Evals.Runner.Suites;
@@ -25,6 +27,7 @@ public sealed class RunSubmitter(
     SuiteCatalog catalog,
     SuiteStore suites,
     ISchedulerFactory schedulers,
+    JudgeChecks judgeChecks,
     TimeProvider time)
 {
     public Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default) => SubmitAsync(request, null, cancellationToken);
@@ -50,7 +53,7 @@ public sealed class RunSubmitter(
         {
             throw new BadInputException(e.Message);
         }
-        var config = ResolveConfig(request.Config, model);
+        var config = await ResolveJudgingAsync(ResolveConfig(request.Config, model), suite, cancellationToken);
         var total = suite.Tasks.Sum(t => config.Limit is { } limit ? Math.Min(limit, t.Task.EvalItems.Count()) : t.Task.EvalItems.Count());
         return new ValidatedRun(model, suite, config, total);
     }
@@ -90,6 +93,31 @@ public sealed class RunSubmitter(
             throw;
         }
         return run;
+    }
+
+    /// <summary>
+    /// Judged tasks need a judge that passed its judge-check; the judge is resolved (a spec or a registered name) and
+    /// stored as a spec, so that every worker calls the same model. SelfCheck needs a judged task to report on.
+    /// </summary>
+    private async Task<RunConfig> ResolveJudgingAsync(RunConfig config, SuiteDefinition suite, CancellationToken cancellationToken)
+    {
+        var judged = suite.Tasks.Where(t => t.Task is HallucinationQaTask).Select(t => t.Task.FullName).ToList();
+        if (config.SelfCheckSamples is < 0 or > 20) throw new BadInputException($"--selfcheck must be in [0, 20] samples (got {config.SelfCheckSamples})");
+        if (config.SelfCheckTemperature is <= 0 or > 2 || double.IsNaN(config.SelfCheckTemperature))
+            throw new BadInputException($"--selfcheck-temperature must be in (0, 2] (got {config.SelfCheckTemperature})");
+        if (config.SelfCheckSamples > 0 && judged.Count == 0)
+            throw new BadInputException($"--selfcheck: suite '{suite.Name}' has no judged (hallucination) task to check");
+        if (config.Judge is not { } judgeText)
+        {
+            if (judged.Count > 0)
+                throw new BadInputException($"suite '{suite.Name}' has judged tasks ({string.Join(", ", judged)}): give --judge SPEC, a model spec or registered name that passed `evals judge-check`");
+            return config;
+        }
+        if (judged.Count == 0) throw new BadInputException($"--judge: suite '{suite.Name}' has no judged (hallucination) task");
+        var judge = await models.ResolveAsync(judgeText, cancellationToken);
+        if (!backends.Describe(judge.Spec).Generate) throw new BadInputException($"--judge '{judge.Name}' cannot generate text");
+        await judgeChecks.EnsureQualifiedAsync(judge, cancellationToken);
+        return config with { Judge = judge.Spec.Text, JudgeName = judge.Name };
     }
 
     private RunConfig ResolveConfig(RunConfig config, ResolvedModel model)

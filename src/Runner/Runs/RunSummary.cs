@@ -28,6 +28,10 @@ public sealed record RunSummary
     public string? Error { get; init; }
     /// <summary>What served the model: library, device and provider (e.g. that device=auto fell back to CPU).</summary>
     public string? Backend { get; init; }
+    /// <summary>Judged tasks: the judge as given and as resolved (<c>name (spec)</c>), and its prompt version.</summary>
+    public string? Judge { get; init; }
+    /// <summary>SelfCheck: samples per item and their temperature, when sampled.</summary>
+    public string? SelfCheck { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -54,6 +58,8 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public double? Normalised { get; init; }
     /// <summary>Generation mode: how many answers each extraction rule decided (failures included: no_answer, hedged, …).</summary>
     public SortedDictionary<string, int>? Extraction { get; init; }
+    /// <summary>Judged (hallucination) tasks: hallucination rate, per kind, refusal on unanswerable items, SelfCheck.</summary>
+    public Evals.Benchmarks.Hallucination.HallucinationReport? Hallucination { get; init; }
 }
 
 /// <param name="Cost">Summed per item from the model's configured prices (<c>price_in</c>, <c>price_out</c> per million

@@ -44,7 +44,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             var items = byTask[task.Id].Select(r =>
             {
                 var numbers = ItemDetails.Numbers(r.Details);
-                return new ScoredItem(OutcomeNames.Parse(r.Outcome), r.Score, r.Parsed, r.Reference, numbers, RuleOf(r.Details));
+                return new ScoredItem(OutcomeNames.Parse(r.Outcome), r.Score, r.Parsed, r.Reference, numbers, RuleOf(r.Details), KindOf(r.Details));
             }).ToList();
             var summary = TaskScoring.Summarise(manifest.Metric, task.Version, items);
             tasks[task.Name] = summary;
@@ -65,13 +65,14 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         var capabilities = new SortedDictionary<string, double>(capabilityScores.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal);
         var tasksMean = scored.Count == 0 ? 0 : Math.Round(scored.Average(t => t.Score), 4);
         var end = run.FinishedAt;
+        var config = RunConfig.FromJson(run.Config);
         return new RunSummary
         {
             RunId = run.Id,
             Model = run.ModelName,
             Suite = run.Suite.Name,
             SuiteVersion = run.Suite.Version,
-            Mode = RunConfig.FromJson(run.Config).Mode,
+            Mode = config.Mode,
             Status = run.Status.ToString().ToLowerInvariant(),
             Tasks = tasks,
             Capabilities = capabilities,
@@ -88,7 +89,18 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             FailedItems = run.FailedItems,
             Error = run.Error,
             Backend = run.BackendReport,
+            Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt {Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version}",
+            SelfCheck = config.SelfCheckSamples > 0
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{config.SelfCheckSamples} samples at temperature {config.SelfCheckTemperature}") : null,
         };
+    }
+
+    private static string? KindOf(string? details)
+    {
+        if (details is null || !details.Contains("\"kind\"", StringComparison.Ordinal)) return null;
+        using var document = JsonDocument.Parse(details);
+        return document.RootElement.TryGetProperty(Hallucination.HallucinationScoring.KindKey, out var kind) && kind.ValueKind == JsonValueKind.String
+            ? kind.GetString() : null;
     }
 
     private static string? RuleOf(string? details)

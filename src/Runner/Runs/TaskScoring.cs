@@ -1,3 +1,4 @@
+using Evals.Benchmarks.Hallucination;
 using Evals.Benchmarks.Metrics;
 using Evals.Benchmarks.Statistics;
 using Evals.Benchmarks.Suites;
@@ -5,7 +6,9 @@ using Evals.Benchmarks.Suites;
 namespace Evals.Runner.Runs;
 
 /// <summary>One stored result as the summary needs it.</summary>
-public sealed record ScoredItem(Outcome Outcome, double Score, string? Parsed, string? Reference, IReadOnlyDictionary<string, double> Numbers, string? Rule);
+/// <param name="Kind">Judged (hallucination) tasks: the item's kind, from its details.</param>
+public sealed record ScoredItem(Outcome Outcome, double Score, string? Parsed, string? Reference, IReadOnlyDictionary<string, double> Numbers, string? Rule,
+    string? Kind = null);
 
 /// <summary>A further metric reported beside a task's main one (acc_norm_chars, circular, f1 …).</summary>
 public sealed record MetricSummary(double Score, int N, double CiLow, double CiHigh, string Description);
@@ -32,8 +35,11 @@ public static class TaskScoring
 
     public static TaskSummary Summarise(string metric, string version, IReadOnlyList<ScoredItem> items)
     {
-        var outcomes = Enum.GetValues<Outcome>().ToDictionary(o => o.ToName(), _ => 0);
+        // "unjudged" exists only where a judge decides; other tasks keep the five outcomes of DESIGN.md.
+        var judged = metric == NonHallucinationRate.Name || items.Any(i => i.Outcome == Outcome.Unjudged);
+        var outcomes = Enum.GetValues<Outcome>().Where(o => judged || o != Outcome.Unjudged).ToDictionary(o => o.ToName(), _ => 0);
         foreach (var item in items) outcomes[item.Outcome.ToName()]++;
+        if (metric == NonHallucinationRate.Name) return SummariseJudged(version, items, outcomes);
         var answered = items.Where(i => i.Outcome is Outcome.Correct or Outcome.Wrong).ToList();
         // A metric the items do not carry (acc_norm_chars of a generated run) falls back to plain accuracy, named as such.
         if (metric is not (Accuracy.Name or MacroF1.Name) && answered.Count > 0 && !answered.All(i => i.Numbers.ContainsKey(metric)))
@@ -62,6 +68,29 @@ public static class TaskScoring
             Chance = chance,
             Normalised = answered.Count == 0 ? null : Normalise(score, chance),
             Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>
+    /// A judged hallucination task: the non-hallucination rate over the judged items with a Wilson interval (a binomial
+    /// share: the interval needs no resampling), and the full <see cref="HallucinationReport"/> beside it.
+    /// </summary>
+    private static TaskSummary SummariseJudged(string version, IReadOnlyList<ScoredItem> items, Dictionary<string, int> outcomes)
+    {
+        var report = HallucinationReport.Compute(items.Select(i => new HallucinationItem(i.Kind ?? "unknown",
+            i.Numbers.GetValueOrDefault(Hallucination.HallucinationScoring.UnanswerableKey) > 0, i.Outcome,
+            i.Numbers.GetValueOrDefault(Hallucination.HallucinationScoring.RefusalKey) > 0,
+            i.Numbers.TryGetValue(Hallucination.HallucinationScoring.NgramKey, out var ngram) ? ngram : null,
+            i.Numbers.TryGetValue(Hallucination.HallucinationScoring.JudgeConsistencyKey, out var judge) ? judge : null)).ToList());
+        var rate = report.Overall.NonHallucination;
+        var rules = items.Where(i => i.Rule is not null).GroupBy(i => i.Rule!).ToDictionary(g => g.Key, g => g.Count());
+        return new TaskSummary(NonHallucinationRate.Name, rate.Value, rate.N, rate.CiLow, rate.CiHigh, outcomes, version)
+        {
+            CiMethod = "wilson_95",
+            Chance = 0,
+            Normalised = rate.N == 0 ? null : rate.Value,
+            Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
+            Hallucination = report,
         };
     }
 

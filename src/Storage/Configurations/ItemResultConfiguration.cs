@@ -8,7 +8,7 @@ public sealed class ItemResultConfiguration : IEntityTypeConfiguration<ItemResul
 {
     public void Configure(EntityTypeBuilder<ItemResult> b)
     {
-        b.ToTable("results", t => t.HasCheckConstraint("ck_results_outcome", "outcome in ('correct','wrong','unparseable','refused','error')"));
+        b.ToTable("results", t => t.HasCheckConstraint("ck_results_outcome", "outcome in ('correct','wrong','unparseable','refused','error','unjudged')"));
         // Exactly one result per item per run, whatever the workers do: recovery relies on this key.
         b.HasIndex(r => new { r.RunId, r.TaskId, r.ItemKey }).IsUnique();
         b.Property(r => r.CreatedAt).HasDefaultValueSql("now()");

@@ -486,7 +486,88 @@ namespace Evals.Storage.Migrations
 
                     b.ToTable("results", null, t =>
                         {
-                            t.HasCheckConstraint("ck_results_outcome", "outcome in ('correct','wrong','unparseable','refused','error')");
+                            t.HasCheckConstraint("ck_results_outcome", "outcome in ('correct','wrong','unparseable','refused','error','unjudged')");
+                        });
+                });
+
+            modelBuilder.Entity("Evals.Storage.Entities.JudgeCheck", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<double>("Agreement")
+                        .HasColumnType("double precision")
+                        .HasColumnName("agreement");
+
+                    b.Property<DateTimeOffset>("CheckedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("checked_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<int>("Items")
+                        .HasColumnType("integer")
+                        .HasColumnName("items");
+
+                    b.Property<string>("JudgeIdentity")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("judge_identity");
+
+                    b.Property<string>("JudgeName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("judge_name");
+
+                    b.Property<double?>("Kappa")
+                        .HasColumnType("double precision")
+                        .HasColumnName("kappa");
+
+                    b.Property<string>("LabelsFile")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels_file");
+
+                    b.Property<string>("LabelsSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("labels_sha256");
+
+                    b.Property<double>("MinKappa")
+                        .HasColumnType("double precision")
+                        .HasColumnName("min_kappa");
+
+                    b.Property<bool>("Passed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("passed");
+
+                    b.Property<string>("PromptVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("prompt_version");
+
+                    b.Property<int>("Unjudged")
+                        .HasColumnType("integer")
+                        .HasColumnName("unjudged");
+
+                    b.HasKey("Id")
+                        .HasName("pk_judge_checks");
+
+                    b.HasIndex("JudgeIdentity", "PromptVersion", "CheckedAt")
+                        .HasDatabaseName("ix_judge_checks_judge_identity_prompt_version_checked_at");
+
+                    b.ToTable("judge_checks", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_judge_checks_counts", "items >= 0 and unjudged >= 0");
+
+                            t.HasCheckConstraint("ck_judge_checks_kappa", "kappa is null or (kappa >= -1 and kappa <= 1)");
+
+                            t.HasCheckConstraint("ck_judge_checks_passed", "not passed or (kappa is not null and kappa >= min_kappa)");
                         });
                 });
 

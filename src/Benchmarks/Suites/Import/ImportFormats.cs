@@ -32,7 +32,8 @@ public static class ImportFormats
          new C3Reader(),
          new ClueFolderReader(),
          new CevalReader(),
-         new CmmluReader()]);
+         new CmmluReader(),
+         new Hallucination.HalluQaReader()]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

@@ -28,10 +28,14 @@ public sealed class BaselineBackend : IModelBackend
     public string Description => $"baseline {_kind} (no engine)";
 
     /// <summary>Validates the spec; throws <see cref="ModelSpecException"/> naming what is wrong.</summary>
-    public static BaselineBackend Create(ModelSpec spec)
+    public static IModelBackend Create(ModelSpec spec)
     {
         switch (spec.Target)
         {
+            case JudgeBaseline.Target:
+                return JudgeBaseline.Create(spec);
+            case ReplayBaseline.Target:
+                return ReplayBaseline.Create(spec);
             case "random":
                 spec.RequireKnownOptions("seed", "delay_ms");
                 break;
@@ -39,7 +43,7 @@ public sealed class BaselineBackend : IModelBackend
                 spec.RequireKnownOptions("delay_ms");
                 break;
             default:
-                throw new ModelSpecException($"model spec '{spec.Text}': unknown baseline '{spec.Target}'; known baselines: random, majority, first");
+                throw new ModelSpecException($"model spec '{spec.Text}': unknown baseline '{spec.Target}'; known baselines: random, majority, first, judge, replay");
         }
         return new BaselineBackend(spec.Target, spec.GetInt("seed", 0), TimeSpan.FromMilliseconds(spec.GetInt("delay_ms", 0, 0, 600_000)));
     }

@@ -11,7 +11,8 @@ namespace Evals.Runner.Backends.Caching;
 /// Puts the response cache in front of any backend. The key is a SHA-256 of (model identity, kind, the full request
 /// with its decoding parameters) and, when the call samples without a seed, of the sample index: the n-th identical
 /// sampled request made through this instance (one run's execution) is sample n, so a rerun replays the same samples
-/// and repeated sampling within a run still gets distinct answers. Refusals are cached (they are the model's answer);
+/// and repeated sampling within a run still gets distinct answers; a request with its own sample index
+/// (<see cref="GenerateRequest.Sample"/>, SelfCheck) is keyed by that index instead. Refusals are cached (they are the model's answer);
 /// errors are not, so a retry calls the model again.
 /// </summary>
 public sealed class CachingBackend(IModelBackend inner, ResponseCache cache, string modelIdentity, bool specSamples) : IModelBackend
@@ -30,7 +31,8 @@ public sealed class CachingBackend(IModelBackend inner, ResponseCache cache, str
 
     public async Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
-        var sampling = (request.Decoding.Temperature > 0 || specSamples) && request.Decoding.Seed is null;
+        // A request that names its sample index carries it in the key already (it is part of the request JSON).
+        var sampling = (request.Decoding.Temperature > 0 || specSamples) && request.Decoding.Seed is null && request.Sample is null;
         var key = Key("generate", JsonSerializer.Serialize(request, Json), sampling);
         if (await cache.GetAsync(key, cancellationToken) is { } hit)
         {

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using Evals.Benchmarks.Hallucination;
+using Evals.Benchmarks.Models;
+using Evals.Benchmarks.Statistics;
+using Evals.Runner.Backends;
+using Evals.Runner.Backends.Caching;
+using Evals.Runner.Runs;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evals.Runner.Hallucination;
+
+/// <summary>The outcome of one judge-check, as stored.</summary>
+public sealed record JudgeCheckResult(JudgeCheck Stored, int[,] Table, int EmptyAnswers);
+
+/// <summary>
+/// Qualifies judges: <see cref="CheckAsync"/> asks the judge about every labelled answer (through the response cache),
+/// computes Cohen's kappa between its verdicts and the labels and stores the check in <c>judge_checks</c>;
+/// <see cref="EnsureQualifiedAsync"/> refuses a run whose judge's latest check (same judge identity, same judge prompt
+/// version) is missing or below <see cref="JudgeOptions.MinKappa"/>. Labelled answers that are empty are left out (a
+/// run counts them hallucinated without asking the judge), and so are replies with no readable verdict (counted).
+/// </summary>
+public sealed class JudgeChecks(IDbContextFactory<EvalsDbContext> dbFactory, BackendFactory backends, ResponseCache cache, JudgeOptions options, TimeProvider time)
+{
+    public async Task<JudgeCheckResult> CheckAsync(ResolvedModel judge, string labelsFile, IReadOnlyList<JudgeLabel> labels, double minKappa, bool noCache,
+        CancellationToken cancellationToken = default)
+    {
+        await using var backend = backends.CreateForRun(judge.Spec, noCache ? null : cache);
+        var asked = labels.Where(l => l.Answer.Trim().Length > 0).ToList();
+        var verdicts = new ConcurrentDictionary<int, JudgeVerdict?>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, asked.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var label = asked[i];
+                var prompt = HallucinationJudgePrompt.Build(label.Question, label.References, label.Answer.Trim());
+                var request = new GenerateRequest(new TaskContext($"judge {HallucinationJudgePrompt.Version} check", null), label.Id, prompt, [],
+                    new DecodingOptions(Temperature: 0, MaxTokens: options.MaxTokens));
+                try
+                {
+                    verdicts[i] = JudgeVerdictParser.Parse((await backend.GenerateAsync(request, ct)).Text);
+                }
+                catch (ModelRefusedException)
+                {
+                    verdicts[i] = null;
+                }
+            });
+        // Rows: the label (0 not hallucinated, 1 hallucinated); columns: the judge.
+        var table = new int[2, 2];
+        var unjudged = 0;
+        for (var i = 0; i < asked.Count; i++)
+        {
+            if (verdicts[i] is not { } verdict)
+            {
+                unjudged++;
+                continue;
+            }
+            table[asked[i].Hallucinated ? 1 : 0, verdict == JudgeVerdict.Hallucinated ? 1 : 0]++;
+        }
+        var items = table[0, 0] + table[0, 1] + table[1, 0] + table[1, 1];
+        var kappa = CohensKappa.Compute(table);
+        var check = new JudgeCheck
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            JudgeIdentity = ModelIdentity.For(judge.Spec),
+            JudgeName = judge.Name,
+            PromptVersion = HallucinationJudgePrompt.Version,
+            LabelsFile = Path.GetFileName(labelsFile),
+            LabelsSha256 = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(labelsFile, cancellationToken))),
+            Items = items,
+            Unjudged = unjudged,
+            Kappa = double.IsNaN(kappa) ? null : Math.Round(kappa, 6),
+            Agreement = items == 0 ? 0 : Math.Round(100.0 * (table[0, 0] + table[1, 1]) / items, 4),
+            MinKappa = minKappa,
+            Passed = !double.IsNaN(kappa) && Math.Round(kappa, 6) >= minKappa,
+            CheckedAt = time.GetUtcNow(),
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.JudgeChecks.Add(check);
+        await db.SaveChangesAsync(cancellationToken);
+        return new JudgeCheckResult(check, table, labels.Count - asked.Count);
+    }
+
+    /// <summary>Throws <see cref="BadInputException"/> (exit 2, nothing queued) unless the judge's latest check reaches the minimum kappa.</summary>
+    public async Task EnsureQualifiedAsync(ResolvedModel judge, CancellationToken cancellationToken = default)
+    {
+        var identity = ModelIdentity.For(judge.Spec);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var latest = await db.JudgeChecks.AsNoTracking()
+            .Where(c => c.JudgeIdentity == identity && c.PromptVersion == HallucinationJudgePrompt.Version)
+            .OrderByDescending(c => c.CheckedAt).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
+        if (latest is null)
+            throw new BadInputException($"--judge '{judge.Name}': this judge has not been checked against labels (prompt {HallucinationJudgePrompt.Version}); " +
+                $"run `evals judge-check --judge {judge.Name} --labels FILE` first (it needs Cohen's kappa ≥ {Format(options.MinKappa)}, Judge:MinKappa)");
+        if (latest.Kappa is not { } kappa || kappa < options.MinKappa)
+            throw new BadInputException($"--judge '{judge.Name}': refused for scoring: its latest judge-check ({latest.CheckedAt:u}, labels {latest.LabelsFile}, " +
+                $"{latest.Items} items) has Cohen's kappa {(latest.Kappa is { } k ? Format(k) : "undefined")}, below the required {Format(options.MinKappa)} (Judge:MinKappa)");
+    }
+
+    private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}

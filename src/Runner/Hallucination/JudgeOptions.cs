@@ -1,0 +1,10 @@
+namespace Evals.Runner.Hallucination;
+
+/// <summary>Bound from the <c>Judge</c> configuration section (<c>Judge__MinKappa=0.7</c>).</summary>
+public sealed class JudgeOptions
+{
+    /// <summary>The Cohen's kappa against labels that a judge's latest <c>evals judge-check</c> must reach before it may score runs.</summary>
+    public double MinKappa { get; set; } = 0.6;
+    /// <summary>Most tokens a judge may write per verdict (reasons, then the verdict line).</summary>
+    public int MaxTokens { get; set; } = 512;
+}

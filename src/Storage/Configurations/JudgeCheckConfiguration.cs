@@ -1,0 +1,25 @@
+using Evals.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Evals.Storage.Configurations;
+
+public sealed class JudgeCheckConfiguration : IEntityTypeConfiguration<JudgeCheck>
+{
+    public void Configure(EntityTypeBuilder<JudgeCheck> b)
+    {
+        b.ToTable("judge_checks", t =>
+        {
+            t.HasCheckConstraint("ck_judge_checks_counts", "items >= 0 and unjudged >= 0");
+            t.HasCheckConstraint("ck_judge_checks_kappa", "kappa is null or (kappa >= -1 and kappa <= 1)");
+            // A check passes only with a defined kappa at or above its threshold.
+            t.HasCheckConstraint("ck_judge_checks_passed", "not passed or (kappa is not null and kappa >= min_kappa)");
+        });
+        b.Property(c => c.Id).HasDefaultValueSql("gen_random_uuid()");
+        b.Property(c => c.PromptVersion).HasMaxLength(64);
+        b.Property(c => c.LabelsSha256).HasMaxLength(64);
+        b.Property(c => c.CheckedAt).HasDefaultValueSql("now()");
+        // The latest check of a judge is what a run consults.
+        b.HasIndex(c => new { c.JudgeIdentity, c.PromptVersion, c.CheckedAt });
+    }
+}

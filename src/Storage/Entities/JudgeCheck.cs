@@ -1,0 +1,31 @@
+namespace Evals.Storage.Entities;
+
+/// <summary>
+/// One <c>evals judge-check</c> (table <c>judge_checks</c>): how far a judge model agrees with labels on a labelled
+/// file. A run scored by a judge needs the latest check of that judge (same identity and judge prompt version) to
+/// reach the configured minimum kappa. The judge is stored by its identity, which holds no key (keys come from
+/// environment variables at call time).
+/// </summary>
+public class JudgeCheck
+{
+    public Guid Id { get; set; }
+    /// <summary>The judge's model identity (scheme, target and answer-changing options; what the response cache keys on).</summary>
+    public required string JudgeIdentity { get; set; }
+    /// <summary>The spec or registered name as given, for people.</summary>
+    public required string JudgeName { get; set; }
+    public required string PromptVersion { get; set; }
+    public required string LabelsFile { get; set; }
+    /// <summary>SHA-256 of the labels file, so that two checks on the same labels can be recognised.</summary>
+    public required string LabelsSha256 { get; set; }
+    /// <summary>Items with a label and a readable verdict: what kappa is computed over.</summary>
+    public int Items { get; set; }
+    /// <summary>Items the judge gave no readable verdict for (left out of kappa, reported).</summary>
+    public int Unjudged { get; set; }
+    /// <summary>Cohen's kappa; null when undefined (both raters always gave one label).</summary>
+    public double? Kappa { get; set; }
+    /// <summary>Share of items where judge and label agree, 0–100.</summary>
+    public double Agreement { get; set; }
+    public double MinKappa { get; set; }
+    public bool Passed { get; set; }
+    public DateTimeOffset CheckedAt { get; set; }
+}

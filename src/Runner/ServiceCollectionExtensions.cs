@@ -31,6 +31,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Backends.Caching.ResponseCache>();
         services.AddSingleton<DatabaseRetry>();
         services.AddSingleton<SuiteStore>();
+        services.AddSingleton<RegressionSuites>();
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunControl>();

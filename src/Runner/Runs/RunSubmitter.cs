@@ -24,6 +24,7 @@ public sealed class RunSubmitter(
     BackendFactory backends,
     SuiteCatalog catalog,
     SuiteStore suites,
+    RegressionSuites regressions,
     ISchedulerFactory schedulers,
     TimeProvider time)
 {
@@ -40,6 +41,9 @@ public sealed class RunSubmitter(
         SuiteDefinition suite;
         try
         {
+            // A promoted-feedback suite lives in the database; names are kept apart from the datasets folder's when promoting.
+            if (!catalog.SuiteNames().Contains(request.Suite) && await regressions.LoadAsync(request.Suite, cancellationToken) is { } regression)
+                return Validated(model, regression, request.Config);
             var (available, notImported) = catalog.LoadAvailable(request.Suite);
             // Nothing imported: Load names the import command to run.
             suite = available.Tasks.Count == 0 && notImported.Count > 0 ? catalog.Load(request.Suite) : available;
@@ -50,7 +54,12 @@ public sealed class RunSubmitter(
         {
             throw new BadInputException(e.Message);
         }
-        var config = ResolveConfig(request.Config, model);
+        return Validated(model, suite, request.Config);
+    }
+
+    private ValidatedRun Validated(ResolvedModel model, SuiteDefinition suite, RunConfig requested)
+    {
+        var config = ResolveConfig(requested, model);
         var total = suite.Tasks.Sum(t => config.Limit is { } limit ? Math.Min(limit, t.Task.EvalItems.Count()) : t.Task.EvalItems.Count());
         return new ValidatedRun(model, suite, config, total);
     }

@@ -29,6 +29,8 @@ public static class FeedbackApi
         services.AddSingleton(options);
         services.AddSingleton<FeedbackIngestion>();
         services.AddSingleton<FeedbackQueries>();
+        services.AddSingleton<TraceQueries>();
+        services.AddSingleton<RegressionPromotion>();
         services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, new FeedbackRateLimit(options.RequestsPerMinute)));
         return services;
     }
@@ -41,6 +43,7 @@ public static class FeedbackApi
     public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, PostAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
+        app.MapFeedbackPromotion();
         // Aggregates only (no user text), so public like the leaderboards; traces are on the admin page.
         app.MapGet(Path + "/summary", async (FeedbackQueries queries, int? days, CancellationToken ct) =>
             days is < 1 or > 366

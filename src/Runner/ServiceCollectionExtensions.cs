@@ -1,5 +1,6 @@
 using Evals.Benchmarks.Suites;
 using Evals.Runner.Backends;
+using Evals.Runner.Feedback;
 using Evals.Runner.Jobs;
 using Evals.Runner.Runs;
 using Evals.Runner.Suites;
@@ -35,10 +36,15 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Backends.Caching.ResponseCache>();
         services.AddSingleton<DatabaseRetry>();
         services.AddSingleton<SuiteStore>();
+        services.AddSingleton<RegressionSuites>();
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunControl>();
         services.AddSingleton<RunSummaryQuery>();
+        var checks = builder.Configuration.GetSection("OnlineChecks").Get<OnlineChecksOptions>() ?? new OnlineChecksOptions();
+        checks.Validate();
+        services.AddSingleton(checks);
+        services.AddSingleton<OnlineChecks>();
 
         builder.AddQuartz(q =>
         {
@@ -69,6 +75,11 @@ public static class ServiceCollectionExtensions
                     .WithIdentity("run-janitor", "maintenance")
                     .StartNow()
                     .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(15)).RepeatForever()), j => j.WithIdentity(RunJanitorJob.Key));
+            if (options.Enabled && checks.Enabled)
+                q.ScheduleJob<OnlineChecksJob>(t => t
+                    .WithIdentity("online-checks", "feedback")
+                    .StartNow()
+                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(checks.IntervalSeconds)).RepeatForever()), j => j.WithIdentity(OnlineChecksJob.Key));
         });
         if (options.Enabled)
             builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);

@@ -26,6 +26,7 @@ public sealed class RunSubmitter(
     BackendFactory backends,
     SuiteCatalog catalog,
     SuiteStore suites,
+    RegressionSuites regressions,
     ISchedulerFactory schedulers,
     JudgeChecks judgeChecks,
     TimeProvider time)
@@ -43,6 +44,9 @@ public sealed class RunSubmitter(
         SuiteDefinition suite;
         try
         {
+            // A promoted-feedback suite lives in the database; names are kept apart from the datasets folder's when promoting.
+            if (!catalog.SuiteNames().Contains(request.Suite) && await regressions.LoadAsync(request.Suite, cancellationToken) is { } regression)
+                return await ValidatedAsync(model, regression, request.Config, cancellationToken);
             var (available, notImported) = catalog.LoadAvailable(request.Suite);
             // Nothing imported: Load names the import command to run.
             suite = available.Tasks.Count == 0 && notImported.Count > 0 ? catalog.Load(request.Suite) : available;
@@ -53,7 +57,12 @@ public sealed class RunSubmitter(
         {
             throw new BadInputException(e.Message);
         }
-        var config = await ResolveJudgingAsync(ResolveConfig(request.Config, model), suite, cancellationToken);
+        return await ValidatedAsync(model, suite, request.Config, cancellationToken);
+    }
+
+    private async Task<ValidatedRun> ValidatedAsync(ResolvedModel model, SuiteDefinition suite, RunConfig requested, CancellationToken cancellationToken)
+    {
+        var config = await ResolveJudgingAsync(ResolveConfig(requested, model), suite, cancellationToken);
         var total = suite.Tasks.Sum(t => config.Limit is { } limit ? Math.Min(limit, t.Task.EvalItems.Count()) : t.Task.EvalItems.Count());
         return new ValidatedRun(model, suite, config, total);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using Evals.Benchmarks.Feedback;
 using Evals.Web.Feedback;
 using Evals.Web.V1;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,18 +28,32 @@ public static class FeedbackApi
         options.Validate();
         services.AddSingleton(options);
         services.AddSingleton<FeedbackIngestion>();
+        services.AddSingleton<FeedbackQueries>();
+        services.AddSingleton<TraceQueries>();
+        services.AddSingleton<RegressionPromotion>();
         services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, new FeedbackRateLimit(options.RequestsPerMinute)));
         return services;
     }
 
-    /// <summary>Authentication for the feedback API; call before <c>UseRateLimiter</c>.</summary>
+    /// <summary>Authentication for posting feedback (the aggregate GETs are public); call before <c>UseRateLimiter</c>.</summary>
     public static IApplicationBuilder UseFeedbackKeys(this IApplicationBuilder app) =>
-        app.UseWhen(c => c.Request.Path.StartsWithSegments(Path), b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
+        app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && c.Request.Path.StartsWithSegments(Path, out var rest) && rest.Value is null or "" or "/", b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
             new ApiKeyRefusal((status, message) => TypedResults.Problem(message, statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden"))));
 
     public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, PostAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
+        app.MapFeedbackPromotion();
+        // Aggregates only (no user text), so public like the leaderboards; traces are on the admin page.
+        app.MapGet(Path + "/summary", async (FeedbackQueries queries, int? days, CancellationToken ct) =>
+            days is < 1 or > 366
+                ? Results.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [$"must be between 1 and 366 (got {days})"] })
+                : Results.Ok(await queries.SummaryAsync(days ?? 28, ct)));
+        app.MapGet(Path + "/drift", async (FeedbackQueries queries, CancellationToken ct) =>
+        {
+            var models = await queries.DriftAsync(ct);
+            return TypedResults.Ok(new { policy = DriftPolicy.Default, alerts = models.Where(m => m.Drift.Alert), models });
+        });
         return app;
     }
 

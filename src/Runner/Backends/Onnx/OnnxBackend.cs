@@ -12,11 +12,12 @@ namespace Evals.Runner.Backends.Onnx;
 /// (intra-op threads, 0 = ORT's default), <c>file</c> (model file inside the folder, default model.onnx), <c>library</c>
 /// (libonnxruntime path; else <c>Onnx__LibraryPath</c>, else next to the binaries), <c>cuda_provider</c> (CUDA provider
 /// library for the plugin route), <c>batch</c> (continuations scored together), <c>chat</c> (auto, on, off: wrap generation
-/// prompts in the folder's chat template), <c>top_k</c>.
+/// prompts in the folder's chat template), <c>top_k</c>, <c>tf32</c> (on, off: CUDA matrix products in TF32; off by default, so
+/// scores on a GPU match the CPU's to float32 rounding — on an H100, TF32 moved logits by 0.02).
 /// </summary>
 public sealed class OnnxBackend : IStreamingModelBackend
 {
-    public static readonly string[] KnownOptions = ["device", "device_id", "threads", "file", "library", "cuda_provider", "batch", "chat", "top_k"];
+    public static readonly string[] KnownOptions = ["device", "device_id", "threads", "file", "library", "cuda_provider", "batch", "chat", "top_k", "tf32"];
 
     private readonly CausalLM _model;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -97,7 +98,13 @@ public sealed class OnnxBackend : IStreamingModelBackend
         if (chat == "on" && folder.ChatTemplate is null)
             throw new ModelSpecException($"model spec '{spec.Text}': chat=on, but {Path.Combine(folder.Folder, "tokenizer_config.json")} has no chat_template");
         var runtime = OrtRuntime.Load(spec.Options.GetValueOrDefault("library"));
-        var settings = new SessionSettings(device, deviceId, threads, CudaProviderPath: spec.Options.GetValueOrDefault("cuda_provider"));
+        var tf32 = spec.Options.GetValueOrDefault("tf32", "off") switch
+        {
+            "on" => true,
+            "off" => false,
+            var other => throw new ModelSpecException($"model spec '{spec.Text}': tf32='{other}' is not on or off"),
+        };
+        var settings = new SessionSettings(device, deviceId, threads, CudaProviderPath: spec.Options.GetValueOrDefault("cuda_provider"), AllowTf32: tf32);
 
         OrtSession session;
         string report;

@@ -12,7 +12,8 @@ internal sealed record SessionSettings(
     int DeviceId = 0,
     int IntraOpThreads = 0,
     int GraphOptimizationLevel = 99,
-    string? CudaProviderPath = null);
+    string? CudaProviderPath = null,
+    bool AllowTf32 = false);
 
 /// <summary>
 /// Appends the execution provider for a device. CUDA goes one of two ways (reference/onnxruntime/NOTES.md §5): the legacy
@@ -47,7 +48,7 @@ internal static unsafe class ExecutionProviders
             var path = Path.GetFullPath(explicitPath ?? besideCore);
             if (!File.Exists(path))
                 throw new OnnxDeviceException($"device=cuda: the CUDA provider library was not found at '{path}' (from {(settings.CudaProviderPath is null ? CudaProviderPathVariable : "the spec's cuda_provider option")}).");
-            return AppendPlugin(runtime, options, path, settings.DeviceId);
+            return AppendPlugin(runtime, options, path, settings.DeviceId, settings.AllowTf32);
         }
         if (!coreHasCuda)
             throw new OnnxDeviceException($"device=cuda: {runtime} was built without CUDA (it lists {string.Join(", ", runtime.AvailableProviders)}) "
@@ -56,17 +57,17 @@ internal static unsafe class ExecutionProviders
             throw new OnnxDeviceException($"device=cuda: {runtime} lists CUDAExecutionProvider, but its provider library is not installed: '{besideCore}' is missing "
                 + $"(the npm package does not ship it). Put {CudaProviderFile} and libonnxruntime_providers_shared.so of the same ONNX Runtime version there, "
                 + $"or set {CudaProviderPathVariable} to a provider library for the plugin route.");
-        return AppendLegacy(runtime, options, settings.DeviceId, besideCore);
+        return AppendLegacy(runtime, options, settings.DeviceId, settings.AllowTf32, besideCore);
     }
 
-    private static string AppendLegacy(OrtRuntime runtime, nint options, int deviceId, string providerPath)
+    private static string AppendLegacy(OrtRuntime runtime, nint options, int deviceId, bool allowTf32, string providerPath)
     {
         var api = runtime.Api;
         nint cuda;
         api.Check(api.CreateCUDAProviderOptions(&cuda));
         using var handle = new OrtCudaProviderOptionsHandle(api, cuda);
-        string[] keys = ["device_id", "arena_extend_strategy", "cudnn_conv_algo_search", "do_copy_in_default_stream"];
-        string[] values = [deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture), "kSameAsRequested", "HEURISTIC", "1"];
+        string[] keys = ["device_id", "arena_extend_strategy", "cudnn_conv_algo_search", "do_copy_in_default_stream", "use_tf32"];
+        string[] values = [deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture), "kSameAsRequested", "HEURISTIC", "1", allowTf32 ? "1" : "0"];
         var k = stackalloc byte*[keys.Length];
         var v = stackalloc byte*[keys.Length];
         try
@@ -88,10 +89,10 @@ internal static unsafe class ExecutionProviders
                 Utf8.Free(v[i]);
             }
         }
-        return $"CUDAExecutionProvider device {deviceId} via the CUDA_V2 route ({providerPath}) on {runtime}";
+        return $"CUDAExecutionProvider device {deviceId} via the CUDA_V2 route ({providerPath}), TF32 {(allowTf32 ? "on" : "off")}, on {runtime}";
     }
 
-    private static string AppendPlugin(OrtRuntime runtime, nint options, string providerPath, int deviceId)
+    private static string AppendPlugin(OrtRuntime runtime, nint options, string providerPath, int deviceId, bool allowTf32)
     {
         var api = runtime.Api;
         var env = runtime.Env.DangerousGetHandle();
@@ -135,8 +136,19 @@ internal static unsafe class ExecutionProviders
         if (deviceId >= gpus.Count)
             throw new OnnxDeviceException($"device=cuda: device_id={deviceId}, but only {gpus.Count} CUDA GPU(s) are visible.");
         var chosen = gpus[deviceId];
-        Wrap(api, api.SessionOptionsAppendExecutionProvider_V2(options, env, &chosen, 1, null, null, 0), providerPath);
-        return $"CUDAExecutionProvider GPU {deviceId} via the plugin-EP route ({providerPath}) on {runtime}";
+        // TF32 is the CUDA provider's default and moves logits by about 1e-2 on Hopper: off unless asked for.
+        var tf32Key = Utf8.Alloc("use_tf32");
+        var tf32Value = Utf8.Alloc(allowTf32 ? "1" : "0");
+        try
+        {
+            Wrap(api, api.SessionOptionsAppendExecutionProvider_V2(options, env, &chosen, 1, &tf32Key, &tf32Value, 1), providerPath);
+        }
+        finally
+        {
+            Utf8.Free(tf32Key);
+            Utf8.Free(tf32Value);
+        }
+        return $"CUDAExecutionProvider GPU {deviceId} via the plugin-EP route ({providerPath}), TF32 {(allowTf32 ? "on" : "off")}, on {runtime}";
     }
 
     private static void Wrap(NativeMethods api, nint status, string providerPath)

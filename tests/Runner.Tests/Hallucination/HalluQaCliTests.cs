@@ -196,7 +196,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.True(selfCheck.TryGetProperty("auroc_judge", out _));
 
         // The same run again: every call (answers, samples by index, verdicts) comes from the cache, and the figures are the same.
+        const string judgeEntries = "select count(*)::text from response_cache where model like 'baseline:judge%' and kind = 'generate'";
+        var judgeCalls = (await QueryAsync(judgeEntries)).Single();
         var again = await RunAsync(env, args);
+        Assert.Equal(judgeCalls, (await QueryAsync(judgeEntries)).Single()); // no new judge call was made
         Assert.Equal(60, again.GetProperty("usage").GetProperty("cached_items").GetInt32());
         Assert.Equal(selfCheck.GetRawText(), again.GetProperty("tasks").GetProperty(Task).GetProperty("hallucination").GetProperty("self_check").GetRawText());
         var cached = await QueryAsync($"select count(*)::text from response_cache where model like 'baseline:replay%samples=%'");

@@ -4,19 +4,24 @@ using NpgsqlTypes;
 namespace Evals.Storage.Feedback;
 
 /// <summary>
-/// Stores feedback events set-based: binary COPY into a temporary staging table, then one
-/// <c>INSERT … SELECT … ON CONFLICT (event_id) DO NOTHING</c>. COPY alone cannot skip duplicates, and resent events
-/// (client retries) are normal here, so every batch takes the staging route; a repeated event id, within the batch or
-/// against stored rows, is stored once.
+/// Stores feedback events set-based with <c>INSERT … ON CONFLICT (event_id) DO NOTHING</c>: a repeated event id,
+/// within the batch or against stored rows, is stored once. COPY alone cannot skip duplicates, and resent events
+/// (client retries) are normal here, so a large batch is COPYed into a temporary staging table and inserted from
+/// there in one statement; a small one (below <see cref="StagingThreshold"/>) is one INSERT from <c>unnest</c> of
+/// column arrays, because creating a temporary table costs catalog writes that dominate a one-event request
+/// (perf/README.md, FeedbackIngestion).
 /// </summary>
 public static class FeedbackWriter
 {
+    public const int StagingThreshold = 64;
+
     public const string Columns = "event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id";
 
     /// <returns>How many rows were new; the rest were duplicates.</returns>
     public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0) return 0;
+        if (rows.Count < StagingThreshold) return await InsertAsync(connection, rows, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var create = new NpgsqlCommand(
             $"CREATE TEMP TABLE feedback_staging ON COMMIT DROP AS SELECT {Columns} FROM feedback_events WITH NO DATA", connection, transaction))
@@ -27,6 +32,36 @@ public static class FeedbackWriter
         var inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;
+    }
+
+    private static async Task<int> InsertAsync(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken)
+    {
+        // Tags are one array per row; unnest cannot yield an array column from a 2-D array, so they travel as JSON.
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO feedback_events ({Columns})
+            SELECT r.event_id, r.trace_id, r.model, r.experiment_id, r.variant, r.input, r.output, r.rating_scale, r.rating, r.positive,
+                   ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.comment, r.occurred_at, r.received_at, r.api_key_id
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::boolean[],
+                        $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::uuid[])
+                 AS r(event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id)
+            ON CONFLICT (event_id) DO NOTHING
+            """, connection);
+        command.Parameters.AddWithValue(rows.Select(r => r.EventId).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.TraceId).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Model).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.ExperimentId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Variant).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.AddWithValue(rows.Select(r => r.Input).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Output).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.RatingScale).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Rating).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Positive).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Tags)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Comment).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.AddWithValue(rows.Select(r => r.OccurredAt).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.ReceivedAt).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.ApiKeyId).ToArray());
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Plain binary COPY into <paramref name="table"/> (no duplicate handling): the staging step, and the perf reference.</summary>

@@ -150,7 +150,8 @@ public static partial class FeedbackEventParser
             errors["timestamp"] = [$"is in the future ({parsed:O}; the server's time is {now:O})"];
             return null;
         }
-        return parsed;
+        // PostgreSQL keeps instants, not offsets; Npgsql writes only UTC values to timestamptz.
+        return parsed.ToUniversalTime();
     }
 
     // An offset is required: a time without one would be read in the server's zone.

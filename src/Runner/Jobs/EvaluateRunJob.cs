@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Runner.Backends;
@@ -82,7 +83,9 @@ public sealed class EvaluateRunJob(
 
         var config = RunConfig.FromJson(run.Config);
         await using var backend = backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache);
-        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, backend.Description), cancellationToken);
+        var report = backend.Description;
+        var fellBack = new StrongBox<bool>();
+        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, report), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         foreach (var (taskId, storedTask) in tasks)
         {
@@ -100,11 +103,15 @@ public sealed class EvaluateRunJob(
                 var rows = new ResultRow[batch.Length];
                 await Parallel.ForEachAsync(Enumerable.Range(0, batch.Length),
                     new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
-                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, config, ct));
+                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, config, fellBack, ct));
                 await SaveBatchAsync(runId, rows, cancellationToken);
             }
         }
 
+        // The backend may have learnt something while running (an endpoint without log-likelihoods): record it with the run.
+        if (backend.Description != report) await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, backend.Description), cancellationToken);
+        // Every choice item fell back together (the endpoint was probed once): the run was, in fact, a generation run.
+        if (fellBack.Value) await UpdateRunAsync(runId, s => s.SetProperty(r => r.Config, (config with { Mode = "generate" }).ToJson()), cancellationToken);
         var (completed, failed) = await retry.ExecuteAsync(async ct => await RecountAsync(runId, ct), cancellationToken);
         if (completed > 0 && failed == completed)
             throw new InvalidOperationException($"all {completed} items failed; see the items' errors (`evals runs show {runId}`)");
@@ -118,7 +125,8 @@ public sealed class EvaluateRunJob(
         return config.Limit is { } limit ? items.Take(limit) : items;
     }
 
-    private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
+    private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, RunConfig config, StrongBox<bool> fellBack,
+        CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         PreparedItem? prepared = null;
@@ -126,7 +134,7 @@ public sealed class EvaluateRunJob(
         {
             var shots = config.Shots ?? task.Manifest.Shots;
             prepared = task.Prepare(item, shots);
-            var answer = await AskAsync(task, prepared, backend, config, cancellationToken);
+            var answer = await AskAsync(task, prepared, backend, config, fellBack, cancellationToken);
             var (verdict, raw, tokensIn, tokensOut) = (answer.Verdict, answer.Raw, answer.TokensIn, answer.TokensOut);
             var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
             CallDetails.AddTo(details, answer.Mode, answer.Stats);
@@ -137,7 +145,7 @@ public sealed class EvaluateRunJob(
                 var allRight = verdict.Outcome == Outcome.Correct;
                 for (var r = 1; r < rotations && allRight; r++)
                 {
-                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, config, cancellationToken);
+                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, config, fellBack, cancellationToken);
                     (tokensIn, tokensOut) = (tokensIn + rotated.TokensIn, tokensOut + rotated.TokensOut);
                     allRight = rotated.Verdict.Outcome == Outcome.Correct;
                 }
@@ -164,21 +172,30 @@ public sealed class EvaluateRunJob(
 
     private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats);
 
-    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, RunConfig config, CancellationToken cancellationToken)
+    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, RunConfig config, StrongBox<bool> fellBack,
+        CancellationToken cancellationToken)
     {
         // Span extraction has no continuations to score: it is generated whatever the run's mode.
-        if (config.Mode == "generate" || !task.ScoresChoices)
+        if (config.Mode != "generate" && task.ScoresChoices)
         {
-            var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
-            var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
-            var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
-                prepared.Continuations.Count > 0 ? prepared.Continuations : null), cancellationToken);
-            return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
-                "generate", generation.Stats);
+            try
+            {
+                var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
+                var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
+                return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats);
+            }
+            catch (LogLikelihoodUnavailableException)
+            {
+                // The endpoint cannot score (no echoed logprobs): the item is answered by generation and records that mode.
+                fellBack.Value = true;
+            }
         }
-        var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
-        var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
-        return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats);
+        var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
+        var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
+        var generation = await backend.GenerateAsync(new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
+            prepared.Continuations.Count > 0 ? prepared.Continuations : null), cancellationToken);
+        return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
+            "generate", generation.Stats);
     }
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)

@@ -21,7 +21,10 @@ namespace Evals.Runner.Backends.OpenAiCompatible;
 /// (options in <see cref="OpenAiSpec"/>). Each request goes through, outermost first: retries with jittered exponential
 /// backoff that wait at least the server's Retry-After, a circuit breaker that pauses an endpoint failing most of its
 /// calls, a per-attempt timeout, then the rpm limiter and the concurrency bound. The SDK's own retries are off so that
-/// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction.
+/// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction
+/// unless they ask for <c>--mode loglikelihood</c>: then choices are scored through the legacy <c>/completions</c>
+/// endpoint with echo and logprobs (vLLM, SGLang, llama.cpp and our own /v1 serve it), after one probe request; an
+/// endpoint that answers the probe 400 or 404 is recorded as unable and its items are generated instead.
 /// </summary>
 public sealed class OpenAiCompatibleBackend : IModelBackend
 {
@@ -34,6 +37,10 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     private readonly SemaphoreSlim _slots;
     private readonly RateLimiter? _rpm;
     private readonly ResiliencePipeline _pipeline;
+    private readonly Uri _completionsUri;
+    private readonly Lock _probeLock = new();
+    private Task<string?>? _echoProbe;
+    private volatile string? _logLikelihoodUnavailable;
 
     private OpenAiCompatibleBackend(OpenAiSpec options, string? key, TimeProvider time)
     {
@@ -60,6 +67,7 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         };
         // Servers without auth still get a header; the SDK requires a credential.
         _client = new ChatClient(options.Model, new ApiKeyCredential(key ?? "no-key"), clientOptions);
+        _completionsUri = new Uri(options.BaseUrl, "completions");
         if (options.RequestsPerMinute is { } rpm)
         {
             // A smooth rate rather than a burst at the top of each minute: one token per 60/rpm seconds, refilled in
@@ -112,9 +120,11 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     public ModelCapabilities Capabilities => Describe(_options);
 
     public string Description => $"openai-compatible: {_options.BaseUrl} model={_options.Model} (OpenAI .NET SDK, max_concurrency={_options.MaxConcurrency}" +
-        (_options.RequestsPerMinute is { } rpm ? $", rpm={rpm}" : "") + (_options.Stream ? ", streaming" : "") + ")";
+        (_options.RequestsPerMinute is { } rpm ? $", rpm={rpm}" : "") + (_options.Stream ? ", streaming" : "") + ")" +
+        (_logLikelihoodUnavailable is { } why ? $"; log-likelihood unavailable ({why}): choice items were generated" : "");
 
-    public static ModelCapabilities Describe(OpenAiSpec options) => new(LogLikelihood: false, Generate: true, MaxConcurrency: options.MaxConcurrency);
+    /// <summary>Generation by default; log-likelihood when a run asks for it (probed, with generation as the fallback).</summary>
+    public static ModelCapabilities Describe(OpenAiSpec options) => new(LogLikelihood: false, Generate: true, MaxConcurrency: options.MaxConcurrency, LogLikelihoodIfAsked: true);
 
     /// <summary>The checks that can be made before anything is enqueued: options, the key variable, and that the host answers.</summary>
     public static ModelCapabilities Validate(ModelSpec spec)
@@ -254,8 +264,119 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         return new Generation(text.ToString(), input, output, finish is { } f ? Faults.FinishReasonName(f) : null, new CallStats(_options.Cost(input, output), firstToken));
     }
 
-    public Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException($"{_options.BaseUrl} serves chat completions, which give no log-likelihoods; run with --mode generate");
+    /// <summary>
+    /// One echo request per continuation (context + continuation, <c>max_tokens=0</c>), in parallel within the
+    /// concurrency bound; scores as <see cref="EchoScoring"/> describes. Throws <see cref="LogLikelihoodUnavailableException"/>
+    /// when the endpoint cannot echo logprobs.
+    /// </summary>
+    public async Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default)
+    {
+        await RequireEchoAsync(cancellationToken);
+        var contextEnd = EchoScoring.CodePoints(request.Context.TrimEnd(' '));
+        var echoes = await Task.WhenAll(request.Continuations.Select(c => EchoAsync(request.Context + c, cancellationToken)));
+        var scores = new double[echoes.Length];
+        var (contextTokens, continuationTokens, billed) = (0, 0, 0L);
+        for (var i = 0; i < echoes.Length; i++)
+        {
+            int before, after;
+            try
+            {
+                (scores[i], before, after) = EchoScoring.Split(echoes[i], contextEnd, request.Continuations[i]);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new RemoteCallException($"{_completionsUri} (model {_options.Model}) gave an echo that cannot be scored: {e.Message}", e);
+            }
+            contextTokens = i == 0 ? before : Math.Min(contextTokens, before);
+            continuationTokens += after;
+            billed += echoes[i].PromptTokens;
+        }
+        return new ChoiceScores(scores, contextTokens, continuationTokens, new CallStats(_options.Cost(billed, 0)));
+    }
+
+    /// <summary>Asks once per backend whether the endpoint echoes logprobs; a probe that failed for other reasons is asked again.</summary>
+    private async Task RequireEchoAsync(CancellationToken cancellationToken)
+    {
+        Task<string?> probe;
+        lock (_probeLock) probe = _echoProbe ??= ProbeEchoAsync();
+        try
+        {
+            if (await probe.WaitAsync(cancellationToken) is { } why) throw new LogLikelihoodUnavailableException(why);
+        }
+        catch (Exception) when (probe.IsFaulted)
+        {
+            lock (_probeLock)
+            {
+                if (ReferenceEquals(_echoProbe, probe)) _echoProbe = null;
+            }
+            throw;
+        }
+    }
+
+    private async Task<string?> ProbeEchoAsync()
+    {
+        try
+        {
+            var echo = await EchoAsync("Hello", CancellationToken.None);
+            if (echo.Logprobs is not null) return null;
+            return _logLikelihoodUnavailable = $"{_completionsUri} answered without echoed token logprobs";
+        }
+        catch (RemoteCallException e) when (e.InnerException is ClientResultException { Status: 400 or 404 or 405 or 501 } answer)
+        {
+            return _logLikelihoodUnavailable = $"{_completionsUri} answered the echo probe with {Redact(Faults.Describe(answer))}";
+        }
+    }
+
+    private async Task<EchoedPrompt> EchoAsync(string prompt, CancellationToken cancellationToken)
+    {
+        var body = EchoScoring.Request(_options.Model, prompt);
+        var attempts = 0;
+        try
+        {
+            return await _pipeline.ExecuteAsync(async ct =>
+            {
+                attempts++;
+                await AcquireAsync(ct);
+                try
+                {
+                    return await PostEchoOnceAsync(body, ct);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
+            }, cancellationToken);
+        }
+        catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteCallException($"{_completionsUri} (model {_options.Model}) failed after {attempts} attempt(s): {Redact(Faults.Describe(e))}", e);
+        }
+    }
+
+    /// <summary>
+    /// The OpenAI .NET SDK has no public client for the legacy completions endpoint, so this is a small typed call sent
+    /// through the chat client's own <see cref="ClientPipeline"/>: the same HttpClient, key header and (disabled) SDK
+    /// retries; the caller wraps it in the same retries, circuit breaker, timeout, rpm and concurrency bounds as chat.
+    /// </summary>
+    private async Task<EchoedPrompt> PostEchoOnceAsync(BinaryData body, CancellationToken cancellationToken)
+    {
+        using var message = _client.Pipeline.CreateMessage();
+        message.Request.Method = "POST";
+        message.Request.Uri = _completionsUri;
+        message.Request.Headers.Set("Content-Type", "application/json");
+        message.Request.Headers.Set("Accept", "application/json");
+        message.Request.Content = BinaryContent.Create(body);
+        message.Apply(new RequestOptions { CancellationToken = cancellationToken });
+        await _client.Pipeline.SendAsync(message);
+        var response = message.ExtractResponse()!;
+        if (response.IsError)
+        {
+            var error = new ClientResultException(response);
+            if (Faults.RefusalIn(error, _options.RefusalCodes) is { } refusal) throw new ModelRefusedException(refusal);
+            throw error;
+        }
+        using (response) return EchoScoring.Parse(response.Content);
+    }
 
     /// <summary>Defence in depth: error text from a server must never carry the key onward into results or logs.</summary>
     private string Redact(string text) => _key is { Length: >= 4 } key ? text.Replace(key, "[key]", StringComparison.Ordinal) : text;

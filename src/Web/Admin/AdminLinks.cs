@@ -7,5 +7,6 @@ public static class AdminLinks
 
     public static IReadOnlyList<Link> All { get; } =
     [
+        new("/admin/keys", "API 密钥 · API keys"),
     ];
 }

@@ -167,40 +167,55 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     public async Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
         var decoding = request.Decoding;
-        var options = new ChatCompletionOptions
-        {
-            Temperature = (float)(_options.Temperature ?? decoding.Temperature),
-            MaxOutputTokenCount = _options.MaxTokens ?? decoding.MaxTokens,
-        };
+        var temperature = _options.Temperature ?? decoding.Temperature;
+        var maxTokens = _options.MaxTokens ?? decoding.MaxTokens;
         var topP = _options.TopP ?? decoding.TopP;
-        if (topP < 1) options.TopP = (float)topP;
-#pragma warning disable OPENAI001 // Seed is marked experimental; most compatible servers honour it.
-        if (decoding.Seed is { } seed) options.Seed = seed;
-#pragma warning restore OPENAI001
-        foreach (var stop in request.StopSequences) options.StopSequences.Add(stop);
-        ChatMessage[] messages = [new UserChatMessage(request.Prompt)];
-
-        var attempts = 0;
+        // Streaming goes through the SDK's typed streaming client; plain calls send prepared bytes through its protocol method.
+        var call = _options.Stream
+            ? new Call(this, null, StreamingOptions(request, temperature, maxTokens, topP), [new UserChatMessage(request.Prompt)])
+            : new Call(this, BinaryContent.Create(ChatWire.Request(_options.Model, request.Prompt, temperature, maxTokens, topP < 1 ? topP : null, decoding.Seed, request.StopSequences)), null, null);
         try
         {
-            return await _pipeline.ExecuteAsync(async ct =>
+            return await _pipeline.ExecuteAsync(static async (call, ct) =>
             {
-                attempts++;
-                await AcquireAsync(ct);
+                call.Attempts++;
+                var backend = call.Backend;
+                await backend.AcquireAsync(ct);
                 try
                 {
-                    return _options.Stream ? await StreamOnceAsync(messages, options, ct) : await CompleteOnceAsync(messages, options, ct);
+                    return call.Body is { } body ? await backend.CompleteOnceAsync(body, ct) : await backend.StreamOnceAsync(call.Messages!, call.Options!, ct);
                 }
                 finally
                 {
-                    _slots.Release();
+                    backend._slots.Release();
                 }
-            }, cancellationToken);
+            }, call, cancellationToken);
         }
         catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new RemoteCallException($"{_options.BaseUrl}chat/completions (model {_options.Model}) failed after {attempts} attempt(s): {Redact(Faults.Describe(e))}", e);
+            throw new RemoteCallException($"{_options.BaseUrl}chat/completions (model {_options.Model}) failed after {call.Attempts} attempt(s): {Redact(Faults.Describe(e))}", e);
         }
+    }
+
+    /// <summary>One item's call through the pipeline, passed as state so that an attempt allocates no closure.</summary>
+    private sealed class Call(OpenAiCompatibleBackend backend, BinaryContent? body, ChatCompletionOptions? options, ChatMessage[]? messages)
+    {
+        public OpenAiCompatibleBackend Backend { get; } = backend;
+        public BinaryContent? Body { get; } = body;
+        public ChatCompletionOptions? Options { get; } = options;
+        public ChatMessage[]? Messages { get; } = messages;
+        public int Attempts { get; set; }
+    }
+
+    private static ChatCompletionOptions StreamingOptions(GenerateRequest request, double temperature, int maxTokens, double topP)
+    {
+        var options = new ChatCompletionOptions { Temperature = (float)temperature, MaxOutputTokenCount = maxTokens };
+        if (topP < 1) options.TopP = (float)topP;
+#pragma warning disable OPENAI001 // Seed is marked experimental; most compatible servers honour it.
+        if (request.Decoding.Seed is { } seed) options.Seed = seed;
+#pragma warning restore OPENAI001
+        foreach (var stop in request.StopSequences) options.StopSequences.Add(stop);
+        return options;
     }
 
     private async Task AcquireAsync(CancellationToken cancellationToken)
@@ -213,24 +228,21 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         await _slots.WaitAsync(cancellationToken);
     }
 
-    private async Task<Generation> CompleteOnceAsync(ChatMessage[] messages, ChatCompletionOptions options, CancellationToken cancellationToken)
+    private async Task<Generation> CompleteOnceAsync(BinaryContent body, CancellationToken cancellationToken)
     {
-        ClientResult<ChatCompletion> result;
+        ClientResult result;
         try
         {
-            result = await _client.CompleteChatAsync(messages, options, cancellationToken);
+            result = await _client.CompleteChatAsync(body, new RequestOptions { CancellationToken = cancellationToken });
         }
         catch (ClientResultException e) when (Faults.RefusalIn(e, _options.RefusalCodes) is { } refusal)
         {
             throw new ModelRefusedException(refusal);
         }
-        var completion = result.Value;
-        var text = string.Concat(completion.Content.Where(p => p.Kind == ChatMessageContentPartKind.Text).Select(p => p.Text));
-        var finish = Faults.FinishReasonName(completion.FinishReason);
-        if (completion.FinishReason == ChatFinishReason.ContentFilter || !string.IsNullOrEmpty(completion.Refusal))
-            throw new ModelRefusedException($"the provider refused (finish_reason={finish}){(string.IsNullOrEmpty(completion.Refusal) ? "" : ": " + completion.Refusal)}");
-        var (input, output) = (completion.Usage?.InputTokenCount ?? 0, completion.Usage?.OutputTokenCount ?? 0);
-        return new Generation(text, input, output, finish, new CallStats(_options.Cost(input, output)));
+        var answer = ChatWire.Parse(result.GetRawResponse().Content);
+        if (answer.FinishReason == "content_filter" || !string.IsNullOrEmpty(answer.Refusal))
+            throw new ModelRefusedException($"the provider refused (finish_reason={answer.FinishReason}){(string.IsNullOrEmpty(answer.Refusal) ? "" : ": " + answer.Refusal)}");
+        return new Generation(answer.Text, answer.PromptTokens, answer.CompletionTokens, answer.FinishReason, new CallStats(_options.Cost(answer.PromptTokens, answer.CompletionTokens)));
     }
 
     private async Task<Generation> StreamOnceAsync(ChatMessage[] messages, ChatCompletionOptions options, CancellationToken cancellationToken)

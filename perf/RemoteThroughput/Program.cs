@@ -13,6 +13,8 @@ using Microsoft.Extensions.Logging;
 
 // Evaluation throughput of the openai: backend against an OpenAI-compatible server on loopback that answers at once,
 // compared with the same server's own maximum request rate measured by a plain HttpClient load loop in the same run.
+// Beside the rates it prints the process's CPU time and managed allocations per request (server and client together,
+// for both sides alike): on a shared machine the rates swing with other load, the CPU cost per request much less.
 // Usage: Evals.RemoteThroughput [--seconds S] [--repeats N] [--concurrency 1,8,32,64]
 var seconds = 3.0;
 var repeats = 3;
@@ -50,7 +52,7 @@ var requestBody = $$"""{"model":"instant","messages":[{"role":"user","content":"
 Console.WriteLine($"server {address}; {Environment.ProcessorCount} cores; {seconds:0.#} s per measurement, median of {repeats}");
 
 // The reference: as many requests as a plain HttpClient loop at 64 in flight gets out of the server.
-async Task<double> ServerMaxAsync()
+async Task<Measurement> ServerMaxAsync() => await MeasureAsync(async () =>
 {
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 });
     long done = 0;
@@ -67,11 +69,11 @@ async Task<double> ServerMaxAsync()
             Interlocked.Increment(ref done);
         }
     }));
-    return done / watch.Elapsed.TotalSeconds;
-}
+    return (done, watch.Elapsed);
+});
 
 // Items through the backend as the job drives it: a bounded parallel loop, one GenerateAsync per item.
-async Task<double> BackendAsync(int concurrency)
+async Task<Measurement> BackendAsync(int concurrency) => await MeasureAsync(async () =>
 {
     await using var backend = OpenAiCompatibleBackend.Create(ModelSpec.Parse($"openai:{address}/v1?model=instant&max_concurrency={concurrency}&probe=false"));
     var request = new GenerateRequest(new TaskContext("perf/instant", null), "i", prompt, ["\n"], new DecodingOptions());
@@ -87,11 +89,22 @@ async Task<double> BackendAsync(int concurrency)
             Interlocked.Increment(ref done);
         }
     }));
-    return done / watch.Elapsed.TotalSeconds;
+    return (done, watch.Elapsed);
+});
+
+async Task<Measurement> MeasureAsync(Func<Task<(long Done, TimeSpan Elapsed)>> work)
+{
+    var process = Process.GetCurrentProcess();
+    var cpu = process.TotalProcessorTime;
+    var allocated = GC.GetTotalAllocatedBytes();
+    var (done, elapsed) = await work();
+    process.Refresh();
+    return new Measurement(done / elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalMicroseconds / done, (GC.GetTotalAllocatedBytes() - allocated) / (double)done);
 }
 
-static double Median(List<double> values)
+static double Median(IEnumerable<double> source)
 {
+    var values = source.ToList();
     values.Sort();
     return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
 }
@@ -103,21 +116,28 @@ await ServerMaxAsync();
 await BackendAsync(8);
 seconds = saved;
 
-var serverRuns = new List<double>();
-var backendRuns = levels.ToDictionary(c => c, _ => new List<double>());
+var serverRuns = new List<Measurement>();
+var backendRuns = levels.ToDictionary(c => c, _ => new List<Measurement>());
 for (var r = 0; r < repeats; r++)
 {
     // Interleaved, so that drift (thermal, other load) touches both sides alike.
     serverRuns.Add(await ServerMaxAsync());
     foreach (var c in levels) backendRuns[c].Add(await BackendAsync(c));
 }
-var max = Median(serverRuns);
-Console.WriteLine($"server's own maximum (plain HttpClient loop, 64 in flight): {max:0} requests/s (runs: {string.Join(", ", serverRuns.Select(v => v.ToString("0", CultureInfo.InvariantCulture)))})");
-Console.WriteLine("concurrency  items/s  ratio to server max");
+var max = Median(serverRuns.Select(m => m.Rate));
+var referenceCpu = Median(serverRuns.Select(m => m.CpuUsPerRequest));
+Console.WriteLine($"server's own maximum (plain HttpClient loop, 64 in flight): {max:0} requests/s (runs: {string.Join(", ", serverRuns.Select(v => v.Rate.ToString("0", CultureInfo.InvariantCulture)))}); " +
+    $"{referenceCpu:0} µs CPU and {Median(serverRuns.Select(m => m.BytesPerRequest)) / 1024:0.0} KiB allocated per request");
+Console.WriteLine("concurrency  items/s  ratio to server max  CPU µs/item  KiB/item  CPU ratio (reference µs / item µs)");
 foreach (var c in levels)
 {
-    var median = Median(backendRuns[c]);
-    Console.WriteLine($"{c,11}  {median,7:0}  {median / max,6:P1}{(c == 32 ? (median / max >= 0.85 ? "  (goal ≥ 85%: met)" : "  (goal ≥ 85%: NOT met)") : "")}");
+    var median = Median(backendRuns[c].Select(m => m.Rate));
+    var cpu = Median(backendRuns[c].Select(m => m.CpuUsPerRequest));
+    var bytes = Median(backendRuns[c].Select(m => m.BytesPerRequest));
+    Console.WriteLine($"{c,11}  {median,7:0}  {median / max,19:P1}  {cpu,11:0}  {bytes / 1024,8:0.0}  {referenceCpu / cpu,6:P1}" +
+        (c == 32 ? (median / max >= 0.85 ? "  (goal ≥ 85%: met)" : "  (goal ≥ 85%: NOT met)") : ""));
 }
 await app.StopAsync();
 return 0;
+
+internal sealed record Measurement(double Rate, double CpuUsPerRequest, double BytesPerRequest);

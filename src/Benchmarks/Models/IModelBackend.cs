@@ -20,7 +20,11 @@ public interface IModelBackend : IAsyncDisposable
 
 /// <param name="LogLikelihood">Whether <see cref="IModelBackend.ScoreChoicesAsync"/> is supported.</param>
 /// <param name="MaxConcurrency">How many requests the backend is happy to serve at once.</param>
-public sealed record ModelCapabilities(bool LogLikelihood, bool Generate, int MaxConcurrency);
+/// <param name="LogLikelihoodIfAsked">
+/// Scoring may work but is not the default (mode auto): an endpoint that is only known to support it once asked, whose
+/// <see cref="IModelBackend.ScoreChoicesAsync"/> throws <see cref="LogLikelihoodUnavailableException"/> when it does not.
+/// </param>
+public sealed record ModelCapabilities(bool LogLikelihood, bool Generate, int MaxConcurrency, bool LogLikelihoodIfAsked = false);
 
 /// <summary>What a backend may know about the task an item comes from (baselines need the majority label).</summary>
 public sealed record TaskContext(string TaskName, int? MajorityChoice);

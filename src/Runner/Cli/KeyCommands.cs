@@ -1,10 +1,9 @@
 using System.CommandLine;
 using Evals.Runner.Runs;
 using Evals.Storage;
-using Evals.Storage.Entities;
+using Evals.Storage.Keys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Spectre.Console;
 
 namespace Evals.Runner.Cli;
@@ -20,31 +19,20 @@ internal static class KeyCommands
         create.SetAction(async (parse, ct) =>
         {
             var keyName = parse.GetValue(name)!.Trim();
-            if (keyName.Length == 0) throw new BadInputException("--name must not be empty");
             var keyScope = parse.GetValue(scope)!.Trim();
-            if (!ApiKey.Scopes.Contains(keyScope)) throw new BadInputException($"--scope '{keyScope}' must be one of {string.Join(", ", ApiKey.Scopes)}");
-            if (parse.GetValue(rpm) is < 1) throw new BadInputException($"--rpm must be at least 1 (got {parse.GetValue(rpm)})");
+            // Checked before starting the host so that bad input costs nothing; the registry checks again.
+            if (keyName.Length == 0) throw new BadInputException("--name must not be empty");
             using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
             var time = host.Services.GetRequiredService<TimeProvider>();
-            var key = ApiKey.NewKey();
             await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
-            db.ApiKeys.Add(new ApiKey
-            {
-                Id = Guid.CreateVersion7(time.GetUtcNow()),
-                Name = keyName,
-                Scope = keyScope,
-                Hash = ApiKey.HashOf(key),
-                Prefix = key[..Math.Min(10, key.Length)],
-                RequestsPerMinute = parse.GetValue(rpm),
-                CreatedAt = time.GetUtcNow(),
-            });
+            string key;
             try
             {
-                await db.SaveChangesAsync(ct);
+                key = await ApiKeyRegistry.CreateAsync(db, time, keyName, keyScope, parse.GetValue(rpm), ct);
             }
-            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            catch (ApiKeyInputException e)
             {
-                throw new BadInputException($"--name '{keyName}': a key with that name exists");
+                throw new BadInputException($"--{e.Field} {e.Message}");
             }
             Console.Error.WriteLine($"created {keyScope} key '{keyName}'; it is shown once, store it now:");
             Console.WriteLine(key);
@@ -57,7 +45,7 @@ internal static class KeyCommands
             using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
             await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
             var table = new Table().AddColumns("name", "scope", "prefix", "rpm", "created", "revoked");
-            foreach (var k in await db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync(ct))
+            foreach (var k in await ApiKeyRegistry.ListAsync(db, ct))
                 table.AddRow(Markup.Escape(k.Name), k.Scope, Markup.Escape(k.Prefix) + "…", k.RequestsPerMinute?.ToString() ?? "default", k.CreatedAt.ToString("u"), k.RevokedAt?.ToString("u") ?? "");
             AnsiConsole.Write(table);
             return ExitCodes.Success;
@@ -70,10 +58,8 @@ internal static class KeyCommands
             using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
             var time = host.Services.GetRequiredService<TimeProvider>();
             await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
-            var now = time.GetUtcNow();
-            var changed = await db.ApiKeys.Where(k => k.Name == parse.GetValue(revokeName) && k.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
-            if (changed == 0) throw new BadInputException($"no active key named '{parse.GetValue(revokeName)}'");
+            if (!await ApiKeyRegistry.RevokeAsync(db, time, parse.GetValue(revokeName)!, ct))
+                throw new BadInputException($"no active key named '{parse.GetValue(revokeName)}'");
             Console.WriteLine("revoked");
             return ExitCodes.Success;
         });

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
@@ -88,8 +89,10 @@ public sealed class EvaluateRunJob(
         // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
         await using var judge = config.Judge is { } judgeSpec ? backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache) : null;
         var scoring = judge is null ? null : new HallucinationScoring(judge, config, judgeOptions);
-        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport,
-            judge is null ? backend.Description : $"{backend.Description}; judge: {judge.Description}"), cancellationToken);
+        string Report() => judge is null ? backend.Description : $"{backend.Description}; judge: {judge.Description}";
+        var report = backend.Description;
+        var fellBack = new StrongBox<bool>();
+        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, Report()), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         foreach (var (taskId, storedTask) in tasks)
         {
@@ -107,11 +110,15 @@ public sealed class EvaluateRunJob(
                 var rows = new ResultRow[batch.Length];
                 await Parallel.ForEachAsync(Enumerable.Range(0, batch.Length),
                     new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
-                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, scoring, config, ct));
+                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, scoring, config, fellBack, ct));
                 await SaveBatchAsync(runId, rows, cancellationToken);
             }
         }
 
+        // The backend may have learnt something while running (an endpoint without log-likelihoods): record it with the run.
+        if (backend.Description != report) await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, Report()), cancellationToken);
+        // Every choice item fell back together (the endpoint was probed once): the run was, in fact, a generation run.
+        if (fellBack.Value) await UpdateRunAsync(runId, s => s.SetProperty(r => r.Config, (config with { Mode = "generate" }).ToJson()), cancellationToken);
         var (completed, failed) = await retry.ExecuteAsync(async ct => await RecountAsync(runId, ct), cancellationToken);
         if (completed > 0 && failed == completed)
             throw new InvalidOperationException($"all {completed} items failed; see the items' errors (`evals runs show {runId}`)");
@@ -126,7 +133,7 @@ public sealed class EvaluateRunJob(
     }
 
     private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, HallucinationScoring? scoring,
-        RunConfig config, CancellationToken cancellationToken)
+        RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         PreparedItem? prepared = null;
@@ -134,7 +141,7 @@ public sealed class EvaluateRunJob(
         {
             var shots = config.Shots ?? task.Manifest.Shots;
             prepared = task.Prepare(item, shots);
-            var answer = await AskAsync(task, prepared, backend, scoring, config, cancellationToken);
+            var answer = await AskAsync(task, prepared, backend, scoring, config, fellBack, cancellationToken);
             var (verdict, raw, tokensIn, tokensOut) = (answer.Verdict, answer.Raw, answer.TokensIn, answer.TokensOut);
             var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
             CallDetails.AddTo(details, answer.Mode, answer.Stats);
@@ -150,7 +157,7 @@ public sealed class EvaluateRunJob(
                 var allRight = verdict.Outcome == Outcome.Correct;
                 for (var r = 1; r < rotations && allRight; r++)
                 {
-                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, scoring, config, cancellationToken);
+                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, scoring, config, fellBack, cancellationToken);
                     (tokensIn, tokensOut) = (tokensIn + rotated.TokensIn, tokensOut + rotated.TokensOut);
                     allRight = rotated.Verdict.Outcome == Outcome.Correct;
                 }
@@ -179,27 +186,35 @@ public sealed class EvaluateRunJob(
     private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats, System.Text.Json.Nodes.JsonObject? Judged = null);
 
     private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, HallucinationScoring? scoring, RunConfig config,
-        CancellationToken cancellationToken)
+        StrongBox<bool> fellBack, CancellationToken cancellationToken)
     {
         // Span extraction has no continuations to score: it is generated whatever the run's mode.
-        if (config.Mode == "generate" || !task.ScoresChoices)
+        if (config.Mode != "generate" && task.ScoresChoices)
         {
-            var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
-            var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
-            var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
-                prepared.Continuations.Count > 0 ? prepared.Continuations : null);
-            var generation = await backend.GenerateAsync(request, cancellationToken);
-            if (task is HallucinationQaTask judged && scoring is not null)
+            try
             {
-                var scored = await scoring.ScoreAsync(judged, prepared, generation.Text, backend, request, cancellationToken);
-                return new Answer(scored.Verdict, generation.Text, generation.PromptTokens, generation.CompletionTokens, "generate", generation.Stats, scored.Details);
+                var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
+                var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
+                return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats);
             }
-            return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
-                "generate", generation.Stats);
+            catch (LogLikelihoodUnavailableException)
+            {
+                // The endpoint cannot score (no echoed logprobs): the item is answered by generation and records that mode.
+                fellBack.Value = true;
+            }
         }
-        var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
-        var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
-        return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats);
+        var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
+        var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
+        var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
+            prepared.Continuations.Count > 0 ? prepared.Continuations : null);
+        var generation = await backend.GenerateAsync(request, cancellationToken);
+        if (task is HallucinationQaTask judged && scoring is not null)
+        {
+            var scored = await scoring.ScoreAsync(judged, prepared, generation.Text, backend, request, cancellationToken);
+            return new Answer(scored.Verdict, generation.Text, generation.PromptTokens, generation.CompletionTokens, "generate", generation.Stats, scored.Details);
+        }
+        return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
+            "generate", generation.Stats);
     }
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)

@@ -138,7 +138,7 @@ public sealed class RunSubmitter(
         var mode = config.Mode switch
         {
             "auto" => capabilities.LogLikelihood ? "loglikelihood" : "generate",
-            "loglikelihood" when !capabilities.LogLikelihood =>
+            "loglikelihood" when !capabilities.LogLikelihood && !capabilities.LogLikelihoodIfAsked =>
                 throw new BadInputException($"model '{model.Name}' cannot score log-likelihoods; use --mode generate or auto"),
             "loglikelihood" or "generate" => config.Mode,
             _ => throw new BadInputException($"--mode '{config.Mode}' must be auto, loglikelihood or generate"),

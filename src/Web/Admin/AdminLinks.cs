@@ -8,5 +8,6 @@ public static class AdminLinks
     public static IReadOnlyList<Link> All { get; } =
     [
         new("/feedback/traces", "差评对话与回归套件 · Low-rated traces, promote to a regression suite"),
+        new("/admin/keys", "API 密钥 · API keys"),
     ];
 }

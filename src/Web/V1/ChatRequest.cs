@@ -22,8 +22,8 @@ public sealed record ChatRequest(
     public static (ChatRequest? Request, string? Param, string? Error) Parse(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) return (null, null, "The request body must be a JSON object.");
-        if (!body.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(model.GetString()))
-            return (null, "model", "'model' is required: the name of a served model (GET /v1/models).");
+        var (common, param, error) = RequestFields.Common(body);
+        if (common is null) return (null, param, error);
         if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
             return (null, "messages", "'messages' is required: a non-empty array of {role, content}.");
         var parsed = new List<(string, string)>();
@@ -39,36 +39,11 @@ public sealed record ChatRequest(
             parsed.Add((role.GetString()!, text));
             i++;
         }
-        if (!Number(body, "temperature", 1, 0, 2, out var temperature)) return (null, "temperature", "'temperature' must be a number in [0, 2].");
-        if (!Number(body, "top_p", 1, 0, 1, out var topP) || topP == 0) return (null, "top_p", "'top_p' must be a number in (0, 1].");
         var maxField = body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
-        if (!Integer(body, maxField, 256, 1, 32_768, out var maxTokens)) return (null, maxField, $"'{maxField}' must be an integer in [1, 32768].");
-        if (!Integer(body, "n", 1, 1, 1, out _)) return (null, "n", "'n' must be 1: this server returns one choice per request.");
-        int? seed = null;
-        if (body.TryGetProperty("seed", out var seedValue) && seedValue.ValueKind != JsonValueKind.Null)
-        {
-            if (seedValue.ValueKind != JsonValueKind.Number || !seedValue.TryGetInt32(out var s)) return (null, "seed", "'seed' must be a 32-bit integer.");
-            seed = s;
-        }
-        var stop = new List<string>();
-        if (body.TryGetProperty("stop", out var stopValue) && stopValue.ValueKind != JsonValueKind.Null)
-        {
-            if (stopValue.ValueKind == JsonValueKind.String) stop.Add(stopValue.GetString()!);
-            else if (stopValue.ValueKind == JsonValueKind.Array && stopValue.GetArrayLength() <= 4 && stopValue.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String))
-                stop.AddRange(stopValue.EnumerateArray().Select(s => s.GetString()!));
-            else return (null, "stop", "'stop' must be a string or an array of at most 4 strings.");
-            if (stop.Any(s => s.Length == 0)) return (null, "stop", "'stop' sequences must not be empty.");
-        }
-        if (!Bool(body, "stream", out var stream)) return (null, "stream", "'stream' must be a boolean.");
-        var includeUsage = false;
-        if (body.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind != JsonValueKind.Null)
-        {
-            if (streamOptions.ValueKind != JsonValueKind.Object || !Bool(streamOptions, "include_usage", out includeUsage))
-                return (null, "stream_options", "'stream_options' must be an object like {\"include_usage\": true}.");
-        }
-        if (!Bool(body, "logprobs", out var logprobs)) return (null, "logprobs", "'logprobs' must be a boolean.");
-        if (!Integer(body, "top_logprobs", 0, 0, 20, out _)) return (null, "top_logprobs", "'top_logprobs' must be an integer in [0, 20].");
-        return (new ChatRequest(model.GetString()!, parsed, temperature, topP, maxTokens, seed, stop, stream, includeUsage, logprobs), null, null);
+        if (!RequestFields.Integer(body, maxField, 256, 1, 32_768, out var maxTokens)) return (null, maxField, $"'{maxField}' must be an integer in [1, 32768].");
+        if (!RequestFields.Bool(body, "logprobs", out var logprobs)) return (null, "logprobs", "'logprobs' must be a boolean.");
+        if (!RequestFields.Integer(body, "top_logprobs", 0, 0, 20, out _)) return (null, "top_logprobs", "'top_logprobs' must be an integer in [0, 20].");
+        return (new ChatRequest(common.Model, parsed, common.Temperature, common.TopP, maxTokens, common.Seed, common.Stop, common.Stream, common.IncludeUsage, logprobs), null, null);
     }
 
     /// <summary>
@@ -98,28 +73,5 @@ public sealed record ChatRequest(
             sb.Append(text.GetString());
         }
         return sb.ToString();
-    }
-
-    private static bool Number(JsonElement body, string name, double fallback, double min, double max, out double value)
-    {
-        value = fallback;
-        if (!body.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return true;
-        return v.ValueKind == JsonValueKind.Number && (value = v.GetDouble()) >= min && value <= max;
-    }
-
-    private static bool Integer(JsonElement body, string name, int fallback, int min, int max, out int value)
-    {
-        value = fallback;
-        if (!body.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return true;
-        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out value) && value >= min && value <= max;
-    }
-
-    private static bool Bool(JsonElement body, string name, out bool value)
-    {
-        value = false;
-        if (!body.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return true;
-        if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) return false;
-        value = v.GetBoolean();
-        return true;
     }
 }

@@ -7,8 +7,9 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Evals.Web.V1;
 
 /// <summary>
-/// The OpenAI-compatible API over the registered models: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>
-/// (plain and SSE-streamed), bearer keys of scope v1, a request-per-minute limit per key, and OpenAI's error shape.
+/// The OpenAI-compatible API over the registered models: <c>GET /v1/models</c>, <c>POST /v1/chat/completions</c> and the
+/// legacy <c>POST /v1/completions</c> (echo and token logprobs, for log-likelihood scoring), plain and SSE-streamed; bearer
+/// keys of scope v1, a request-per-minute limit per key, and OpenAI's error shape.
 /// </summary>
 public static class V1Api
 {
@@ -69,37 +70,47 @@ public static class V1Api
                 ? TypedResults.Json(new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = $"evals ({m.Kind})" })
                 : OpenAiError.UnknownModel(name));
         v1.MapPost("/chat/completions", ChatCompletionsAsync);
+        v1.MapPost("/completions", CompletionsAsync);
         // Anything else under /v1 answers in OpenAI's shape too, so clients show a useful message.
-        v1.MapFallback(() => OpenAiError.Result(StatusCodes.Status404NotFound, "Unknown endpoint: this server serves GET /v1/models and POST /v1/chat/completions.",
+        v1.MapFallback(() => OpenAiError.Result(StatusCodes.Status404NotFound, "Unknown endpoint: this server serves GET /v1/models, POST /v1/chat/completions and POST /v1/completions.",
             "invalid_request_error", null, "unknown_url"));
         return app;
     }
 
-    private static async Task<IResult> ChatCompletionsAsync(HttpContext http, ServedModels models, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<(JsonElement Body, IResult? Error)> ReadBodyAsync(HttpContext http, CancellationToken ct)
     {
-        JsonElement body;
         try
         {
             using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-            body = document.RootElement.Clone();
+            return (document.RootElement.Clone(), null);
         }
         catch (JsonException e)
         {
-            return OpenAiError.Invalid("body", $"The request body is not valid JSON: {e.Message}");
+            return (default, OpenAiError.Invalid("body", $"The request body is not valid JSON: {e.Message}"));
         }
-        var (request, param, error) = ChatRequest.Parse(body);
-        if (request is null) return OpenAiError.Invalid(param ?? "body", error!);
-        IModelBackend? backend;
+    }
+
+    private static async Task<(IModelBackend? Backend, IResult? Error)> BackendAsync(ServedModels models, string model, ILoggerFactory loggers, CancellationToken ct)
+    {
         try
         {
-            backend = await models.GetAsync(request.Model, ct);
+            return await models.GetAsync(model, ct) is { } backend ? (backend, null) : (null, OpenAiError.UnknownModel(model));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            loggers.CreateLogger("Evals.Web.V1").LogError(e, "Model {Model} could not be loaded", request.Model);
-            return OpenAiError.Result(StatusCodes.Status503ServiceUnavailable, $"The model '{request.Model}' could not be loaded: {e.Message}", "server_error", "model", "model_unavailable");
+            loggers.CreateLogger("Evals.Web.V1").LogError(e, "Model {Model} could not be loaded", model);
+            return (null, OpenAiError.Result(StatusCodes.Status503ServiceUnavailable, $"The model '{model}' could not be loaded: {e.Message}", "server_error", "model", "model_unavailable"));
         }
-        if (backend is null) return OpenAiError.UnknownModel(request.Model);
+    }
+
+    private static async Task<IResult> ChatCompletionsAsync(HttpContext http, ServedModels models, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var (body, invalid) = await ReadBodyAsync(http, ct);
+        if (invalid is not null) return invalid;
+        var (request, param, error) = ChatRequest.Parse(body);
+        if (request is null) return OpenAiError.Invalid(param ?? "body", error!);
+        var (backend, unavailable) = await BackendAsync(models, request.Model, loggers, ct);
+        if (backend is null) return unavailable!;
         if (!backend.Capabilities.Generate)
             return OpenAiError.Invalid("model", $"The model '{request.Model}' cannot generate text.");
 
@@ -130,6 +141,88 @@ public static class V1Api
             },
             usage = Usage(generation),
         });
+    }
+
+    private static async Task<IResult> CompletionsAsync(HttpContext http, ServedModels models, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var (body, invalid) = await ReadBodyAsync(http, ct);
+        if (invalid is not null) return invalid;
+        var (request, param, error) = CompletionRequest.Parse(body);
+        if (request is null) return OpenAiError.Invalid(param ?? "body", error!);
+        var (backend, unavailable) = await BackendAsync(models, request.Model, loggers, ct);
+        if (backend is null) return unavailable!;
+        if (backend is not ICompletionModelBackend)
+        {
+            // Echo alone is only text; logprobs need the model's distribution over tokens, which only in-process models expose.
+            if (request.Logprobs is not null)
+                return OpenAiError.Invalid("logprobs", $"The model '{request.Model}' ({backend.Description}) cannot give token log-probabilities: " +
+                    "only models run in-process (onnx:) can. Leave out 'logprobs', or score with an onnx model.");
+            if (!backend.Capabilities.Generate && request.MaxTokens > 0)
+                return OpenAiError.Invalid("model", $"The model '{request.Model}' cannot generate text.");
+        }
+
+        var id = $"cmpl-{Guid.NewGuid():N}";
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        if (request.Stream) return new CompletionStreamResult(backend, request, id, created);
+        TextCompletion completion;
+        try
+        {
+            completion = await CompleteAsync(backend, request, null, ct);
+        }
+        catch (ModelRefusedException e)
+        {
+            return OpenAiError.Result(StatusCodes.Status400BadRequest, e.Message, "invalid_request_error", "prompt", "content_filter");
+        }
+        catch (ArgumentException e)
+        {
+            return OpenAiError.Invalid("prompt", $"The prompt cannot be used: {e.Message}.");
+        }
+        return TypedResults.Json(new
+        {
+            id,
+            @object = "text_completion",
+            created,
+            model = request.Model,
+            choices = new[]
+            {
+                new { index = 0, text = (request.Echo ? request.Prompt : "") + completion.Text, logprobs = Logprobs(completion), finish_reason = FinishReason(completion.FinishReason) },
+            },
+            usage = new { prompt_tokens = completion.PromptTokens, completion_tokens = completion.CompletionTokens, total_tokens = completion.PromptTokens + completion.CompletionTokens },
+        });
+    }
+
+    /// <summary>A completion from any backend: in-process models continue the raw prompt; others generate from it as a prompt.</summary>
+    private static async Task<TextCompletion> CompleteAsync(IModelBackend backend, CompletionRequest request, Action<string>? onText, CancellationToken ct)
+    {
+        var decoding = new DecodingOptions(request.Temperature, request.TopP, request.MaxTokens, request.Seed);
+        if (backend is ICompletionModelBackend completer)
+            return await completer.CompleteAsync(new TextCompletionRequest(request.Prompt, request.Stop, decoding, request.Echo, request.Logprobs), onText, ct);
+        if (request.MaxTokens == 0) return new TextCompletion("", 0, 0, "length", null);
+        var generate = new GenerateRequest(new TaskContext("v1", null), $"cmpl", request.Prompt, request.Stop, decoding);
+        var generation = onText is not null && backend is IStreamingModelBackend streaming
+            ? await streaming.GenerateAsync(generate, onText, ct)
+            : await backend.GenerateAsync(generate, ct);
+        return new TextCompletion(generation.Text, generation.PromptTokens, generation.CompletionTokens, generation.FinishReason ?? "stop", null);
+    }
+
+    /// <summary>OpenAI's legacy logprobs object: parallel arrays, the first token's logprob and alternatives null.</summary>
+    private static object? Logprobs(TextCompletion completion)
+    {
+        if (completion.Tokens is not { } tokens) return null;
+        return new
+        {
+            tokens = tokens.Select(t => t.Token),
+            token_logprobs = tokens.Select(t => t.Logprob),
+            top_logprobs = tokens.Select(t =>
+            {
+                if (t.Logprob is null) return null;
+                // Two tokens can print alike (partial UTF-8); a JSON object keeps the likelier one.
+                var top = new Dictionary<string, double>(StringComparer.Ordinal);
+                foreach (var (token, logprob) in t.Top) top.TryAdd(token, logprob);
+                return top;
+            }),
+            text_offset = tokens.Select(t => t.TextOffset),
+        };
     }
 
     private static object Usage(Generation g) => new { prompt_tokens = g.PromptTokens, completion_tokens = g.CompletionTokens, total_tokens = g.PromptTokens + g.CompletionTokens };
@@ -204,12 +297,80 @@ public static class V1Api
             choices = new[] { new { index = 0, delta, logprobs = (object?)null, finish_reason = finishReason } },
         };
 
-        private static async Task WriteAsync(HttpContext http, object payload, CancellationToken ct)
+    }
+    /// <summary>
+    /// Legacy completions as server-sent events: the echoed prompt first, then text as it is generated, a chunk with the
+    /// finish reason, a usage chunk when asked for, then <c>[DONE]</c>. With logprobs the whole text comes in one chunk
+    /// carrying them (they are computed once generation ends).
+    /// </summary>
+    private sealed class CompletionStreamResult(IModelBackend backend, CompletionRequest request, string id, long created) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
         {
-            await http.Response.WriteAsync("data: ", ct);
-            await JsonSerializer.SerializeAsync(http.Response.Body, payload, payload.GetType(), Json, ct);
-            await http.Response.WriteAsync("\n\n", ct);
-            await http.Response.Body.FlushAsync(ct);
+            var ct = http.RequestAborted;
+            http.Response.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var streamsText = request.Logprobs is null;
+            var completion = Task.Run(async () =>
+            {
+                try
+                {
+                    return await CompleteAsync(backend, request, streamsText ? text => pieces.Writer.TryWrite(text) : null, ct);
+                }
+                finally
+                {
+                    pieces.Writer.TryComplete();
+                }
+            }, ct);
+
+            if (streamsText && request.Echo) await WriteAsync(http, Chunk(request.Prompt, null, null), ct);
+            var streamed = false;
+            await foreach (var piece in pieces.Reader.ReadAllAsync(ct))
+            {
+                streamed = true;
+                await WriteAsync(http, Chunk(piece, null, null), ct);
+            }
+            TextCompletion result;
+            try
+            {
+                result = await completion;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                var type = e is ModelRefusedException ? "content_filter" : e is ArgumentException ? "invalid_request_error" : "server_error";
+                await WriteAsync(http, new OpenAiError(new OpenAiError.Body(e.Message, type, null, type)), ct);
+                await http.Response.WriteAsync("data: [DONE]\n\n", ct);
+                return;
+            }
+            if (!streamsText) await WriteAsync(http, Chunk((request.Echo ? request.Prompt : "") + result.Text, Logprobs(result), null), ct);
+            else if (!streamed && result.Text.Length > 0) await WriteAsync(http, Chunk(result.Text, null, null), ct);
+            await WriteAsync(http, Chunk("", null, FinishReason(result.FinishReason)), ct);
+            if (request.IncludeUsage)
+                await WriteAsync(http, new
+                {
+                    id, @object = "text_completion", created, model = request.Model, choices = Array.Empty<object>(),
+                    usage = new { prompt_tokens = result.PromptTokens, completion_tokens = result.CompletionTokens, total_tokens = result.PromptTokens + result.CompletionTokens },
+                }, ct);
+            await http.Response.WriteAsync("data: [DONE]\n\n", ct);
         }
+
+        private object Chunk(string text, object? logprobs, string? finishReason) => new
+        {
+            id,
+            @object = "text_completion",
+            created,
+            model = request.Model,
+            choices = new[] { new { index = 0, text, logprobs, finish_reason = finishReason } },
+        };
+    }
+
+    /// <summary>One server-sent event carrying <paramref name="payload"/> as JSON, flushed at once.</summary>
+    private static async Task WriteAsync(HttpContext http, object payload, CancellationToken ct)
+    {
+        await http.Response.WriteAsync("data: ", ct);
+        await JsonSerializer.SerializeAsync(http.Response.Body, payload, payload.GetType(), Json, ct);
+        await http.Response.WriteAsync("\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
     }
 }

@@ -137,9 +137,9 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Describe_accepts_a_reachable_endpoint_and_says_it_generates()
+    public void Describe_accepts_a_reachable_endpoint_and_says_it_generates_and_scores_only_when_asked()
     {
         var capabilities = new BackendFactory().Describe(ModelSpec.Parse($"openai:{_server.BaseUrl}?model=fake&key_env={KeyVariable}&max_concurrency=16"));
-        Assert.Equal(new ModelCapabilities(LogLikelihood: false, Generate: true, MaxConcurrency: 16), capabilities);
+        Assert.Equal(new ModelCapabilities(LogLikelihood: false, Generate: true, MaxConcurrency: 16, LogLikelihoodIfAsked: true), capabilities);
     }
 }

@@ -141,6 +141,28 @@ public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<Dat
         Assert.Equal(0, third.GetProperty("usage").GetProperty("cached_items").GetInt32());
     }
 
+    [Fact]
+    public async Task A_loglikelihood_run_against_a_chat_only_server_falls_back_to_generation_and_says_so()
+    {
+        // The fake server serves chat completions only: /v1/completions answers 404 to the echo probe.
+        var json = Path.Combine(Directory.CreateTempSubdirectory().FullName, "run.json");
+        var result = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(2),
+            ["run", "--model", Spec(), "--suite", "smoke", "--mode", "loglikelihood", "--limit", "3", "--no-cache", "--wait", "--json", json]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var summary = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(9, _server.Calls);
+        Assert.Equal("generate", summary.GetProperty("mode").GetString());
+        Assert.Equal(0, summary.GetProperty("failed_items").GetInt32());
+        var backend = summary.GetProperty("backend").GetString()!;
+        Assert.Contains("log-likelihood unavailable", backend);
+        Assert.Contains("completions answered the echo probe with HTTP 404", backend);
+        var runId = summary.GetProperty("run_id").GetGuid();
+        await using var db = Migrator.CreateContext(database.ConnectionString);
+        var details = await db.Results.AsNoTracking().Where(r => r.RunId == runId).Select(r => r.Details).ToListAsync();
+        Assert.Equal(9, details.Count);
+        Assert.All(details, d => Assert.Equal("generate", JsonDocument.Parse(d!).RootElement.GetProperty("mode").GetString()));
+    }
+
     [Theory]
     [InlineData("openai:ftp://example.com/v1?model=x", "is not an http(s) base URL")]
     [InlineData("openai:http://127.0.0.1:1/v1?model=x&key_env=EVALS_TEST_SURELY_UNSET_VARIABLE", "EVALS_TEST_SURELY_UNSET_VARIABLE (key_env) is not set")]

@@ -217,6 +217,181 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
         Assert.Equal(0, remote.Summary.GetProperty("failed_items").GetInt32());
     }
 
+    private async Task<(HttpStatusCode Status, JsonElement Body)> PostCompletionsAsync(string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(V1, "completions")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Key);
+        var response = await fixture.App.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Legacy_completions_echo_the_prompt_with_token_logprobs_and_character_offsets()
+    {
+        const string prompt = "问题：今天天气怎么样？答案：A";
+        var (status, body) = await PostCompletionsAsync($$"""{"model": "tiny", "prompt": "{{prompt}}", "max_tokens": 0, "echo": true, "logprobs": 2}""");
+        Assert.True(status == HttpStatusCode.OK, body.GetRawText());
+        Assert.Equal("text_completion", body.GetProperty("object").GetString());
+        var choice = body.GetProperty("choices")[0];
+        Assert.Equal(prompt, choice.GetProperty("text").GetString());
+        Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
+        var logprobs = choice.GetProperty("logprobs");
+        var tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToList();
+        var values = logprobs.GetProperty("token_logprobs").EnumerateArray().ToList();
+        var tops = logprobs.GetProperty("top_logprobs").EnumerateArray().ToList();
+        var offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(o => o.GetInt32()).ToList();
+        var usage = body.GetProperty("usage");
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32(), tokens.Count);
+        Assert.Equal(0, usage.GetProperty("completion_tokens").GetInt32());
+        Assert.True(tokens.Count > 3);
+        Assert.Equal([tokens.Count, tokens.Count, tokens.Count], new[] { values.Count, tops.Count, offsets.Count });
+        Assert.Equal(JsonValueKind.Null, values[0].ValueKind);
+        Assert.Equal(JsonValueKind.Null, tops[0].ValueKind);
+        Assert.Equal(0, offsets[0]);
+        for (var i = 1; i < tokens.Count; i++)
+        {
+            var lp = values[i].GetDouble();
+            Assert.InRange(lp, double.NegativeInfinity, 0);
+            Assert.True(offsets[i] >= offsets[i - 1], $"offsets go back at token {i}: {string.Join(",", offsets)}");
+            // The best alternative is at least as likely as the token that is there.
+            var alternatives = tops[i].EnumerateObject().Select(p => p.Value.GetDouble()).ToList();
+            Assert.InRange(alternatives.Count, 1, 2);
+            Assert.True(alternatives.Max() >= lp - 1e-9, $"token {i}: {lp} above its top alternatives {string.Join(",", alternatives)}");
+        }
+        // Whole-character tokens sit at their offsets in the text; the last one ends it.
+        var whole = tokens.Select((t, i) => (t, i)).Where(p => !p.t.StartsWith("bytes:", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(whole);
+        foreach (var (token, i) in whole) Assert.Equal(token, prompt.Substring(offsets[i], token.Length));
+        Assert.Equal("A", tokens[^1]);
+        Assert.Equal(prompt.Length - 1, offsets[^1]);
+
+        // Without echo: only the generated tokens, offsets into the generated text, counted in usage.
+        (status, body) = await PostCompletionsAsync("""{"model": "tiny", "prompt": "问题：今天天气怎么样？", "max_tokens": 6, "temperature": 0, "logprobs": 0}""");
+        Assert.True(status == HttpStatusCode.OK, body.GetRawText());
+        choice = body.GetProperty("choices")[0];
+        var generated = choice.GetProperty("logprobs").GetProperty("tokens").GetArrayLength();
+        Assert.Equal(body.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), generated);
+        Assert.InRange(generated, 1, 6);
+        Assert.Equal(0, choice.GetProperty("logprobs").GetProperty("text_offset")[0].GetInt32());
+        Assert.NotEqual(JsonValueKind.Null, choice.GetProperty("logprobs").GetProperty("token_logprobs")[0].ValueKind);
+
+        // Streamed: the same text in pieces, the echoed prompt first.
+        var plain = (await PostCompletionsAsync("""{"model": "tiny", "prompt": "你好", "max_tokens": 8, "temperature": 0, "echo": true}""")).Body;
+        using var streamRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(V1, "completions"))
+        {
+            Content = new StringContent("""{"model": "tiny", "prompt": "你好", "max_tokens": 8, "temperature": 0, "echo": true, "stream": true, "stream_options": {"include_usage": true}}""", Encoding.UTF8, "application/json"),
+        };
+        streamRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Key);
+        var streamed = await fixture.App.Client.SendAsync(streamRequest);
+        Assert.Equal("text/event-stream", streamed.Content.Headers.ContentType?.MediaType);
+        var events = (await streamed.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).ToList();
+        Assert.Equal("[DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
+        Assert.StartsWith("你好", chunks[0].GetProperty("choices")[0].GetProperty("text").GetString());
+        var text = string.Concat(chunks.Where(c => c.GetProperty("choices").GetArrayLength() > 0).Select(c => c.GetProperty("choices")[0].GetProperty("text").GetString()));
+        Assert.Equal(plain.GetProperty("choices")[0].GetProperty("text").GetString(), text);
+        Assert.Equal(plain.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), chunks[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Legacy_completion_errors_name_the_field()
+    {
+        foreach (var (body, param, says) in new[]
+        {
+            ("""{"model": "tiny", "prompt": "x", "max_tokens": 0}""", "max_tokens", "echo"),
+            ("""{"model": "tiny", "prompt": "x", "max_tokens": -1, "echo": true}""", "max_tokens", "[0, 32768]"),
+            ("""{"model": "tiny", "prompt": "x", "logprobs": 6}""", "logprobs", "[0, 5]"),
+            ("""{"model": "tiny", "prompt": "x", "logprobs": true}""", "logprobs", "integer"),
+            ("""{"model": "tiny", "prompt": ["a", "b"]}""", "prompt", "one string"),
+            ("""{"model": "tiny", "prompt": [1, 2]}""", "prompt", "token-id"),
+            ("""{"model": "tiny"}""", "prompt", "required"),
+            ("""{"model": "tiny", "prompt": "x", "echo": "yes"}""", "echo", "boolean"),
+            ("""{"model": "tiny", "prompt": "x", "temperature": 5}""", "temperature", "[0, 2]"),
+            ("""{"prompt": "x"}""", "model", "required"),
+            // A baseline has no token distribution: asking it for logprobs names the field and the reason.
+            ("""{"model": "first", "prompt": "x", "max_tokens": 0, "echo": true, "logprobs": 0}""", "logprobs", "cannot give token log-probabilities"),
+        })
+        {
+            var (status, error) = await PostCompletionsAsync(body);
+            Assert.True(status == HttpStatusCode.BadRequest, $"{body}: {status} {error}");
+            Assert.Equal(param, error.GetProperty("error").GetProperty("param").GetString());
+            Assert.Equal("invalid_request_error", error.GetProperty("error").GetProperty("type").GetString());
+            Assert.Contains(says, error.GetProperty("error").GetProperty("message").GetString());
+        }
+        var (unknown, missing) = await PostCompletionsAsync("""{"model": "nope", "prompt": "x"}""");
+        Assert.Equal(HttpStatusCode.NotFound, unknown);
+        Assert.Equal("model_not_found", missing.GetProperty("error").GetProperty("code").GetString());
+        // Without logprobs a baseline still completes (it answers as it would a prompt), echoing when asked.
+        var (ok, plain) = await PostCompletionsAsync("""{"model": "first", "prompt": "答案：", "echo": true, "max_tokens": 4}""");
+        Assert.True(ok == HttpStatusCode.OK, plain.GetRawText());
+        Assert.StartsWith("答案：", plain.GetProperty("choices")[0].GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
+    }
+
+    [Fact]
+    public async Task An_openai_loglikelihood_run_against_our_v1_scores_the_same_as_the_model_run_directly_and_a_rerun_calls_nothing()
+    {
+        await using var proxy = await CountingProxy.StartAsync(fixture.App.Client.BaseAddress!);
+        async Task<(JsonElement Summary, List<(string Key, string? Raw, string Outcome, string? Details)> Rows)> RunAsync(string model, params string[] extra)
+        {
+            var json = Path.Combine(Directory.CreateTempSubdirectory().FullName, "run.json");
+            var result = await CliProcess.RunAsync(fixture.Environment(), TimeSpan.FromMinutes(4),
+                ["run", "--model", model, "--suite", "smoke", "--mode", "loglikelihood", "--limit", "4", "--wait", "--json", json, .. extra]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var summary = JsonDocument.Parse(File.ReadAllText(json)).RootElement.Clone();
+            var runId = summary.GetProperty("run_id").GetGuid();
+            await using var db = Migrator.CreateContext(fixture.ConnectionString);
+            var rows = await db.Results.AsNoTracking().Where(r => r.RunId == runId).OrderBy(r => r.TaskId).ThenBy(r => r.ItemKey)
+                .Select(r => new { Key = r.ItemKey + "@" + r.TaskId, r.RawOutput, r.Outcome, r.Details }).ToListAsync();
+            return (summary, rows.Select(r => (r.Key, r.RawOutput, r.Outcome, r.Details)).ToList());
+        }
+        static void SameScores(JsonElement expected, JsonElement actual)
+        {
+            foreach (var task in expected.GetProperty("tasks").EnumerateObject())
+            {
+                var other = actual.GetProperty("tasks").GetProperty(task.Name);
+                Assert.Equal(task.Value.GetProperty("score").GetDouble(), other.GetProperty("score").GetDouble());
+                Assert.Equal(task.Value.GetProperty("outcomes").GetRawText(), other.GetProperty("outcomes").GetRawText());
+            }
+        }
+
+        var direct = await RunAsync("tiny");
+        var spec = $"openai:{proxy.BaseUrl}v1?model=tiny&key_env=EVALS_V1_KEY";
+        var remote = await RunAsync(spec);
+        Assert.Equal("loglikelihood", remote.Summary.GetProperty("mode").GetString());
+        Assert.Equal(0, remote.Summary.GetProperty("failed_items").GetInt32());
+        Assert.Equal(direct.Rows.Count, remote.Rows.Count);
+        SameScores(direct.Summary, remote.Summary);
+        var choiceItems = 0;
+        foreach (var (mine, theirs) in direct.Rows.Zip(remote.Rows))
+        {
+            Assert.Equal(mine.Key, theirs.Key);
+            Assert.Equal(mine.Outcome, theirs.Outcome);
+            using var details = JsonDocument.Parse(theirs.Details!);
+            var mode = details.RootElement.GetProperty("mode").GetString();
+            Assert.Contains(mode, new[] { "loglikelihood", "generate" });
+            Assert.Equal(mode, JsonDocument.Parse(mine.Details!).RootElement.GetProperty("mode").GetString());
+            if (mode != "loglikelihood") continue;
+            choiceItems++;
+            // Each choice's log-likelihood over HTTP equals the in-process one (printed to 4 decimals).
+            var a = mine.Raw!.Split(' ').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var b = theirs.Raw!.Split(' ').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(a.Count, b.Count);
+            for (var i = 0; i < a.Count; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 2e-4, $"{mine.Key} choice {i}: direct {a[i]}, remote {b[i]}");
+        }
+        Assert.True(choiceItems >= 8, $"{choiceItems} items were scored by log-likelihood");
+        // One probe, then one echo request per choice.
+        Assert.True(proxy.Count("/v1/completions") > choiceItems, $"{proxy.Count("/v1/completions")} calls");
+
+        // The same run again is answered from the response cache: nothing reaches the server.
+        proxy.Reset();
+        var again = await RunAsync(spec);
+        Assert.Equal(0, proxy.Total);
+        SameScores(remote.Summary, again.Summary);
+        Assert.Equal(again.Rows.Count, again.Summary.GetProperty("usage").GetProperty("cached_items").GetInt32());
+    }
+
     private static async Task<(int ExitCode, string StdOut, string Output)> RunAsync(string file, string[] args, Dictionary<string, string> env, TimeSpan timeout)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

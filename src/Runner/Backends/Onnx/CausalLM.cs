@@ -11,6 +11,10 @@ internal sealed record GeneratedText(int[] Tokens, string Text, string FinishRea
 /// <param name="IsGreedy">Whether every continuation token is the argmax at its position.</param>
 internal sealed record ContinuationScore(double LogLikelihood, bool IsGreedy, int Tokens);
 
+/// <param name="Logprob">The log-probability of the token at this position given those before it.</param>
+/// <param name="Top">The most likely tokens at this position, best first.</param>
+internal sealed record PositionLogprobs(double Logprob, (int Id, double Logprob)[] Top);
+
 /// <summary>
 /// A decoder-only LM over one ORT session: a forward step with a KV cache (through IoBinding, so on CUDA the cache stays on
 /// the device and only logits come to the host), batched generation with left padding, and continuation scoring that
@@ -285,6 +289,54 @@ internal sealed class CausalLM : IDisposable
             }
         }
         return continuations.Select((cont, i) => new ContinuationScore(results[i], greedy[i], cont.Length)).ToList();
+    }
+
+    /// <summary>
+    /// Each token's log-probability given the tokens before it (from the second token on), with the <paramref name="top"/>
+    /// most likely tokens at that position: one forward pass over the whole sequence. Uses the same log-softmax as
+    /// <see cref="Score"/>, so a continuation's summed log-probabilities equal its score when the tokens are the same.
+    /// </summary>
+    public IReadOnlyList<PositionLogprobs> TokenLogprobs(int[] ids, int top, CancellationToken cancellationToken = default)
+    {
+        if (ids.Length == 0) throw new ArgumentException("the sequence needs at least one token");
+        cancellationToken.ThrowIfCancellationRequested();
+        var n = ids.Length;
+        using var empty = KvCache.Empty(Runtime, Layout, 1);
+        var (logits, present) = Forward(ids.Select(i => (long)i).ToArray(), Enumerable.Repeat(1L, n).ToArray(), Enumerable.Range(0, n).Select(i => (long)i).ToArray(), 1, n, empty);
+        present.Dispose();
+        using (logits)
+        {
+            var result = new PositionLogprobs[n - 1];
+            for (var t = 1; t < n; t++)
+            {
+                var row = LogitsRow(logits, t - 1);
+                result[t - 1] = new PositionLogprobs(LogProb(row, ids[t]).LogProb, TopLogprobs(row, top, SampleLimit));
+            }
+            return result;
+        }
+    }
+
+    /// <summary>The <paramref name="k"/> most likely token ids among the first <paramref name="limit"/>, with their log-probabilities, best first.</summary>
+    internal static (int Id, double Logprob)[] TopLogprobs(ReadOnlySpan<float> logits, int k, int limit)
+    {
+        if (k <= 0) return [];
+        var max = float.NegativeInfinity;
+        for (var i = 0; i < logits.Length; i++) max = Math.Max(max, logits[i]);
+        double sum = 0;
+        for (var i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
+        var logSum = Math.Log(sum);
+        var best = new List<int>(k + 1);
+        for (var i = 0; i < Math.Min(limit, logits.Length); i++)
+        {
+            if (best.Count == k && logits[i] <= logits[best[^1]]) continue;
+            var at = best.Count;
+            while (at > 0 && logits[best[at - 1]] < logits[i]) at--;
+            best.Insert(at, i);
+            if (best.Count > k) best.RemoveAt(k);
+        }
+        var top = new (int Id, double Logprob)[best.Count];
+        for (var j = 0; j < best.Count; j++) top[j] = (best[j], logits[best[j]] - max - logSum);
+        return top;
     }
 
     /// <summary>log softmax(logits)[target], in double, and whether the target is the argmax.</summary>

@@ -15,7 +15,7 @@ namespace Evals.Runner.Backends.Onnx;
 /// prompts in the folder's chat template), <c>top_k</c>, <c>tf32</c> (on, off: CUDA matrix products in TF32; off by default, so
 /// scores on a GPU match the CPU's to float32 rounding — on an H100, TF32 moved logits by 0.02).
 /// </summary>
-public sealed class OnnxBackend : IStreamingModelBackend
+public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBackend
 {
     public static readonly string[] KnownOptions = ["device", "device_id", "threads", "file", "library", "cuda_provider", "batch", "chat", "top_k", "tf32"];
 
@@ -175,6 +175,35 @@ public sealed class OnnxBackend : IStreamingModelBackend
         Action<int, string>? callback = onText is null ? null : (_, text) => onText(text);
         var result = await RunAsync(() => _model.Generate([ids], settings, callback, cancellationToken)[0], cancellationToken);
         return new Generation(result.Text, result.PromptTokens, result.Tokens.Length, result.FinishReason);
+    }
+
+    /// <summary>
+    /// Raw continuation for /v1/completions: the prompt as it is (no chat template), tokenized as a whole. Log-probabilities
+    /// come from one extra forward pass over prompt and generated tokens, through the same log-softmax as scoring.
+    /// </summary>
+    public async Task<TextCompletion> CompleteAsync(TextCompletionRequest request, Action<string>? onText = null, CancellationToken cancellationToken = default)
+    {
+        var tokenizer = Folder.Tokenizer;
+        var ids = tokenizer.Encode(request.Prompt);
+        if (ids.Length == 0) throw new ArgumentException("the prompt encodes to no tokens");
+        return await RunAsync(() =>
+        {
+            var generated = new GeneratedText([], "", "length", ids.Length);
+            if (request.Decoding.MaxTokens > 0)
+            {
+                var sampling = new SamplingOptions(request.Decoding.Temperature, request.Decoding.TopP, _topK, request.Decoding.Seed);
+                var settings = new GenerationSettings(request.Decoding.MaxTokens, sampling, request.StopSequences, Folder.EosIds);
+                Action<int, string>? callback = onText is null ? null : (_, text) => onText(text);
+                generated = _model.Generate([ids], settings, callback, cancellationToken)[0];
+            }
+            IReadOnlyList<TokenLogprob>? tokens = null;
+            if (request.Logprobs is { } top)
+            {
+                int[] all = [.. ids, .. generated.Tokens];
+                tokens = ScoredTokens.Describe(tokenizer, all, _model.TokenLogprobs(all, top, cancellationToken), request.Echo ? 0 : ids.Length);
+            }
+            return new TextCompletion(generated.Text, ids.Length, generated.Tokens.Length, generated.FinishReason, tokens);
+        }, cancellationToken);
     }
 
     public async Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default)

@@ -21,7 +21,10 @@ namespace Evals.Runner.Backends.OpenAiCompatible;
 /// (options in <see cref="OpenAiSpec"/>). Each request goes through, outermost first: retries with jittered exponential
 /// backoff that wait at least the server's Retry-After, a circuit breaker that pauses an endpoint failing most of its
 /// calls, a per-attempt timeout, then the rpm limiter and the concurrency bound. The SDK's own retries are off so that
-/// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction.
+/// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction
+/// unless they ask for <c>--mode loglikelihood</c>: then choices are scored through the legacy <c>/completions</c>
+/// endpoint with echo and logprobs (vLLM, SGLang, llama.cpp and our own /v1 serve it), after one probe request; an
+/// endpoint that answers the probe 400 or 404 is recorded as unable and its items are generated instead.
 /// </summary>
 public sealed class OpenAiCompatibleBackend : IModelBackend
 {
@@ -34,6 +37,10 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     private readonly SemaphoreSlim _slots;
     private readonly RateLimiter? _rpm;
     private readonly ResiliencePipeline _pipeline;
+    private readonly Uri _completionsUri;
+    private readonly Lock _probeLock = new();
+    private Task<string?>? _echoProbe;
+    private volatile string? _logLikelihoodUnavailable;
 
     private OpenAiCompatibleBackend(OpenAiSpec options, string? key, TimeProvider time)
     {
@@ -60,6 +67,7 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         };
         // Servers without auth still get a header; the SDK requires a credential.
         _client = new ChatClient(options.Model, new ApiKeyCredential(key ?? "no-key"), clientOptions);
+        _completionsUri = new Uri(options.BaseUrl, "completions");
         if (options.RequestsPerMinute is { } rpm)
         {
             // A smooth rate rather than a burst at the top of each minute: one token per 60/rpm seconds, refilled in
@@ -112,9 +120,11 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     public ModelCapabilities Capabilities => Describe(_options);
 
     public string Description => $"openai-compatible: {_options.BaseUrl} model={_options.Model} (OpenAI .NET SDK, max_concurrency={_options.MaxConcurrency}" +
-        (_options.RequestsPerMinute is { } rpm ? $", rpm={rpm}" : "") + (_options.Stream ? ", streaming" : "") + ")";
+        (_options.RequestsPerMinute is { } rpm ? $", rpm={rpm}" : "") + (_options.Stream ? ", streaming" : "") + ")" +
+        (_logLikelihoodUnavailable is { } why ? $"; log-likelihood unavailable ({why}): choice items were generated" : "");
 
-    public static ModelCapabilities Describe(OpenAiSpec options) => new(LogLikelihood: false, Generate: true, MaxConcurrency: options.MaxConcurrency);
+    /// <summary>Generation by default; log-likelihood when a run asks for it (probed, with generation as the fallback).</summary>
+    public static ModelCapabilities Describe(OpenAiSpec options) => new(LogLikelihood: false, Generate: true, MaxConcurrency: options.MaxConcurrency, LogLikelihoodIfAsked: true);
 
     /// <summary>The checks that can be made before anything is enqueued: options, the key variable, and that the host answers.</summary>
     public static ModelCapabilities Validate(ModelSpec spec)
@@ -157,40 +167,55 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     public async Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
         var decoding = request.Decoding;
-        var options = new ChatCompletionOptions
-        {
-            Temperature = (float)(_options.Temperature ?? decoding.Temperature),
-            MaxOutputTokenCount = _options.MaxTokens ?? decoding.MaxTokens,
-        };
+        var temperature = _options.Temperature ?? decoding.Temperature;
+        var maxTokens = _options.MaxTokens ?? decoding.MaxTokens;
         var topP = _options.TopP ?? decoding.TopP;
-        if (topP < 1) options.TopP = (float)topP;
-#pragma warning disable OPENAI001 // Seed is marked experimental; most compatible servers honour it.
-        if (decoding.Seed is { } seed) options.Seed = seed;
-#pragma warning restore OPENAI001
-        foreach (var stop in request.StopSequences) options.StopSequences.Add(stop);
-        ChatMessage[] messages = [new UserChatMessage(request.Prompt)];
-
-        var attempts = 0;
+        // Streaming goes through the SDK's typed streaming client; plain calls send prepared bytes through its protocol method.
+        var call = _options.Stream
+            ? new Call(this, null, StreamingOptions(request, temperature, maxTokens, topP), [new UserChatMessage(request.Prompt)])
+            : new Call(this, BinaryContent.Create(ChatWire.Request(_options.Model, request.Prompt, temperature, maxTokens, topP < 1 ? topP : null, decoding.Seed, request.StopSequences)), null, null);
         try
         {
-            return await _pipeline.ExecuteAsync(async ct =>
+            return await _pipeline.ExecuteAsync(static async (call, ct) =>
             {
-                attempts++;
-                await AcquireAsync(ct);
+                call.Attempts++;
+                var backend = call.Backend;
+                await backend.AcquireAsync(ct);
                 try
                 {
-                    return _options.Stream ? await StreamOnceAsync(messages, options, ct) : await CompleteOnceAsync(messages, options, ct);
+                    return call.Body is { } body ? await backend.CompleteOnceAsync(body, ct) : await backend.StreamOnceAsync(call.Messages!, call.Options!, ct);
                 }
                 finally
                 {
-                    _slots.Release();
+                    backend._slots.Release();
                 }
-            }, cancellationToken);
+            }, call, cancellationToken);
         }
         catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new RemoteCallException($"{_options.BaseUrl}chat/completions (model {_options.Model}) failed after {attempts} attempt(s): {Redact(Faults.Describe(e))}", e);
+            throw new RemoteCallException($"{_options.BaseUrl}chat/completions (model {_options.Model}) failed after {call.Attempts} attempt(s): {Redact(Faults.Describe(e))}", e);
         }
+    }
+
+    /// <summary>One item's call through the pipeline, passed as state so that an attempt allocates no closure.</summary>
+    private sealed class Call(OpenAiCompatibleBackend backend, BinaryContent? body, ChatCompletionOptions? options, ChatMessage[]? messages)
+    {
+        public OpenAiCompatibleBackend Backend { get; } = backend;
+        public BinaryContent? Body { get; } = body;
+        public ChatCompletionOptions? Options { get; } = options;
+        public ChatMessage[]? Messages { get; } = messages;
+        public int Attempts { get; set; }
+    }
+
+    private static ChatCompletionOptions StreamingOptions(GenerateRequest request, double temperature, int maxTokens, double topP)
+    {
+        var options = new ChatCompletionOptions { Temperature = (float)temperature, MaxOutputTokenCount = maxTokens };
+        if (topP < 1) options.TopP = (float)topP;
+#pragma warning disable OPENAI001 // Seed is marked experimental; most compatible servers honour it.
+        if (request.Decoding.Seed is { } seed) options.Seed = seed;
+#pragma warning restore OPENAI001
+        foreach (var stop in request.StopSequences) options.StopSequences.Add(stop);
+        return options;
     }
 
     private async Task AcquireAsync(CancellationToken cancellationToken)
@@ -203,24 +228,21 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         await _slots.WaitAsync(cancellationToken);
     }
 
-    private async Task<Generation> CompleteOnceAsync(ChatMessage[] messages, ChatCompletionOptions options, CancellationToken cancellationToken)
+    private async Task<Generation> CompleteOnceAsync(BinaryContent body, CancellationToken cancellationToken)
     {
-        ClientResult<ChatCompletion> result;
+        ClientResult result;
         try
         {
-            result = await _client.CompleteChatAsync(messages, options, cancellationToken);
+            result = await _client.CompleteChatAsync(body, new RequestOptions { CancellationToken = cancellationToken });
         }
         catch (ClientResultException e) when (Faults.RefusalIn(e, _options.RefusalCodes) is { } refusal)
         {
             throw new ModelRefusedException(refusal);
         }
-        var completion = result.Value;
-        var text = string.Concat(completion.Content.Where(p => p.Kind == ChatMessageContentPartKind.Text).Select(p => p.Text));
-        var finish = Faults.FinishReasonName(completion.FinishReason);
-        if (completion.FinishReason == ChatFinishReason.ContentFilter || !string.IsNullOrEmpty(completion.Refusal))
-            throw new ModelRefusedException($"the provider refused (finish_reason={finish}){(string.IsNullOrEmpty(completion.Refusal) ? "" : ": " + completion.Refusal)}");
-        var (input, output) = (completion.Usage?.InputTokenCount ?? 0, completion.Usage?.OutputTokenCount ?? 0);
-        return new Generation(text, input, output, finish, new CallStats(_options.Cost(input, output)));
+        var answer = ChatWire.Parse(result.GetRawResponse().Content);
+        if (answer.FinishReason == "content_filter" || !string.IsNullOrEmpty(answer.Refusal))
+            throw new ModelRefusedException($"the provider refused (finish_reason={answer.FinishReason}){(string.IsNullOrEmpty(answer.Refusal) ? "" : ": " + answer.Refusal)}");
+        return new Generation(answer.Text, answer.PromptTokens, answer.CompletionTokens, answer.FinishReason, new CallStats(_options.Cost(answer.PromptTokens, answer.CompletionTokens)));
     }
 
     private async Task<Generation> StreamOnceAsync(ChatMessage[] messages, ChatCompletionOptions options, CancellationToken cancellationToken)
@@ -254,8 +276,119 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         return new Generation(text.ToString(), input, output, finish is { } f ? Faults.FinishReasonName(f) : null, new CallStats(_options.Cost(input, output), firstToken));
     }
 
-    public Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException($"{_options.BaseUrl} serves chat completions, which give no log-likelihoods; run with --mode generate");
+    /// <summary>
+    /// One echo request per continuation (context + continuation, <c>max_tokens=0</c>), in parallel within the
+    /// concurrency bound; scores as <see cref="EchoScoring"/> describes. Throws <see cref="LogLikelihoodUnavailableException"/>
+    /// when the endpoint cannot echo logprobs.
+    /// </summary>
+    public async Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default)
+    {
+        await RequireEchoAsync(cancellationToken);
+        var contextEnd = EchoScoring.CodePoints(request.Context.TrimEnd(' '));
+        var echoes = await Task.WhenAll(request.Continuations.Select(c => EchoAsync(request.Context + c, cancellationToken)));
+        var scores = new double[echoes.Length];
+        var (contextTokens, continuationTokens, billed) = (0, 0, 0L);
+        for (var i = 0; i < echoes.Length; i++)
+        {
+            int before, after;
+            try
+            {
+                (scores[i], before, after) = EchoScoring.Split(echoes[i], contextEnd, request.Continuations[i]);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new RemoteCallException($"{_completionsUri} (model {_options.Model}) gave an echo that cannot be scored: {e.Message}", e);
+            }
+            contextTokens = i == 0 ? before : Math.Min(contextTokens, before);
+            continuationTokens += after;
+            billed += echoes[i].PromptTokens;
+        }
+        return new ChoiceScores(scores, contextTokens, continuationTokens, new CallStats(_options.Cost(billed, 0)));
+    }
+
+    /// <summary>Asks once per backend whether the endpoint echoes logprobs; a probe that failed for other reasons is asked again.</summary>
+    private async Task RequireEchoAsync(CancellationToken cancellationToken)
+    {
+        Task<string?> probe;
+        lock (_probeLock) probe = _echoProbe ??= ProbeEchoAsync();
+        try
+        {
+            if (await probe.WaitAsync(cancellationToken) is { } why) throw new LogLikelihoodUnavailableException(why);
+        }
+        catch (Exception) when (probe.IsFaulted)
+        {
+            lock (_probeLock)
+            {
+                if (ReferenceEquals(_echoProbe, probe)) _echoProbe = null;
+            }
+            throw;
+        }
+    }
+
+    private async Task<string?> ProbeEchoAsync()
+    {
+        try
+        {
+            var echo = await EchoAsync("Hello", CancellationToken.None);
+            if (echo.Logprobs is not null) return null;
+            return _logLikelihoodUnavailable = $"{_completionsUri} answered without echoed token logprobs";
+        }
+        catch (RemoteCallException e) when (e.InnerException is ClientResultException { Status: 400 or 404 or 405 or 501 } answer)
+        {
+            return _logLikelihoodUnavailable = $"{_completionsUri} answered the echo probe with {Redact(Faults.Describe(answer))}";
+        }
+    }
+
+    private async Task<EchoedPrompt> EchoAsync(string prompt, CancellationToken cancellationToken)
+    {
+        var body = EchoScoring.Request(_options.Model, prompt);
+        var attempts = 0;
+        try
+        {
+            return await _pipeline.ExecuteAsync(async ct =>
+            {
+                attempts++;
+                await AcquireAsync(ct);
+                try
+                {
+                    return await PostEchoOnceAsync(body, ct);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
+            }, cancellationToken);
+        }
+        catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteCallException($"{_completionsUri} (model {_options.Model}) failed after {attempts} attempt(s): {Redact(Faults.Describe(e))}", e);
+        }
+    }
+
+    /// <summary>
+    /// The OpenAI .NET SDK has no public client for the legacy completions endpoint, so this is a small typed call sent
+    /// through the chat client's own <see cref="ClientPipeline"/>: the same HttpClient, key header and (disabled) SDK
+    /// retries; the caller wraps it in the same retries, circuit breaker, timeout, rpm and concurrency bounds as chat.
+    /// </summary>
+    private async Task<EchoedPrompt> PostEchoOnceAsync(BinaryData body, CancellationToken cancellationToken)
+    {
+        using var message = _client.Pipeline.CreateMessage();
+        message.Request.Method = "POST";
+        message.Request.Uri = _completionsUri;
+        message.Request.Headers.Set("Content-Type", "application/json");
+        message.Request.Headers.Set("Accept", "application/json");
+        message.Request.Content = BinaryContent.Create(body);
+        message.Apply(new RequestOptions { CancellationToken = cancellationToken });
+        await _client.Pipeline.SendAsync(message);
+        var response = message.ExtractResponse()!;
+        if (response.IsError)
+        {
+            var error = new ClientResultException(response);
+            if (Faults.RefusalIn(error, _options.RefusalCodes) is { } refusal) throw new ModelRefusedException(refusal);
+            throw error;
+        }
+        using (response) return EchoScoring.Parse(response.Content);
+    }
 
     /// <summary>Defence in depth: error text from a server must never carry the key onward into results or logs.</summary>
     private string Redact(string text) => _key is { Length: >= 4 } key ? text.Replace(key, "[key]", StringComparison.Ordinal) : text;

@@ -34,6 +34,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunControl>();
         services.AddSingleton<RunSummaryQuery>();
+        services.AddSingleton<ModelRegistration>();
+        services.AddSingleton<Gate.GateRuns>();
 
         builder.AddQuartz(q =>
         {

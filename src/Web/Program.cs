@@ -29,6 +29,7 @@ app.MapHealthEndpoint();
 app.MapChartAssets();
 app.MapAdminAuth();
 app.MapRunsApi();
+app.MapLeaderboardApi();
 app.MapV1Api();
 app.MapAbApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,3 +1,4 @@
+using Evals.Web.Leaderboards;
 using Evals.Web.Runs;
 
 namespace Evals.Web;
@@ -13,6 +14,8 @@ public static class ServiceCollectionExtensions
         // One JSON style for the whole API, the same as the run summary's (DESIGN.md).
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<RunQueries>();
+        builder.Services.AddSingleton<LeaderboardQueries>();
+        builder.Services.AddSingleton<RunComparisons>();
         if (seedSmokeRuns && builder.Configuration.GetValue("Evals:SeedSmokeRuns", true))
             builder.Services.AddHostedService<SmokeRunSeeder>();
         return builder;

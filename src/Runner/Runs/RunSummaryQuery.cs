@@ -41,11 +41,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         {
             var task = entry.Task!;
             var manifest = JsonSerializer.Deserialize<TaskManifest>(task.Manifest, TaskManifest.Json)!;
-            var items = byTask[task.Id].Select(r =>
-            {
-                var numbers = ItemDetails.Numbers(r.Details);
-                return new ScoredItem(OutcomeNames.Parse(r.Outcome), r.Score, r.Parsed, r.Reference, numbers, RuleOf(r.Details));
-            }).ToList();
+            var items = byTask[task.Id].Select(r => ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details)).ToList();
             var summary = TaskScoring.Summarise(manifest.Metric, task.Version, items);
             tasks[task.Name] = summary;
             scoredTasks.Add((task.Name, manifest, summary));
@@ -84,6 +80,10 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Backend = run.BackendReport,
         };
     }
+
+    /// <summary>A stored result as <see cref="TaskScoring.Summarise"/> reads it.</summary>
+    public static ScoredItem ToScoredItem(string outcome, double score, string? parsed, string? reference, string? details) =>
+        new(OutcomeNames.Parse(outcome), score, parsed, reference, ItemDetails.Numbers(details), RuleOf(details));
 
     private static string? RuleOf(string? details)
     {

@@ -7,5 +7,7 @@ public static class AdminLinks
 
     public static IReadOnlyList<Link> All { get; } =
     [
+        new("admin/models", "模型 · Register models"),
+        new("admin/runs/new", "开始评测 · Start a run"),
     ];
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Evals.Web.Leaderboards;
 
 /// <summary>One task's score in one row: the run summary's figures for that task (0–100, 95% bootstrap interval).</summary>
@@ -41,6 +43,6 @@ public sealed record Leaderboard(
     IReadOnlyList<LeaderboardRow> Rows,
     LeaderboardFilter Filter)
 {
-    public IEnumerable<LeaderboardRow> Contenders => Rows.Where(r => r.Baseline is null);
-    public IEnumerable<LeaderboardRow> Baselines => Rows.Where(r => r.Baseline is not null);
+    [JsonIgnore] public IEnumerable<LeaderboardRow> Contenders => Rows.Where(r => r.Baseline is null);
+    [JsonIgnore] public IEnumerable<LeaderboardRow> Baselines => Rows.Where(r => r.Baseline is not null);
 }

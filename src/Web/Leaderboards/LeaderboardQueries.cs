@@ -86,7 +86,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             }
             var rollUp = CapabilityScores.Compute(tree, scored);
             rows.Add(new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
-                BaselineOf(run.Spec), run.Version, run.SuiteId != current.Id, run.FinishedAt, items, rollUp.Overall, rollUp.TasksMean,
+                run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, items, rollUp.Overall, rollUp.TasksMean,
                 rollUp.Capabilities, cells));
         }
 
@@ -98,7 +98,8 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, Sort(rows, filter), filter);
     }
 
-    /// <summary><c>random</c> for <c>baseline:random?seed=3</c>; null for any other model.</summary>
+    /// <summary><c>random</c> for <c>baseline:random?seed=3</c>; null for any other model. (A registered model is a contender
+    /// whatever its spec: tests and drills register baselines under names to stand in for real models.)</summary>
     public static string? BaselineOf(string spec)
     {
         const string scheme = "baseline:";
@@ -157,7 +158,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         }
         var sql = $"""
             select distinct on (r.model_name)
-                   r.id as "RunId", r.model_name as "Model", r.model_spec as "Spec", r.suite_id as "SuiteId", s.version as "Version",
+                   r.id as "RunId", r.model_name as "Model", r.model_spec as "Spec", r.model_id as "ModelId", r.suite_id as "SuiteId", s.version as "Version",
                    coalesce(r.finished_at, r.created_at) as "FinishedAt", m.family as "Family", m.checkpoint as "Checkpoint", m.created_at as "ModelCreatedAt",
                    m.accepted_at as "AcceptedAt"
             from runs r
@@ -188,7 +189,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         return rows.ToDictionary(r => (r.RunId, r.TaskId));
     }
 
-    private sealed record LatestRun(Guid RunId, string Model, string Spec, Guid SuiteId, string Version, DateTimeOffset FinishedAt,
+    private sealed record LatestRun(Guid RunId, string Model, string Spec, Guid? ModelId, Guid SuiteId, string Version, DateTimeOffset FinishedAt,
         string? Family, string? Checkpoint, DateTimeOffset? ModelCreatedAt, DateTimeOffset? AcceptedAt);
 
     private sealed record OutcomeCounts(Guid RunId, Guid TaskId, int Correct, int Wrong, int Unparseable, int Refused, int Error, double Chance)

@@ -72,14 +72,24 @@ public static class TaskScoring
     /// metrics and extraction rules are not known from counts and are left null.
     /// </summary>
     /// <param name="meanChance">The mean of the answered items' <c>chance</c> (0 where an item has none).</param>
+    // The interval is a pure function of (n, correct) for a fixed seed and round count, so it is computed once per
+    // process: a leaderboard re-reads thousands of cells per request, most with counts seen before.
+    private const int MaxCachedIntervals = 250_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int N, int Correct), (double Score, double Low, double High)> AccuracyIntervals = new();
+
     public static TaskSummary SummariseAccuracyCounts(string version, IReadOnlyDictionary<string, int> outcomes, double meanChance)
     {
         var counts = Enum.GetValues<Outcome>().ToDictionary(o => o.ToName(), o => outcomes.GetValueOrDefault(o.ToName()));
         var correct = counts[Outcome.Correct.ToName()];
         var n = correct + counts[Outcome.Wrong.ToName()];
-        var values = new double[n];
-        values.AsSpan(0, correct).Fill(100);
-        var (score, low, high) = MeanInterval(values);
+        if (!AccuracyIntervals.TryGetValue((n, correct), out var interval))
+        {
+            var values = new double[n];
+            values.AsSpan(0, correct).Fill(100);
+            interval = MeanInterval(values);
+            if (AccuracyIntervals.Count < MaxCachedIntervals) AccuracyIntervals.TryAdd((n, correct), interval);
+        }
+        var (score, low, high) = interval;
         var chance = n == 0 ? 0 : Math.Round(meanChance, 4);
         return new TaskSummary(Accuracy.Name, score, n, low, high, counts, version)
         {

@@ -52,7 +52,6 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
 
         var tree = CapabilityTree.Load(catalog.Root);
         var tasksBySuite = suiteTasks.ToLookup(t => t.SuiteId);
-        var intervals = new Dictionary<(int, int, double), TaskSummary>();
         var rows = new List<LeaderboardRow>(runs.Count);
         foreach (var run in runs)
         {
@@ -67,11 +66,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                 {
                     var c = counts.GetValueOrDefault((run.RunId, task.TaskId)) ?? OutcomeCounts.None;
                     items += c.Total;
-                    // Many cells share counts (same n, same correct): one bootstrap each.
-                    var key = (c.Correct, c.Wrong, c.Chance);
-                    if (!intervals.TryGetValue(key, out var shared))
-                        intervals[key] = shared = TaskScoring.SummariseAccuracyCounts(task.Version, c.ToDictionary(), c.Chance);
-                    summary = shared with { Outcomes = c.ToDictionary(), Version = task.Version };
+                    summary = TaskScoring.SummariseAccuracyCounts(task.Version, c.ToDictionary(), c.Chance);
                 }
                 else
                 {

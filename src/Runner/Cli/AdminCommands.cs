@@ -1,11 +1,9 @@
 using System.CommandLine;
 using Evals.Runner.Runs;
 using Evals.Storage;
-using Evals.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using Spectre.Console;
 
 namespace Evals.Runner.Cli;

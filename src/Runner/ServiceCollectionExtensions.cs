@@ -35,7 +35,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RunControl>();
         services.AddSingleton<RunSummaryQuery>();
         services.AddSingleton<ModelRegistration>();
-        services.AddSingleton<Gate.GateRuns>();
 
         builder.AddQuartz(q =>
         {

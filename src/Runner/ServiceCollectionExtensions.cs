@@ -45,6 +45,7 @@ public static class ServiceCollectionExtensions
         checks.Validate();
         services.AddSingleton(checks);
         services.AddSingleton<OnlineChecks>();
+        services.AddSingleton<ModelRegistration>();
 
         builder.AddQuartz(q =>
         {

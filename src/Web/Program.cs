@@ -31,6 +31,7 @@ app.MapHealthEndpoint();
 app.MapChartAssets();
 app.MapAdminAuth();
 app.MapRunsApi();
+app.MapLeaderboardApi();
 app.MapV1Api();
 app.MapAbApi();
 app.MapFeedbackApi();

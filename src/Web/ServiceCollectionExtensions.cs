@@ -1,3 +1,4 @@
+using Evals.Web.Leaderboards;
 using Evals.Web.Runs;
 
 namespace Evals.Web;
@@ -15,6 +16,8 @@ public static class ServiceCollectionExtensions
         builder.Services.AddSingleton<RunQueries>();
         builder.Services.AddSingleton<Experiments.ExperimentQueries>();
         builder.Services.AddSingleton<Experiments.OfflineExperiments>();
+        builder.Services.AddSingleton<LeaderboardQueries>();
+        builder.Services.AddSingleton<RunComparisons>();
         if (seedSmokeRuns && builder.Configuration.GetValue("Evals:SeedSmokeRuns", true))
             builder.Services.AddHostedService<SmokeRunSeeder>();
         return builder;

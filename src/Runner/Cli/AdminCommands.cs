@@ -1,11 +1,9 @@
 using System.CommandLine;
 using Evals.Runner.Runs;
 using Evals.Storage;
-using Evals.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using Spectre.Console;
 
 namespace Evals.Runner.Cli;
@@ -50,32 +48,11 @@ internal static class AdminCommands
         var add = new Command("add", "Register a model version") { name, spec, family, checkpoint };
         add.SetAction(async (parse, ct) =>
         {
-            var modelName = parse.GetValue(name)!.Trim();
-            if (modelName.Length == 0 || modelName.Contains(':'))
-                throw new BadInputException($"--name '{modelName}' must be non-empty and contain no ':' (a ':' marks a spec)");
+            var request = new ModelRegistrationRequest(parse.GetValue(name)!, parse.GetValue(spec)!, parse.GetValue(family), parse.GetValue(checkpoint));
+            ModelRegistration.CheckName(request.Name); // before connecting to anything
             using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
-            var parsed = host.Services.GetRequiredService<ModelResolver>().Parse(parse.GetValue(spec)!);
-            await using var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct);
-            var time = host.Services.GetRequiredService<TimeProvider>();
-            db.Models.Add(new Model
-            {
-                Id = Guid.CreateVersion7(time.GetUtcNow()),
-                Name = modelName,
-                Kind = parsed.Scheme,
-                Spec = parsed.Text,
-                Family = parse.GetValue(family),
-                Checkpoint = parse.GetValue(checkpoint),
-                CreatedAt = time.GetUtcNow(),
-            });
-            try
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-            {
-                throw new BadInputException($"--name '{modelName}': a model with that name is already registered");
-            }
-            Console.WriteLine($"registered {modelName} = {parsed.Text}");
+            var model = await host.Services.GetRequiredService<ModelRegistration>().RegisterAsync(request, ct);
+            Console.WriteLine($"registered {model.Name} = {model.Spec}");
             return ExitCodes.Success;
         });
 

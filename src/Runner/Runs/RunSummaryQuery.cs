@@ -35,25 +35,17 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             """).SingleAsync(cancellationToken);
 
         var tasks = new SortedDictionary<string, TaskSummary>(StringComparer.Ordinal);
-        var capabilityScores = new Dictionary<string, List<double>>();
+        var scoredTasks = new List<(string, TaskManifest, TaskSummary)>();
         var categorised = new Dictionary<string, List<(string, IReadOnlyList<string>, double)>>();
         foreach (var entry in run.Suite!.Tasks.OrderBy(t => t.Position))
         {
             var task = entry.Task!;
             var manifest = JsonSerializer.Deserialize<TaskManifest>(task.Manifest, TaskManifest.Json)!;
-            var items = byTask[task.Id].Select(r =>
-            {
-                var numbers = ItemDetails.Numbers(r.Details);
-                return new ScoredItem(OutcomeNames.Parse(r.Outcome), r.Score, r.Parsed, r.Reference, numbers, RuleOf(r.Details), KindOf(r.Details));
-            }).ToList();
+            var items = byTask[task.Id].Select(r => ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details)).ToList();
             var summary = TaskScoring.Summarise(manifest.Metric, task.Version, items);
             tasks[task.Name] = summary;
+            scoredTasks.Add((task.Name, manifest, summary));
             if (summary.N == 0) continue;
-            foreach (var capability in tree.Of(task.Name, manifest))
-            {
-                if (!capabilityScores.TryGetValue(capability, out var list)) capabilityScores[capability] = list = [];
-                list.Add(summary.Normalised ?? summary.Score);
-            }
             if (manifest.Categories.Count > 0)
             {
                 var suite = task.Name[..task.Name.IndexOf('/')];
@@ -61,9 +53,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
                 list.Add((task.Name, manifest.Categories, summary.Score));
             }
         }
-        var scored = tasks.Values.Where(t => t.N > 0).ToList();
-        var capabilities = new SortedDictionary<string, double>(capabilityScores.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal);
-        var tasksMean = scored.Count == 0 ? 0 : Math.Round(scored.Average(t => t.Score), 4);
+        var (capabilities, overall, tasksMean) = CapabilityScores.Compute(tree, scoredTasks);
         var end = run.FinishedAt;
         var config = RunConfig.FromJson(run.Config);
         return new RunSummary
@@ -76,7 +66,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Status = run.Status.ToString().ToLowerInvariant(),
             Tasks = tasks,
             Capabilities = capabilities,
-            Overall = capabilities.Count > 0 ? Math.Round(capabilities.Values.Average(), 4) : tasksMean,
+            Overall = overall,
             TasksMean = tasksMean,
             Categories = categorised.Count == 0 ? null : new SortedDictionary<string, IReadOnlyDictionary<string, double>>(
                 categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value)
@@ -102,6 +92,10 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         return document.RootElement.TryGetProperty(Hallucination.HallucinationScoring.KindKey, out var kind) && kind.ValueKind == JsonValueKind.String
             ? kind.GetString() : null;
     }
+
+    /// <summary>A stored result as <see cref="TaskScoring.Summarise"/> reads it.</summary>
+    public static ScoredItem ToScoredItem(string outcome, double score, string? parsed, string? reference, string? details) =>
+        new(OutcomeNames.Parse(outcome), score, parsed, reference, ItemDetails.Numbers(details), RuleOf(details), KindOf(details));
 
     private static string? RuleOf(string? details)
     {

@@ -94,6 +94,39 @@ public static class TaskScoring
         };
     }
 
+    /// <summary>
+    /// A plain-accuracy task's score, interval, outcomes, chance and normalised score from counts alone — exactly what
+    /// <see cref="Summarise"/> gives for the items, since a bootstrap of 0/100 values depends only on how many there are
+    /// of each (see <c>BootstrapMeans</c>): lets a leaderboard aggregate in SQL instead of reading every item. Further
+    /// metrics and extraction rules are not known from counts and are left null.
+    /// </summary>
+    /// <param name="meanChance">The mean of the answered items' <c>chance</c> (0 where an item has none).</param>
+    // The interval is a pure function of (n, correct) for a fixed seed and round count, so it is computed once per
+    // process: a leaderboard re-reads thousands of cells per request, most with counts seen before.
+    private const int MaxCachedIntervals = 250_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int N, int Correct), (double Score, double Low, double High)> AccuracyIntervals = new();
+
+    public static TaskSummary SummariseAccuracyCounts(string version, IReadOnlyDictionary<string, int> outcomes, double meanChance)
+    {
+        var counts = Enum.GetValues<Outcome>().ToDictionary(o => o.ToName(), o => outcomes.GetValueOrDefault(o.ToName()));
+        var correct = counts[Outcome.Correct.ToName()];
+        var n = correct + counts[Outcome.Wrong.ToName()];
+        if (!AccuracyIntervals.TryGetValue((n, correct), out var interval))
+        {
+            var values = new double[n];
+            values.AsSpan(0, correct).Fill(100);
+            interval = MeanInterval(values);
+            if (AccuracyIntervals.Count < MaxCachedIntervals) AccuracyIntervals.TryAdd((n, correct), interval);
+        }
+        var (score, low, high) = interval;
+        var chance = n == 0 ? 0 : Math.Round(meanChance, 4);
+        return new TaskSummary(Accuracy.Name, score, n, low, high, counts, version)
+        {
+            Chance = chance,
+            Normalised = n == 0 ? null : Normalise(score, chance),
+        };
+    }
+
     /// <summary>CUGE-style normalisation: chance → 0, perfect → 100 (below chance is negative, not clipped).</summary>
     public static double Normalise(double score, double chance) => chance >= 100 ? 0 : Math.Round(100 * (score - chance) / (100 - chance), 4);
 

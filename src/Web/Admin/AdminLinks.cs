@@ -9,5 +9,7 @@ public static class AdminLinks
     [
         new("/feedback/traces", "差评对话与回归套件 · Low-rated traces, promote to a regression suite"),
         new("/admin/keys", "API 密钥 · API keys"),
+        new("admin/models", "模型 · Register models"),
+        new("admin/runs/new", "开始评测 · Start a run"),
     ];
 }

@@ -21,6 +21,25 @@ public static class RunsApi
                 : TypedResults.NotFound());
         runs.MapGet("/{id:guid}/results", async (Guid id, RunQueries queries, string? filter, string? task, int? page, CancellationToken ct) =>
             TypedResults.Ok(await queries.ResultsAsync(id, filter ?? "all", task, Math.Max(0, page ?? 0), 100, ct)));
+        runs.MapGet("/compare", async Task<Results<Ok<RunComparison>, ValidationProblem, ProblemHttpResult>> (string? a, string? b, RunComparisons comparisons, CancellationToken ct) =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (!Guid.TryParse(a, out var runA)) errors["a"] = [$"'{a}' is not a run id"];
+            if (!Guid.TryParse(b, out var runB)) errors["b"] = [$"'{b}' is not a run id"];
+            if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+            try
+            {
+                return TypedResults.Ok(await comparisons.CompareAsync(runA, runB, cancellationToken: ct));
+            }
+            catch (RunComparisonException e) when (e.NotFound)
+            {
+                return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound);
+            }
+            catch (RunComparisonException e)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+            }
+        });
         runs.MapPost("/", SubmitAsync);
         runs.MapPost("/{id:guid}/cancel", async Task<Results<Ok<string>, ProblemHttpResult>> (Guid id, RunControl control, CancellationToken ct) =>
         {

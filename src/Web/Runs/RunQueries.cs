@@ -47,5 +47,18 @@ public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunS
         return new ResultPage(rows, total);
     }
 
+    /// <summary>The other succeeded runs of the same suite version as <paramref name="runId"/>: what it can be compared with item by item.</summary>
+    public async Task<IReadOnlyList<RunRow>> ComparableAsync(Guid runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var suiteId = await db.Runs.Where(r => r.Id == runId).Select(r => (Guid?)r.SuiteId).FirstOrDefaultAsync(cancellationToken);
+        if (suiteId is null) return [];
+        var runs = await db.Runs.AsNoTracking().Include(r => r.Suite)
+            .Where(r => r.SuiteId == suiteId && r.Id != runId && r.Status == Storage.Entities.RunStatus.Succeeded)
+            .OrderByDescending(r => r.FinishedAt).Take(100).ToListAsync(cancellationToken);
+        return runs.Select(r => new RunRow(r.Id, r.ModelName, r.Suite!.Name, r.Suite.Version, r.Status.ToString().ToLowerInvariant(), r.TotalItems,
+            r.CompletedItems, r.FailedItems, r.CreatedAt, r.FinishedAt, r.Error)).ToList();
+    }
+
     public static bool IsFinished(string status) => status is "succeeded" or "failed" or "cancelled";
 }

@@ -43,7 +43,8 @@
   function draw(el) {
     if (!window.echarts) return;
     const json = el.getAttribute("data-echarts-option");
-    if (!json || el.__evalsOption === json) return;
+    // Blazor's DOM patching (enhanced navigation, interactive renders) can empty a drawn element: draw it again then.
+    if (!json || (el.__evalsOption === json && el.querySelector("canvas"))) return;
     let option;
     try {
       option = prepare(JSON.parse(json), el);
@@ -51,7 +52,12 @@
       el.setAttribute("data-chart-error", String(e));
       return;
     }
-    const chart = echarts.getInstanceByDom(el) || echarts.init(el, null, { renderer: "canvas" });
+    let chart = echarts.getInstanceByDom(el);
+    if (chart && !el.querySelector("canvas")) {
+      chart.dispose();
+      chart = null;
+    }
+    chart = chart || echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(option, true);
     el.__evalsOption = json;
     el.setAttribute("data-chart-ready", "true");
@@ -63,14 +69,22 @@
     root.querySelectorAll("[data-echarts-option]").forEach(draw);
   }
 
+  // Pages arrive in several ways (full load, Blazor enhanced navigation, interactive renders) that add, patch or move
+  // nodes; rather than follow each, look over the whole page once per frame in which anything changed.
+  let pending = false;
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      drawAll(document.body);
+    });
+  }
+
   function start() {
     drawAll(document.body);
-    new MutationObserver(records => {
-      for (const r of records) {
-        if (r.type === "attributes") draw(r.target);
-        else r.addedNodes.forEach(drawAll);
-      }
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-echarts-option"] });
+    new MutationObserver(schedule).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-echarts-option"] });
+    if (window.Blazor && Blazor.addEventListener) Blazor.addEventListener("enhancedload", schedule);
     window.addEventListener("resize", () => document.querySelectorAll("[data-chart-ready]").forEach(el => echarts.getInstanceByDom(el)?.resize()));
   }
 

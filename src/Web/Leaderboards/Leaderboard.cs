@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+
+namespace Evals.Web.Leaderboards;
+
+/// <summary>One task's score in one row: the run summary's figures for that task (0–100, 95% bootstrap interval).</summary>
+/// <param name="OlderTaskVersion">This task's data differs from the suite's current version of it (or the task is gone).</param>
+public sealed record LeaderboardCell(string Metric, double Score, int N, double CiLow, double CiHigh, double? Chance, double? Normalised,
+    string Version, bool OlderTaskVersion);
+
+/// <summary>A model's latest succeeded run on the suite, with the scores its run summary gives.</summary>
+/// <param name="Items">Items the run evaluated (every outcome).</param>
+/// <param name="OlderVersion">The run evaluated an older version of the suite than its current one: its scores are
+/// not comparable item for item with the current version's rows.</param>
+/// <param name="Baseline">random, majority or first when the run's model is a baseline (a chance line, not a contender).</param>
+public sealed record LeaderboardRow(
+    Guid RunId,
+    string Model,
+    string Spec,
+    string? Family,
+    string? Checkpoint,
+    DateTimeOffset? ModelRegisteredAt,
+    bool Accepted,
+    string? Baseline,
+    string SuiteVersion,
+    bool OlderVersion,
+    DateTimeOffset RunDate,
+    int Items,
+    double Overall,
+    double TasksMean,
+    IReadOnlyDictionary<string, double> Capabilities,
+    IReadOnlyDictionary<string, LeaderboardCell> Tasks);
+
+/// <summary>The leaderboard of one suite: its current version, its tasks and capabilities as columns, one row per model.</summary>
+/// <param name="Tasks">The current version's tasks in suite order, then any task only older versions had.</param>
+public sealed record Leaderboard(
+    string? Suite,
+    IReadOnlyList<string> Suites,
+    string? CurrentVersion,
+    DateTimeOffset? CurrentVersionCreatedAt,
+    IReadOnlyList<string> Tasks,
+    IReadOnlyList<string> Capabilities,
+    IReadOnlyList<string> Families,
+    IReadOnlyList<LeaderboardRow> Rows,
+    LeaderboardFilter Filter)
+{
+    [JsonIgnore] public IEnumerable<LeaderboardRow> Contenders => Rows.Where(r => r.Baseline is null);
+    [JsonIgnore] public IEnumerable<LeaderboardRow> Baselines => Rows.Where(r => r.Baseline is not null);
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace Evals.Web.Leaderboards;
+
+/// <summary>
+/// What the leaderboard shows: one suite (null: the suite of the newest succeeded run), optionally one model family and
+/// runs finished in [<see cref="From"/>, <see cref="To"/>] (UTC days, both inclusive), sorted by <see cref="Sort"/>:
+/// <c>overall</c>, <c>model</c>, <c>date</c>, <c>items</c>, <c>task:&lt;suite/task&gt;</c> or <c>cap:&lt;capability&gt;</c>.
+/// </summary>
+public sealed record LeaderboardFilter(string? Suite = null, string? Family = null, DateOnly? From = null, DateOnly? To = null,
+    string Sort = "overall", bool Descending = true, bool CurrentVersionOnly = false)
+{
+    public static readonly LeaderboardFilter Default = new();
+
+    /// <summary>Reads the query-string form (<c>suite, family, from, to, sort, dir, current</c>); each bad value is an error naming its field.</summary>
+    public static (LeaderboardFilter? Filter, Dictionary<string, string[]> Errors) Parse(
+        string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current)
+    {
+        var errors = new Dictionary<string, string[]>();
+        DateOnly? Date(string field, string? text)
+        {
+            if (string.IsNullOrWhiteSpace(text)) return null;
+            if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+            errors[field] = [$"'{text}' is not a date in the form yyyy-MM-dd"];
+            return null;
+        }
+        var fromDate = Date("from", from);
+        var toDate = Date("to", to);
+        if (fromDate is { } f && toDate is { } t && f > t) errors["to"] = [$"'{to}' is before from '{from}'"];
+        var sortKey = string.IsNullOrWhiteSpace(sort) ? "overall" : sort.Trim();
+        if (sortKey is not ("overall" or "model" or "date" or "items")
+            && !(sortKey.StartsWith("task:", StringComparison.Ordinal) && sortKey.Length > 5)
+            && !(sortKey.StartsWith("cap:", StringComparison.Ordinal) && sortKey.Length > 4))
+            errors["sort"] = [$"'{sort}' is not one of overall, model, date, items, task:<suite/task>, cap:<capability>"];
+        var descending = dir?.Trim() switch
+        {
+            null or "" => sortKey != "model",
+            "desc" => true,
+            "asc" => false,
+            _ => Error("dir", $"'{dir}' is not asc or desc"),
+        };
+        var currentOnly = current?.Trim() switch
+        {
+            null or "" or "false" or "0" => false,
+            "true" or "1" or "on" => true,
+            _ => Error("current", $"'{current}' is not true or false"),
+        };
+        if (errors.Count > 0) return (null, errors);
+        return (new LeaderboardFilter(Blank(suite), Blank(family), fromDate, toDate, sortKey, descending, currentOnly), errors);
+
+        bool Error(string field, string message)
+        {
+            errors[field] = [message];
+            return false;
+        }
+    }
+
+    /// <summary>The query string that shows this filter (for links that keep it while changing one thing).</summary>
+    public string ToQuery(string? sort = null, bool? descending = null, IEnumerable<KeyValuePair<string, string>>? extra = null)
+    {
+        var parts = new List<KeyValuePair<string, string>>();
+        if (Suite is not null) parts.Add(new("suite", Suite));
+        if (Family is not null) parts.Add(new("family", Family));
+        if (From is { } f) parts.Add(new("from", f.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        if (To is { } t) parts.Add(new("to", t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        if (CurrentVersionOnly) parts.Add(new("current", "true"));
+        parts.Add(new("sort", sort ?? Sort));
+        parts.Add(new("dir", descending ?? Descending ? "desc" : "asc"));
+        if (extra is not null) parts.AddRange(extra);
+        return string.Join('&', parts.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

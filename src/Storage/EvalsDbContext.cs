@@ -21,6 +21,10 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<CachedResponse> ResponseCache => Set<CachedResponse>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<ArenaBattle> ArenaBattles => Set<ArenaBattle>();
+    public DbSet<ArenaVote> ArenaVotes => Set<ArenaVote>();
+    public DbSet<ArenaNameTerm> ArenaNameTerms => Set<ArenaNameTerm>();
+    public DbSet<ArenaRatingSnapshot> ArenaRatingSnapshots => Set<ArenaRatingSnapshot>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -2,6 +2,7 @@ using Evals.Runner;
 using Evals.Storage;
 using Evals.Web;
 using Evals.Web.Admin;
+using Evals.Web.Arena;
 using Evals.Web.Charts;
 using Evals.Web.Api;
 using Evals.Web.Components;
@@ -16,10 +17,12 @@ builder.AddRunner(connectionString);
 builder.AddWeb(seedSmokeRuns: embedded);
 builder.Services.AddV1(builder.Configuration);
 builder.Services.AddAdminAuth();
+builder.Services.AddArena(builder.Configuration);
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseV1Keys();
+app.UseVisitorCookie();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -31,6 +34,7 @@ app.MapAdminAuth();
 app.MapRunsApi();
 app.MapV1Api();
 app.MapAbApi();
+app.MapArenaApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

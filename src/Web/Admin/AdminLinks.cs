@@ -7,5 +7,6 @@ public static class AdminLinks
 
     public static IReadOnlyList<Link> All { get; } =
     [
+        new("admin/arena", "竞技场管理 Arena moderation: battles, votes, exclusions, name list, recompute"),
     ];
 }

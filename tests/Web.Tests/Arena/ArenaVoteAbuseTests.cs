@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Evals.Storage;
 using Evals.Storage.Entities;
@@ -49,6 +50,11 @@ public sealed class ArenaVoteAbuseTests(DatabaseFixture database) : IClassFixtur
             ["Arena__BootstrapRounds"] = "50",
         });
         var baseAddress = app.Client.BaseAddress!;
+
+        using var empty = new ArenaVisitor(baseAddress);
+        var blank = await empty.Client.PostAsJsonAsync("api/arena/battles", new { prompt = "  " });
+        Assert.Equal(HttpStatusCode.BadRequest, blank.StatusCode);
+        Assert.True((await blank.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("prompt", out _));
 
         // 1. A vote while the answers are still streaming is refused; once both finished it is accepted, once.
         using var first = new ArenaVisitor(baseAddress);

@@ -1,4 +1,5 @@
 using Evals.Benchmarks.Suites;
+using Evals.Runner.Arena;
 using Evals.Runner.Backends;
 using Evals.Runner.Feedback;
 using Evals.Runner.Jobs;
@@ -24,6 +25,8 @@ public static class ServiceCollectionExtensions
         var options = builder.Configuration.GetSection("Runner").Get<RunnerOptions>() ?? new RunnerOptions();
         if (worker is { } w) options.Enabled = w;
         if (options.Concurrency < 1) throw new InvalidOperationException($"Runner:Concurrency must be at least 1 (got {options.Concurrency})");
+        var arena = builder.Configuration.GetSection("Arena").Get<ArenaRatingOptions>() ?? new ArenaRatingOptions();
+        arena.Validate();
         var services = builder.Services;
         services.AddSingleton(options);
         var judge = builder.Configuration.GetSection("Judge").Get<Hallucination.JudgeOptions>() ?? new Hallucination.JudgeOptions();
@@ -31,6 +34,7 @@ public static class ServiceCollectionExtensions
         if (judge.MaxTokens < 1) throw new InvalidOperationException($"Judge:MaxTokens must be at least 1 (got {judge.MaxTokens})");
         services.AddSingleton(judge);
         services.AddSingleton<Hallucination.JudgeChecks>();
+        services.AddSingleton(arena);
         services.AddSingleton(new SuiteCatalog(SuiteCatalog.FindDatasetsRoot(options.Datasets)));
         services.AddSingleton<BackendFactory>();
         services.AddSingleton<Backends.Caching.ResponseCache>();
@@ -71,6 +75,11 @@ public static class ServiceCollectionExtensions
                     c.CheckinMisfireThreshold = TimeSpan.FromMilliseconds(options.CheckinMisfireThresholdMs);
                 });
             });
+            // Durable, so any node (a web-only one too) can trigger it on demand.
+            q.AddJob<ArenaRatingsJob>(j => j.WithIdentity(ArenaRatingsJob.Key).StoreDurably());
+            if (options.Enabled)
+                q.AddTrigger(t => t.ForJob(ArenaRatingsJob.Key).WithIdentity("arena-ratings", "arena")
+                    .StartNow().WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(arena.RatingsIntervalSeconds)).RepeatForever()));
             if (options.Enabled)
                 q.ScheduleJob<RunJanitorJob>(t => t
                     .WithIdentity("run-janitor", "maintenance")

@@ -25,6 +25,10 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<FeedbackCheck> FeedbackChecks => Set<FeedbackCheck>();
     public DbSet<RegressionItem> RegressionItems => Set<RegressionItem>();
     public DbSet<JudgeCheck> JudgeChecks => Set<JudgeCheck>();
+    public DbSet<ArenaBattle> ArenaBattles => Set<ArenaBattle>();
+    public DbSet<ArenaVote> ArenaVotes => Set<ArenaVote>();
+    public DbSet<ArenaNameTerm> ArenaNameTerms => Set<ArenaNameTerm>();
+    public DbSet<ArenaRatingSnapshot> ArenaRatingSnapshots => Set<ArenaRatingSnapshot>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -11,5 +11,6 @@ public static class AdminLinks
         new("/admin/keys", "API 密钥 · API keys"),
         new("admin/models", "模型 · Register models"),
         new("admin/runs/new", "开始评测 · Start a run"),
+        new("admin/arena", "竞技场管理 Arena moderation: battles, votes, exclusions, name list, recompute"),
     ];
 }

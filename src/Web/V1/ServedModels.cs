@@ -41,6 +41,15 @@ public sealed class ServedModels(IDbContextFactory<EvalsDbContext> dbFactory, Ba
         }
     }
 
+    /// <summary>
+    /// One generation as /v1 streams it: text pieces go to <paramref name="onText"/> as the backend produces them (all at
+    /// the end for a backend that cannot stream). The arena calls this too, so its answers come the same way.
+    /// </summary>
+    public static Task<Generation> GenerateAsync(IModelBackend backend, GenerateRequest request, Action<string> onText, CancellationToken cancellationToken) =>
+        backend is IStreamingModelBackend streaming
+            ? streaming.GenerateAsync(request, onText, cancellationToken)
+            : backend.GenerateAsync(request, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         foreach (var lazy in _loaded.Values)

@@ -251,9 +251,7 @@ public static class V1Api
             {
                 try
                 {
-                    return backend is IStreamingModelBackend streaming
-                        ? await streaming.GenerateAsync(generate, text => pieces.Writer.TryWrite(text), ct)
-                        : await backend.GenerateAsync(generate, ct);
+                    return await ServedModels.GenerateAsync(backend, generate, text => pieces.Writer.TryWrite(text), ct);
                 }
                 finally
                 {

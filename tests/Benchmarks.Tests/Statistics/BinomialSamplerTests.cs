@@ -64,4 +64,22 @@ public class BinomialSamplerTests
             Assert.Equal(0, draws[1]);
         }
     }
+
+    [Fact]
+    public void A_log_factorial_table_changes_no_draw()
+    {
+        var table = new LogFactorials(5_000);
+        int[] weights = [400, 30, 1200, 3, 2500, 867];
+        var plain = new SeededRandom(17);
+        var tabled = new SeededRandom(17);
+        var a = new int[weights.Length];
+        var b = new int[weights.Length];
+        for (var i = 0; i < 2_000; i++)
+        {
+            BinomialSampler.Multinomial(ref plain, 5_000, weights, a);
+            BinomialSampler.Multinomial(ref tabled, 5_000, weights, b, table);
+            Assert.Equal(a, b);
+        }
+        Assert.Equal(SpecialFunctions.LogGamma(4_001), table[4_000]);
+    }
 }

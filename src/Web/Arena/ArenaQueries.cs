@@ -1,0 +1,104 @@
+using Evals.Runner.Arena;
+using Evals.Runner.Jobs;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+using Quartz;
+
+namespace Evals.Web.Arena;
+
+/// <summary>A battle as its own visitor may see it: model names only once the vote is in.</summary>
+public sealed record BattleView(Guid Id, string Prompt, string AnswerA, string AnswerB, bool FinishedA, bool FinishedB, string? Error,
+    string? Vote, string? ModelA, string? ModelB, bool? Counted);
+
+/// <summary>One row of the admin list.</summary>
+public sealed record BattleRow(Guid Id, DateTimeOffset CreatedAt, string Prompt, string ModelA, string ModelB, string AnswerA, string AnswerB,
+    Guid? VoteId, string? Winner, DateTimeOffset? VotedAt, string? IdentifiedBy, string? ExcludedReason, string? ExcludedBy);
+
+/// <summary>Reads and admin edits for the arena pages and API: one context per operation.</summary>
+public sealed class ArenaQueries(IDbContextFactory<EvalsDbContext> dbFactory, ISchedulerFactory schedulers, TimeProvider time)
+{
+    public async Task<(ArenaRatingSnapshot Snapshot, ArenaRatings Ratings)?> LatestRatingsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var latest = await db.ArenaRatingSnapshots.AsNoTracking().OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken);
+        return latest is null ? null : (latest, ArenaRatingsCalculator.Read(latest));
+    }
+
+    /// <summary>The battle if <paramref name="visitorHash"/> started it; null otherwise (another visitor's battle is not shown).</summary>
+    public async Task<BattleView?> BattleAsync(Guid id, string? visitorHash, LiveBattle? live, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var b = await db.ArenaBattles.AsNoTracking().Include(x => x.Vote).FirstOrDefaultAsync(x => x.Id == id && x.VisitorHash == visitorHash, cancellationToken);
+        if (b is null) return null;
+        var (liveA, liveB) = live?.Text ?? ("", "");
+        var voted = b.Vote is not null;
+        return new BattleView(b.Id, b.Prompt,
+            b.AnswerAFinishedAt is null ? liveA : b.AnswerA, b.AnswerBFinishedAt is null ? liveB : b.AnswerB,
+            b.AnswerAFinishedAt is not null, b.AnswerBFinishedAt is not null, b.Error,
+            b.Vote?.Winner, voted ? b.ModelA : null, voted ? b.ModelB : null,
+            voted ? b.Vote!.IdentifiedBy is null && b.Vote.ExcludedReason is null : null);
+    }
+
+    public async Task<IReadOnlyList<BattleRow>> RecentBattlesAsync(int take, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ArenaBattles.AsNoTracking().OrderByDescending(b => b.CreatedAt).Take(take)
+            .Select(b => new BattleRow(b.Id, b.CreatedAt, b.Prompt, b.ModelA, b.ModelB, b.AnswerA, b.AnswerB,
+                b.Vote == null ? null : b.Vote.Id, b.Vote == null ? null : b.Vote.Winner, b.Vote == null ? null : b.Vote.VotedAt,
+                b.Vote == null ? null : b.Vote.IdentifiedBy, b.Vote == null ? null : b.Vote.ExcludedReason, b.Vote == null ? null : b.Vote.ExcludedBy))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Leaves a vote out of the ratings, keeping it; null on success, else why not.</summary>
+    public async Task<string?> ExcludeVoteAsync(Guid voteId, string? reason, string admin, CancellationToken cancellationToken = default)
+    {
+        reason = reason?.Trim();
+        if (string.IsNullOrEmpty(reason)) return "A reason is required to exclude a vote.";
+        if (reason.Length > 500) return "The reason is longer than 500 characters.";
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var changed = await db.ArenaVotes.Where(v => v.Id == voteId && v.ExcludedReason == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.ExcludedReason, reason).SetProperty(v => v.ExcludedBy, admin).SetProperty(v => v.ExcludedAt, now), cancellationToken);
+        return changed == 1 ? null : $"Vote {voteId} does not exist or is already excluded.";
+    }
+
+    public async Task<IReadOnlyList<string>> NameTermsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ArenaNameTerms.AsNoTracking().OrderBy(t => t.Term).Select(t => t.Term).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Adds a name to the detection list; null on success, else why not.</summary>
+    public async Task<string?> AddNameTermAsync(string? term, CancellationToken cancellationToken = default)
+    {
+        term = term?.Trim();
+        if (string.IsNullOrEmpty(term)) return "The name is empty.";
+        if (term.Length > 64) return "The name is longer than 64 characters.";
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.ArenaNameTerms.AnyAsync(t => t.Term == term, cancellationToken)) return $"'{term}' is already on the list.";
+        db.ArenaNameTerms.Add(new ArenaNameTerm { Term = term, CreatedAt = time.GetUtcNow() });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return $"'{term}' is already on the list.";
+        }
+        return null;
+    }
+
+    public async Task RemoveNameTermAsync(string term, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.ArenaNameTerms.Where(t => t.Term == term).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>Asks the cluster to recompute the ratings now (whichever worker node picks it up).</summary>
+    public async Task RecomputeAsync(CancellationToken cancellationToken = default)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.TriggerJob(ArenaRatingsJob.Key, new JobDataMap { [ArenaRatingsJob.ForceKey] = "true" }, cancellationToken);
+    }
+}

@@ -1,0 +1,86 @@
+using Evals.Benchmarks.Ratings;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Evals.Web.Arena;
+
+/// <summary>The result of a vote attempt: HTTP status, a message for people, and the models' names once revealed.</summary>
+public sealed record VoteOutcome(int Status, string Message, bool Accepted, bool Counted = false, string? IdentifiedBy = null, string? ModelA = null, string? ModelB = null);
+
+/// <summary>
+/// The one code path for votes, used by the arena page and <c>POST /api/arena/battles/{id}/vote</c> alike. A vote is
+/// accepted only within the rate limits, for a battle that exists, from the visitor that saw it, after both answers
+/// finished without error, and once (a unique index backs the check against races). A vote whose battle's answers name
+/// a model is stored but does not count in the ratings.
+/// </summary>
+public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, ArenaRateLimits limits, TimeProvider time, ILogger<ArenaVoting> logger)
+{
+    /// <summary>Accepted spellings: Chatbot Arena's winners and the page's buttons' short names.</summary>
+    public static BattleWinner? ParseWinner(string? winner) => winner switch
+    {
+        "model_a" or "a" => BattleWinner.ModelA,
+        "model_b" or "b" => BattleWinner.ModelB,
+        "tie" => BattleWinner.Tie,
+        "tie (bothbad)" or "bothbad" => BattleWinner.TieBothBad,
+        _ => null,
+    };
+
+    public async Task<VoteOutcome> VoteAsync(Guid battleId, string? visitorHash, System.Net.IPAddress? ip, string? winnerText, CancellationToken cancellationToken = default)
+    {
+        if (ParseWinner(winnerText) is not { } winner)
+            return new(StatusCodes.Status400BadRequest, $"'winner' must be one of model_a, model_b, tie, tie (bothbad) (got '{winnerText}').", false);
+        if (visitorHash is null)
+            return new(StatusCodes.Status403Forbidden, "No visitor cookie: a vote is accepted only from the session that saw the battle.", false);
+        if (limits.TryVote(visitorHash, ip?.ToString() ?? "unknown") is { } limited)
+            return Refused(StatusCodes.Status429TooManyRequests, limited, battleId);
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var battle = await db.ArenaBattles.AsNoTracking().Include(b => b.Vote).FirstOrDefaultAsync(b => b.Id == battleId, cancellationToken);
+        if (battle is null) return Refused(StatusCodes.Status404NotFound, $"No battle {battleId}.", battleId);
+        if (battle.VisitorHash != visitorHash)
+            return Refused(StatusCodes.Status403Forbidden, "This battle was shown to another session; only that session may vote on it.", battleId);
+        if (battle.Vote is not null) return Refused(StatusCodes.Status409Conflict, "This battle already has its vote; a battle takes one vote.", battleId);
+        if (battle.Error is not null) return Refused(StatusCodes.Status409Conflict, $"This battle takes no vote: {battle.Error}.", battleId);
+        if (battle.AnswerAFinishedAt is null || battle.AnswerBFinishedAt is null)
+            return Refused(StatusCodes.Status409Conflict, "The answers are still being written; vote once both have finished.", battleId);
+
+        var detector = await DetectorAsync(db, cancellationToken);
+        var identifiedBy = detector.Detect(battle.AnswerA, battle.AnswerB);
+        db.ArenaVotes.Add(new ArenaVote
+        {
+            BattleId = battle.Id,
+            Winner = Battle.FormatWinner(winner),
+            VisitorHash = visitorHash,
+            VotedAt = time.GetUtcNow(),
+            IdentifiedBy = identifiedBy,
+        });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return Refused(StatusCodes.Status409Conflict, "This battle already has its vote; a battle takes one vote.", battleId);
+        }
+        var message = identifiedBy is null
+            ? "Thank you: your vote counts in the ratings."
+            : $"Thank you: your vote is kept but does not count in the ratings, because an answer names a model ({identifiedBy}).";
+        return new(StatusCodes.Status200OK, message, true, identifiedBy is null, identifiedBy, battle.ModelA, battle.ModelB);
+    }
+
+    /// <summary>The admin list plus every registered model's name and family.</summary>
+    public static async Task<NameDetector> DetectorAsync(EvalsDbContext db, CancellationToken cancellationToken)
+    {
+        var terms = await db.ArenaNameTerms.AsNoTracking().Select(t => t.Term).ToListAsync(cancellationToken);
+        var models = await db.Models.AsNoTracking().Select(m => new { m.Name, m.Family }).ToListAsync(cancellationToken);
+        return new NameDetector(terms.Concat(models.Select(m => m.Name)).Concat(models.Where(m => m.Family != null).Select(m => m.Family!)));
+    }
+
+    private VoteOutcome Refused(int status, string message, Guid battleId)
+    {
+        logger.LogInformation("Arena vote on {Battle} refused ({Status}): {Message}", battleId, status, message);
+        return new(status, message, false);
+    }
+}

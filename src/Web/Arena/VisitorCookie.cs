@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Evals.Web.Arena;
+
+/// <summary>
+/// A random visitor id in an HttpOnly cookie, issued on the first request that lacks one. Only its SHA-256 is stored
+/// (with each battle and vote); a vote is accepted only from the visitor hash that started the battle.
+/// </summary>
+public static class VisitorCookie
+{
+    public const string Name = "evals_visitor";
+    private const string ItemKey = "evals:visitor";
+
+    public static IApplicationBuilder UseVisitorCookie(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (!IsWellFormed(http.Request.Cookies[Name]) && !http.Request.Path.StartsWithSegments("/v1") && !http.Request.Path.StartsWithSegments("/healthz"))
+        {
+            var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            http.Response.Cookies.Append(Name, id, new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Lax,
+                IsEssential = true,
+                MaxAge = TimeSpan.FromDays(365),
+                Secure = http.Request.IsHttps,
+            });
+            http.Items[ItemKey] = id;
+        }
+        await next(http);
+    });
+
+    /// <summary>The SHA-256 (hex) of this request's visitor id, or null when it has none.</summary>
+    public static string? HashOf(HttpContext? http)
+    {
+        if (http is null) return null;
+        var id = http.Items[ItemKey] as string ?? http.Request.Cookies[Name];
+        return IsWellFormed(id) ? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id!))) : null;
+    }
+
+    private static bool IsWellFormed(string? id) => id is { Length: 43 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}

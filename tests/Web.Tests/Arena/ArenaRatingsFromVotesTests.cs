@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.Json;
+using Evals.Benchmarks.Ratings;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Evals.TestKit;
+
+namespace Evals.Web.Tests.Arena;
+
+/// <summary>
+/// The snapshot the scheduled job stores from the votes in PostgreSQL equals what <c>evals arena rate</c> (a separate
+/// process) and the library compute from the same battles written to a Chatbot Arena battle file.
+/// </summary>
+public sealed class ArenaRatingsFromVotesTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task The_ratings_snapshot_equals_arena_rate_on_the_same_battles()
+    {
+        var truth = new Dictionary<string, double> { ["qwen-7b"] = 1120, ["glm-6b"] = 1060, ["ernie-lite"] = 990, ["spark-lite"] = 900 };
+        var models = truth.Keys.ToArray();
+        var random = new Random(6);
+        var counted = new List<(Battle Battle, DateTimeOffset At)>();
+        var start = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+        {
+            var visitor = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("ratings-test"u8));
+            for (var i = 0; i < 600; i++)
+            {
+                var a = models[random.Next(models.Length)];
+                var b = models[(Array.IndexOf(models, a) + 1 + random.Next(models.Length - 1)) % models.Length];
+                var pA = 1 / (1 + Math.Pow(10, (truth[b] - truth[a]) / 400));
+                var u = random.NextDouble();
+                var winner = u < 0.1 ? BattleWinner.Tie : u < 0.15 ? BattleWinner.TieBothBad : random.NextDouble() < pA ? BattleWinner.ModelA : BattleWinner.ModelB;
+                // Stored out of time order, so the job must sort by vote time; every 10th vote is left out one way or another.
+                var at = start.AddSeconds((i * 7919) % 600 * 13 + 1);
+                var battle = new ArenaBattle
+                {
+                    VisitorHash = visitor, Prompt = $"问题 {i}", ModelA = a, ModelB = b, AnswerA = "甲", AnswerB = "乙",
+                    AnswerAFinishedAt = at, AnswerBFinishedAt = at, CreatedAt = at.AddSeconds(-1),
+                };
+                var vote = new ArenaVote { Battle = battle, Winner = Battle.FormatWinner(winner), VisitorHash = visitor, VotedAt = at };
+                if (i % 20 == 3) vote.IdentifiedBy = "answer A: 通义千问";
+                else if (i % 20 == 13) (vote.ExcludedReason, vote.ExcludedBy, vote.ExcludedAt) = ("spam", "tests", at);
+                else counted.Add((new Battle(a, b, winner), at));
+                db.ArenaVotes.Add(vote);
+            }
+            await db.SaveChangesAsync();
+        }
+
+        await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Evals__SeedSmokeRuns"] = "false",
+            ["Arena__RatingsIntervalSeconds"] = "1",
+            ["Arena__BootstrapRounds"] = "300",
+            ["Arena__Seed"] = "42",
+        });
+        JsonElement snapshot = default;
+        await Poll.UntilAsync(async () =>
+        {
+            var response = await app.Client.GetAsync("api/arena/ratings");
+            if (response.StatusCode != HttpStatusCode.OK) return false;
+            snapshot = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            return true;
+        }, TimeSpan.FromSeconds(60), "the first ratings snapshot", () => app.Output);
+        Assert.Equal(counted.Count, snapshot.GetProperty("battles").GetInt32());
+        Assert.Equal(600 - counted.Count, snapshot.GetProperty("excluded").GetInt32());
+
+        var ordered = counted.OrderBy(c => c.At).ToList();
+        var folder = Directory.CreateTempSubdirectory("evals-arena-votes-").FullName;
+        var file = Path.Combine(folder, "battles.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(ordered.Select(c => new
+        {
+            model_a = c.Battle.ModelA, model_b = c.Battle.ModelB, winner = Battle.FormatWinner(c.Battle.Winner), tstamp = c.At.ToUnixTimeMilliseconds() / 1000.0,
+        })));
+        var output = Path.Combine(folder, "ratings.json");
+        var cli = await CliProcess.RunAsync(new Dictionary<string, string>(), TimeSpan.FromMinutes(2), "arena", "rate", "--battles", file, "--bootstrap", "300", "--seed", "42", "--json", output);
+        Assert.True(cli.ExitCode == 0, cli.ToString());
+        using var rated = JsonDocument.Parse(File.ReadAllText(output));
+
+        var rows = snapshot.GetProperty("ratings").GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(models.Length, rows.Count);
+        var library = BradleyTerry.Leaderboard(ordered.Select(c => c.Battle).ToList(), 300, 42);
+        var elo = EloRating.Compute(ordered.Select(c => c.Battle).ToList());
+        foreach (var row in rows)
+        {
+            var model = row.GetProperty("model").GetString()!;
+            var bt = rated.RootElement.GetProperty("bt").GetProperty(model);
+            Assert.Equal(bt.GetProperty("rating").GetDouble(), row.GetProperty("rating").GetDouble(), 9);
+            Assert.Equal(bt.GetProperty("ci_low").GetDouble(), row.GetProperty("ci_low").GetDouble(), 9);
+            Assert.Equal(bt.GetProperty("ci_high").GetDouble(), row.GetProperty("ci_high").GetDouble(), 9);
+            Assert.Equal(bt.GetProperty("votes").GetInt32(), row.GetProperty("votes").GetInt32());
+            Assert.Equal(rated.RootElement.GetProperty("elo").GetProperty(model).GetDouble(), row.GetProperty("elo").GetDouble(), 9);
+            Assert.Equal(elo[model], row.GetProperty("elo").GetDouble(), 9);
+            Assert.Equal(library.Rows.Single(r => r.Model == model).Rating, row.GetProperty("rating").GetDouble(), 9);
+        }
+        // Best first, and the stronger generated models rank higher.
+        Assert.Equal(truth.OrderByDescending(t => t.Value).Select(t => t.Key), rows.Select(r => r.GetProperty("model").GetString()));
+
+        var page = await app.Client.GetStringAsync("arena/ratings");
+        Assert.Contains($">{counted.Count}</strong>", page);
+        Assert.Contains("qwen-7b", page);
+        Assert.Contains("data-echarts-option", page);
+        Directory.Delete(folder, recursive: true);
+    }
+}

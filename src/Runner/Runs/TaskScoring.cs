@@ -108,7 +108,9 @@ public static class TaskScoring
 
     public static TaskSummary SummariseAccuracyCounts(string version, IReadOnlyDictionary<string, int> outcomes, double meanChance)
     {
-        var counts = Enum.GetValues<Outcome>().ToDictionary(o => o.ToName(), o => outcomes.GetValueOrDefault(o.ToName()));
+        // As in Summarise: "unjudged" is listed only where a judge left items unjudged.
+        var counts = Enum.GetValues<Outcome>().Where(o => o != Outcome.Unjudged || outcomes.GetValueOrDefault(o.ToName()) > 0)
+            .ToDictionary(o => o.ToName(), o => outcomes.GetValueOrDefault(o.ToName()));
         var correct = counts[Outcome.Correct.ToName()];
         var n = correct + counts[Outcome.Wrong.ToName()];
         if (!AccuracyIntervals.TryGetValue((n, correct), out var interval))

@@ -10,13 +10,22 @@ public sealed class WebApp : IAsyncDisposable
 {
     private readonly RunningProcess _process;
 
-    private WebApp(RunningProcess process, Uri address)
+    private WebApp(RunningProcess process, Uri address, string adminKey)
     {
         _process = process;
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        AdminClient = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        AdminClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
+        AdminKey = adminKey;
     }
 
+    /// <summary>No credentials: what a visitor or an unauthenticated client gets.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>Sends an admin key (stored hashed in the test database, as <c>evals keys create --scope admin</c> does).</summary>
+    public HttpClient AdminClient { get; }
+
+    public string AdminKey { get; }
     public string Output => _process.Output;
 
     public static async Task<WebApp> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
@@ -43,7 +52,16 @@ public sealed class WebApp : IAsyncDisposable
         info.Environment["Runner__CheckinIntervalMs"] = "1000";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
-        var app = new WebApp(new RunningProcess(info), address);
+        var adminKey = Evals.Storage.Entities.ApiKey.NewKey();
+        await using (var db = Evals.Storage.Migrator.CreateContext(connectionString))
+        {
+            db.ApiKeys.Add(new Evals.Storage.Entities.ApiKey
+            {
+                Name = $"test-admin-{Guid.NewGuid():N}", Scope = "admin", Hash = Evals.Storage.Entities.ApiKey.HashOf(adminKey), Prefix = adminKey[..10],
+            });
+            await db.SaveChangesAsync();
+        }
+        var app = new WebApp(new RunningProcess(info), address, adminKey);
         await Poll.UntilAsync(async () =>
         {
             try
@@ -61,6 +79,7 @@ public sealed class WebApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        AdminClient.Dispose();
         _process.Dispose();
         await Task.CompletedTask;
     }

@@ -82,6 +82,32 @@ public static class AdminAuth
         return app;
     }
 
+    /// <summary>
+    /// For API endpoints that change state (start, cancel, retry runs): an admin session cookie, or
+    /// <c>Authorization: Bearer</c> with an unrevoked admin key. Anything else is a 401 (no or unknown key) or 403 (a key
+    /// of another scope) in problem-details form; reading stays public.
+    /// </summary>
+    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            if (http.User.HasClaim(c => c.Type == KeyIdClaim)) return await next(context);
+            var header = http.Request.Headers.Authorization.ToString();
+            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
+                return Results.Problem("This endpoint changes state and needs an admin: send 'Authorization: Bearer <key>' with a key from `evals keys create --scope admin`, or sign in at /admin/signin.",
+                    statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+            var hash = ApiKey.HashOf(header[7..].Trim());
+            var dbFactory = http.RequestServices.GetRequiredService<IDbContextFactory<EvalsDbContext>>();
+            await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
+            var scope = await db.ApiKeys.AsNoTracking().Where(k => k.Hash == hash && k.RevokedAt == null).Select(k => k.Scope).FirstOrDefaultAsync(http.RequestAborted);
+            return scope switch
+            {
+                "admin" => await next(context),
+                null => Results.Problem("Unknown or revoked API key.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized"),
+                _ => Results.Problem($"This key's scope is '{scope}'; this endpoint needs an 'admin' key.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden"),
+            };
+        });
+
     /// <summary>Only local paths, so a crafted link cannot bounce a fresh session to another site.</summary>
     public static string SafeReturnUrl(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Evals.Runner.Runs;
 using Evals.Storage.Entities;
+using Evals.Web.Admin;
 using Evals.Web.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -40,7 +41,7 @@ public static class RunsApi
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Message] });
             }
         });
-        runs.MapPost("/", SubmitAsync);
+        runs.MapPost("/", SubmitAsync).RequireAdmin();
         runs.MapPost("/{id:guid}/cancel", async Task<Results<Ok<string>, ProblemHttpResult>> (Guid id, RunControl control, CancellationToken ct) =>
         {
             try
@@ -52,7 +53,7 @@ public static class RunsApi
             {
                 return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound);
             }
-        });
+        }).RequireAdmin();
         runs.MapPost("/{id:guid}/retry", async Task<Results<Accepted, ProblemHttpResult>> (Guid id, RunControl control, CancellationToken ct) =>
         {
             try
@@ -64,7 +65,7 @@ public static class RunsApi
             {
                 return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
             }
-        });
+        }).RequireAdmin();
         return app;
     }
 

@@ -103,8 +103,10 @@ public sealed class WorkerDrillTests(DatabaseFixture database) : IClassFixture<D
         var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
         Assert.Equal(db.Database.GetMigrations().ToList(), applied);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        var nodes = await db.Database.SqlQueryRaw<string>("SELECT instance_name AS \"Value\" FROM qrtz_scheduler_state").ToListAsync();
-        Assert.Equal(2, nodes.Distinct().Count());
+        // A node's row appears at its first cluster check-in, which can come a moment after "worker started".
+        await Poll.UntilAsync(async () =>
+            (await db.Database.SqlQueryRaw<string>("SELECT instance_name AS \"Value\" FROM qrtz_scheduler_state").ToListAsync()).Distinct().Count() == 2,
+            TimeSpan.FromSeconds(30), "both nodes to check in to the cluster", () => a.Output + b.Output);
     }
 
     [Fact]

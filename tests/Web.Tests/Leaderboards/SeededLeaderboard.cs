@@ -69,7 +69,7 @@ public sealed class SeededLeaderboard : IAsyncLifetime
 
     private async Task<Guid> SubmitAsync(string model)
     {
-        var created = await App.Client.PostAsJsonAsync("api/runs", new { model, suite = "smoke" });
+        var created = await App.AdminClient.PostAsJsonAsync("api/runs", new { model, suite = "smoke" });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_id").GetGuid();
     }

@@ -17,7 +17,7 @@ public sealed class RunPagesTests(DatabaseFixture database) : IClassFixture<Data
         Assert.Equal("healthy", health.GetProperty("status").GetString());
         Assert.Equal("running", health.GetProperty("scheduler").GetProperty("status").GetString());
 
-        var created = await app.Client.PostAsJsonAsync("api/runs", new { model = "baseline:first", suite = "smoke" });
+        var created = await app.AdminClient.PostAsJsonAsync("api/runs", new { model = "baseline:first", suite = "smoke" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var runId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_id").GetGuid();
 

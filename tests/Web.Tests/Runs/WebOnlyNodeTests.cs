@@ -19,7 +19,7 @@ public sealed class WebOnlyNodeTests(DatabaseFixture database) : IClassFixture<D
         var health = await web.Client.GetFromJsonAsync<JsonElement>("healthz");
         Assert.StartsWith("enqueue-only", health.GetProperty("scheduler").GetProperty("status").GetString());
 
-        var created = await web.Client.PostAsJsonAsync("api/runs", new { model = "baseline:majority", suite = "smoke", limit = 5 });
+        var created = await web.AdminClient.PostAsJsonAsync("api/runs", new { model = "baseline:majority", suite = "smoke", limit = 5 });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var runId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_id").GetGuid();
         await Task.Delay(TimeSpan.FromSeconds(3));

@@ -35,7 +35,10 @@ public sealed class ArenaBrowserTests(DatabaseFixture database, Chromium chromiu
 
         var page = await chromium.NewPageAsync(app.Client.BaseAddress!);
         await page.GotoAsync("");
-        await page.GetByRole(AriaRole.Link, new() { Name = "竞技场 Arena" }).ClickAsync();
+        // The arena is in the top navigation; a click made before the page's circuit is up can be lost, so go by its link.
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "竞技场 Arena" });
+        Assert.Equal("arena", await link.GetAttributeAsync("href"));
+        await page.GotoAsync("arena");
         await Assertions.Expect(page.Locator("h1[data-interactive=true]")).ToContainTextAsync("竞技场");
 
         await page.ClickAsync("#draw-prompt");

@@ -30,6 +30,8 @@ public sealed class Chromium : IAsyncLifetime
     {
         if (!File.Exists(ExecutablePath))
             throw new InvalidOperationException($"Chromium not found at {ExecutablePath}: run scripts/setup.sh (apt-get install chromium fonts-wqy-microhei) or set EVALS_CHROMIUM");
+        // CI machines are shared and slow: give assertions the same patience as actions.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

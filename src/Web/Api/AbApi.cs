@@ -1,4 +1,5 @@
 using Evals.Storage;
+using Evals.Web.Admin;
 using Evals.Web.Experiments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -23,7 +24,7 @@ public static class AbApi
             var queries = new ExperimentQueries(db, time);
             if (!await queries.CreateAsync(request, ct)) return TypedResults.Conflict($"an experiment named '{request.Name}' exists");
             return TypedResults.Created($"/api/ab/experiments/{Uri.EscapeDataString(request.Name!.Trim())}", (await queries.GetAsync(request.Name!, ct))!);
-        });
+        }).RequireAdmin();
         ab.MapGet("/experiments/{name}", async Task<Results<Ok<ExperimentView>, NotFound>> (string name, IDbContextFactory<EvalsDbContext> db, TimeProvider time, CancellationToken ct) =>
             await new ExperimentQueries(db, time).GetAsync(name, ct) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound());
         ab.MapPost("/assign", async Task<Results<Ok<Assignment>, ValidationProblem, ProblemHttpResult>> (

@@ -55,7 +55,7 @@ public sealed class AdminKeysTests(DatabaseFixture database, Chromium chromium) 
             Assert.False(await db.ApiKeys.AnyAsync(k => k.Name == "forged"));
         await Assertions.Expect(page.Locator("table.keys")).ToContainTextAsync("keys-admin");
         await page.GotoAsync("admin");
-        await page.ClickAsync("a[href='/admin/keys']");
+        await Chromium.FollowLinkAsync(page, "a[href='/admin/keys']");
         await page.WaitForURLAsync("**/admin/keys");
 
         await page.FillAsync("#key-name", "客户端 client");

@@ -54,6 +54,18 @@ public sealed class Chromium : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>
+    /// Follows a link by loading its address. A click on a prerendered page while its Blazor circuit is still starting
+    /// can be swallowed (seen on loaded CI machines), which would test the machine's load rather than the page.
+    /// </summary>
+    public static async Task FollowLinkAsync(IPage page, string selector)
+    {
+        var link = page.Locator(selector).First;
+        await Assertions.Expect(link).ToBeVisibleAsync();
+        var href = await link.GetAttributeAsync("href") ?? throw new InvalidOperationException($"{selector} has no href");
+        await page.GotoAsync(href.TrimStart('/'));
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
 

@@ -12,7 +12,10 @@ public sealed class AbApiTests(DatabaseFixture database) : IClassFixture<Databas
     public async Task Experiments_are_created_with_a_stopping_rule_and_assign_users_deterministically()
     {
         await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false", ["Runner__Enabled"] = "false" });
-        var created = await app.Client.PostAsJsonAsync("api/ab/experiments", new
+        // Defining an experiment is an admin's job; assignment (below) is for applications and needs no key.
+        var anonymous = await app.Client.PostAsJsonAsync("api/ab/experiments", new { name = "x" });
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var created = await app.AdminClient.PostAsJsonAsync("api/ab/experiments", new
         {
             name = "greeting", variants = new[] { new { name = "A", weight = 70.0 }, new { name = "B", weight = 30.0 } }, stopping_rule = "confidence_sequence",
         });
@@ -40,7 +43,7 @@ public sealed class AbApiTests(DatabaseFixture database) : IClassFixture<Databas
         var errors = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(errors.TryGetProperty("experiment", out _));
         Assert.True(errors.TryGetProperty("user_id", out _));
-        var noRule = await app.Client.PostAsJsonAsync("api/ab/experiments", new { name = "x", variants = new[] { new { name = "A", weight = 1.0 }, new { name = "A", weight = 1.0 } } });
+        var noRule = await app.AdminClient.PostAsJsonAsync("api/ab/experiments", new { name = "x", variants = new[] { new { name = "A", weight = 1.0 }, new { name = "A", weight = 1.0 } } });
         Assert.Equal(HttpStatusCode.BadRequest, noRule.StatusCode);
         var noRuleErrors = (await noRule.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.Contains("declared twice", noRuleErrors.GetProperty("variants")[0].GetString());

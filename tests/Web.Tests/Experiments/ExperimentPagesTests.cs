@@ -38,7 +38,7 @@ public sealed class ExperimentPagesTests(DatabaseFixture database, Chromium chro
         await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false" });
         var page = await chromium.NewPageAsync(app.Client.BaseAddress!);
         await page.GotoAsync("experiments");
-        await page.ClickAsync($"a[href='experiments/offline/{experiment}']");
+        await Chromium.FollowLinkAsync(page, $"a[href='experiments/offline/{experiment}']");
         await page.WaitForURLAsync($"**/experiments/offline/{experiment}");
         await Assertions.Expect(page.Locator(".chart[data-chart-ready=true] canvas")).ToHaveCountAsync(1);
 
@@ -73,7 +73,7 @@ public sealed class ExperimentPagesTests(DatabaseFixture database, Chromium chro
             await db.SaveChangesAsync();
         }
         await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false" });
-        var created = await app.Client.PostAsJsonAsync("api/ab/experiments", new
+        var created = await app.AdminClient.PostAsJsonAsync("api/ab/experiments", new
         {
             name = "欢迎语",
             variants = new[] { new { name = "A", weight = 50 }, new { name = "B", weight = 50 } },
@@ -83,7 +83,7 @@ public sealed class ExperimentPagesTests(DatabaseFixture database, Chromium chro
 
         var page = await chromium.NewPageAsync(app.Client.BaseAddress!);
         await page.GotoAsync("experiments");
-        await page.ClickAsync("a:text-is('欢迎语')");
+        await Chromium.FollowLinkAsync(page, "a:text-is('欢迎语')");
         await Assertions.Expect(page.Locator(".stopping-rule")).ToContainTextAsync("confidence_sequence");
         await Assertions.Expect(page.Locator("table.rates tbody tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator(".chart[data-chart-ready=true]")).ToHaveCountAsync(1);

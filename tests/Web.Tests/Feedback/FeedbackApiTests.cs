@@ -34,7 +34,7 @@ public sealed class FeedbackApiFixture : IAsyncLifetime
             FeedbackKeyId = feedback.Id;
         }
         App = await WebApp.StartAsync(ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false", ["Runner__Enabled"] = "false" });
-        var experiment = await App.Client.PostAsJsonAsync("api/ab/experiments", new
+        var experiment = await App.AdminClient.PostAsJsonAsync("api/ab/experiments", new
         {
             name = "tone", variants = new[] { new { name = "A", weight = 50.0 }, new { name = "B", weight = 50.0 } }, stopping_rule = "confidence_sequence",
         });

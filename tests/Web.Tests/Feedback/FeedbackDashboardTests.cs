@@ -28,7 +28,7 @@ public sealed class FeedbackDashboardTests(DatabaseFixture database, Chromium ch
             await db.SaveChangesAsync();
         }
         await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false", ["Runner__Enabled"] = "false" });
-        var experiment = await app.Client.PostAsJsonAsync("api/ab/experiments", new
+        var experiment = await app.AdminClient.PostAsJsonAsync("api/ab/experiments", new
         {
             name = "greeting", variants = new[] { new { name = "formal", weight = 50.0 }, new { name = "casual", weight = 50.0 } }, stopping_rule = "confidence_sequence",
         });

@@ -176,7 +176,7 @@ public sealed class LeaderboardTests(SeededLeaderboard seeded, Chromium chromium
     {
         var page = await chromium.NewPageAsync(Client.BaseAddress!);
         await page.GotoAsync("");
-        await page.ClickAsync("header.top nav >> text=排行榜 Leaderboard");
+        await Chromium.FollowLinkAsync(page, "header.top nav >> text=排行榜 Leaderboard");
         await page.WaitForURLAsync("**/leaderboard");
         foreach (var chart in new[] { "#radar-chart", "#task-chart", "#checkpoint-chart" })
             await Assertions.Expect(page.Locator($"{chart}[data-chart-ready=true] canvas")).ToHaveCountAsync(1);
@@ -194,7 +194,7 @@ public sealed class LeaderboardTests(SeededLeaderboard seeded, Chromium chromium
         await Assertions.Expect(page.Locator("#radar-chart[data-chart-ready=true] canvas")).ToHaveCountAsync(1);
 
         // Drill into a wrong item of checkpoint 2's run.
-        await page.ClickAsync("tr[data-model='qwen-ckpt2'] td.model a");
+        await Chromium.FollowLinkAsync(page, "tr[data-model='qwen-ckpt2'] td.model a");
         await page.WaitForURLAsync($"**/runs/{seeded.CurrentRuns["qwen-ckpt2"]}");
         // The filter is an interactive button: until the circuit is up a click does nothing, so click until it applies.
         string[] outcomes = [];

@@ -26,10 +26,11 @@ public sealed record KindRates(Rate NonHallucination, Rate Hallucination, int Un
 public sealed record SelfCheckReport(int N, double MeanNgramLikelihood, double? AurocNgram, double? MeanJudgeLikelihood, double? AurocJudge);
 
 /// <summary>
-/// A judged hallucination task's figures. An item counts when the judge gave a verdict (outcome correct = not
-/// hallucinated, wrong = hallucinated); unjudged, refused-by-provider and error items are counted beside, never as a
-/// pass. HalluQA's published non-hallucination rate divides by every item (the official script counts an invalid
-/// judgement as not passing); with every item judged, as in its shipped outputs, the two are the same.
+/// A judged hallucination task's figures. Outcome correct = not hallucinated, wrong = hallucinated. As HalluQA's
+/// published non-hallucination rate, every rate divides by every item the model was asked (the official script counts an
+/// invalid judgement as not passing): unjudged and refused-by-provider items are never a pass (a miss is a miss), and are
+/// counted beside; only error items (the model was never reached) stay out. So non-hallucination + hallucination falls
+/// short of 100 by the unjudged and refused share.
 /// </summary>
 public sealed record HallucinationReport(
     KindRates Overall,
@@ -64,7 +65,8 @@ public sealed record HallucinationReport(
     {
         var passed = items.Count(i => i.Outcome == Outcome.Correct);
         var failed = items.Count(i => i.Outcome == Outcome.Wrong);
-        return new KindRates(Rate.Of(passed, passed + failed), Rate.Of(failed, passed + failed), items.Count(i => i.Outcome == Outcome.Unjudged));
+        var asked = items.Count(i => i.Outcome != Outcome.Error);
+        return new KindRates(Rate.Of(passed, asked), Rate.Of(failed, asked), items.Count(i => i.Outcome == Outcome.Unjudged));
     }
 
     private static double? Defined(double value) => double.IsNaN(value) ? null : Math.Round(value, 6);

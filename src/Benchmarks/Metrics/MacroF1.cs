@@ -3,12 +3,17 @@ namespace Evals.Benchmarks.Metrics;
 /// <summary>
 /// Macro-averaged F1 for classification, as scikit-learn's <c>f1_score(average="macro")</c> computes it: the classes are
 /// those seen among the gold labels or the predictions; each class's F1 is 2·TP / (2·TP + FP + FN) (0 when TP = 0); the
-/// score is their unweighted mean, ×100. Only answered items (correct or wrong) enter, as for accuracy. Higher is better;
-/// it aggregates over the whole confusion matrix, not per item.
+/// score is their unweighted mean, ×100. Every asked item enters (a miss is a miss): a prediction of
+/// <see cref="NoAnswer"/> (unparseable, refused) is a false negative of its gold class and no class of its own, as a
+/// scorer that maps every unreadable answer to "wrong" counts it. Higher is better; it aggregates over the whole
+/// confusion matrix, not per item.
 /// </summary>
 public static class MacroF1
 {
     public const string Name = "macro_f1";
+
+    /// <summary>The predicted class of an item with no answer.</summary>
+    public const int NoAnswer = -1;
 
     public static readonly MetricInfo Info = new(Name, Aggregation.Corpus, HigherIsBetter: true,
         "unweighted mean over classes of each class's F1");
@@ -17,7 +22,7 @@ public static class MacroF1
     {
         if (gold.Count != predicted.Count) throw new ArgumentException($"{gold.Count} gold labels but {predicted.Count} predictions");
         if (gold.Count == 0) return 0;
-        var classes = gold.Concat(predicted).Distinct().ToList();
+        var classes = gold.Concat(predicted).Where(c => c != NoAnswer).Distinct().ToList();
         var truePositives = new Dictionary<int, int>();
         var goldCounts = new Dictionary<int, int>();
         var predictedCounts = new Dictionary<int, int>();

@@ -7,22 +7,23 @@ namespace Evals.Benchmarks.Metrics;
 public sealed record TaskScore(string Metric, double Score, int N, double CiLow, double CiHigh, IReadOnlyDictionary<string, int> Outcomes);
 
 /// <summary>
-/// Accuracy over the items whose outcome is correct or wrong; unparseable, refused and error items are counted beside
-/// it, never folded in (DESIGN.md "Outcome of an item"). Higher is better; tasks aggregate by unweighted mean.
+/// Accuracy over every item the model was asked: a miss is a miss, so unparseable and refused items count as not correct,
+/// as the official scorers count them; error items (the model was never reached) stay out and make the run incomplete
+/// (DESIGN.md "Outcome of an item"). Higher is better; tasks aggregate by unweighted mean.
 /// </summary>
 public static class Accuracy
 {
     public const string Name = "accuracy";
 
     public static readonly MetricInfo Info = new(Name, Aggregation.Mean, HigherIsBetter: true,
-        "share of correct answers among the items answered correctly or wrongly");
+        "share of correct answers among all items asked (unparseable and refused answers count as misses)");
 
     public static TaskScore Compute(IEnumerable<Outcome> outcomes)
     {
         var counts = Enum.GetValues<Outcome>().ToDictionary(o => o.ToName(), _ => 0);
         foreach (var outcome in outcomes) counts[outcome.ToName()]++;
         var correct = counts["correct"];
-        var n = correct + counts["wrong"];
+        var n = counts.Where(c => c.Key != "error").Sum(c => c.Value);
         var (low, high) = WilsonInterval.Compute(correct, n);
         var score = n == 0 ? 0 : Math.Round(100.0 * correct / n, 4);
         return new TaskScore(Name, score, n, Math.Round(low, 4), Math.Round(high, 4), counts);

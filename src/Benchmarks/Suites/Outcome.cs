@@ -1,6 +1,9 @@
 namespace Evals.Benchmarks.Suites;
 
-/// <summary>Exactly one per item (DESIGN.md). Metrics count Correct/Wrong; the others are reported beside the score.</summary>
+/// <summary>
+/// Exactly one per item (DESIGN.md). A miss is a miss: every metric divides by all outcomes but <see cref="Error"/>, so
+/// unparseable, refused and unjudged items score 0; error items make the run incomplete.
+/// </summary>
 public enum Outcome
 {
     Correct,

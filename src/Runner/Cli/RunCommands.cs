@@ -78,11 +78,15 @@ internal static class RunCommands
 
     internal static void PrintSummary(RunSummary summary)
     {
-        var table = new Table().AddColumns("task", "metric", "score", "95% CI", "n", "unparseable", "refused", "error");
+        // n counts every item asked; unparseable and refused answers are in it as misses (a miss is a miss).
+        var table = new Table().AddColumns("task", "metric", "score", "95% CI", "n", "correct", "wrong", "unparseable", "refused", "error", "answered acc.");
         foreach (var (name, task) in summary.Tasks)
             table.AddRow(Markup.Escape(name), task.Metric, $"{task.Score:0.00}", $"{task.CiLow:0.0}–{task.CiHigh:0.0}", task.N.ToString(),
-                task.Outcomes["unparseable"].ToString(), task.Outcomes["refused"].ToString(), task.Outcomes["error"].ToString());
-        table.AddRow("[bold]overall[/]", "", $"[bold]{summary.Overall:0.00}[/]", "", "", "", "", "");
+                task.Outcomes["correct"].ToString(), task.Outcomes["wrong"].ToString(),
+                task.Outcomes["unparseable"].ToString(), task.Outcomes["refused"].ToString(), task.Outcomes["error"].ToString(),
+                task.Metrics?.GetValueOrDefault(TaskScoring.AnsweredAccuracy) is { } answered ? $"{answered.Score:0.00}" : "—");
+        table.AddRow("[bold]overall[/]", "", $"[bold]{summary.Overall:0.00}[/]" + (summary.Status == "succeeded" && !summary.Complete ? " [red](incomplete)[/]" : ""),
+            "", "", "", "", "", "", "", "");
         AnsiConsole.Write(table);
         foreach (var (name, task) in summary.Tasks.Where(t => t.Value.Hallucination is not null))
             PrintHallucination(name, task, summary.Judge);
@@ -91,6 +95,9 @@ internal static class RunCommands
             $"{usage.CachedItems} cached, mean latency {usage.MeanLatencyMs:0.#} ms" + (usage.MeanTtftMs is { } ttft ? $", mean time to first token {ttft:0.#} ms" : ""));
         AnsiConsole.MarkupLine($"run [bold]{summary.RunId}[/] {summary.Status} — {Markup.Escape(summary.Model)} on {summary.Suite}@{summary.SuiteVersion} ({summary.Mode})" +
             (summary.Error is null ? "" : $": [red]{Markup.Escape(summary.Error)}[/]"));
+        if (summary.Status == "succeeded" && !summary.Complete)
+            AnsiConsole.MarkupLine($"[red]incomplete[/]: {summary.FailedItems} item(s) failed with errors and are left out of these scores; " +
+                $"`evals runs retry {summary.RunId}` completes the run (the gate and A/B tests refuse it until then)");
     }
 
     private static void PrintHallucination(string name, TaskSummary task, string? judge)

@@ -25,6 +25,12 @@ public sealed record RunSummary
     public int TotalItems { get; init; }
     public int CompletedItems { get; init; }
     public int FailedItems { get; init; }
+    /// <summary>
+    /// False while any item has outcome error or is missing (the model was not reached): the scores leave those items
+    /// out, so they are not the run's final figures until <c>evals runs retry</c> completes it. The gate and A/B tests
+    /// refuse an incomplete run.
+    /// </summary>
+    public bool Complete { get; init; }
     public string? Error { get; init; }
     /// <summary>What served the model: library, device and provider (e.g. that device=auto fell back to CPU).</summary>
     public string? Backend { get; init; }
@@ -44,8 +50,9 @@ public sealed record RunSummary
 }
 
 /// <summary>
-/// One task's score: <see cref="Metric"/> over the <see cref="N"/> items answered correctly or wrongly, with a 95%
-/// percentile bootstrap interval; further metrics beside it; its chance level and the score normalised against it.
+/// One task's score: <see cref="Metric"/> over the <see cref="N"/> items the model was asked (every outcome but error;
+/// unparseable and refused score 0), with a 95% percentile bootstrap interval; further metrics beside it
+/// (<c>answered_accuracy</c> among them); its chance level and the score normalised against it.
 /// </summary>
 public sealed record TaskSummary(string Metric, double Score, int N, double CiLow, double CiHigh, IReadOnlyDictionary<string, int> Outcomes, string Version)
 {

@@ -14,14 +14,19 @@ public sealed record ScoredItem(Outcome Outcome, double Score, string? Parsed, s
 public sealed record MetricSummary(double Score, int N, double CiLow, double CiHigh, string Description);
 
 /// <summary>
-/// A task's scores from its stored results, as its benchmark defines them: the manifest's metric over the items answered
-/// correctly or wrongly (accuracy; CMRC 2018's EM/F1 from each item's details; macro-F1 over the confusion matrix), a
+/// A task's scores from its stored results, as its benchmark's official scorer defines them: the manifest's metric over
+/// every item the model was asked — a miss is a miss, so unparseable and refused items score 0, and only error items
+/// (the model was never reached) stay out, making the run incomplete (DESIGN.md, "Outcome of an item") — (accuracy;
+/// CMRC 2018's EM/F1 from each item's details; macro-F1 over the confusion matrix), <c>answered_accuracy</c> beside it, a
 /// 95% percentile bootstrap interval (1,000 resamples, seed 0, so a summary is reproducible) and n; the other metrics
 /// the items carry beside it; the chance level the capability tree normalises against.
 /// </summary>
 public static class TaskScoring
 {
     public const int BootstrapRounds = 1000;
+
+    /// <summary>Correct over correct + wrong: how often the answers the model gave were right, beside the official score.</summary>
+    public const string AnsweredAccuracy = "answered_accuracy";
 
     public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
     {
@@ -31,6 +36,7 @@ public static class TaskScoring
         [Cmrc2018Scorer.Em] = Cmrc2018Scorer.EmInfo.Description,
         [Cmrc2018Scorer.F1Name] = Cmrc2018Scorer.F1Info.Description,
         [MacroF1.Name] = MacroF1.Info.Description,
+        [AnsweredAccuracy] = "share of correct answers among the items answered correctly or wrongly (unparseable and refused items left out); not the official score",
     };
 
     public static TaskSummary Summarise(string metric, string version, IReadOnlyList<ScoredItem> items)
@@ -40,11 +46,13 @@ public static class TaskScoring
         var outcomes = Enum.GetValues<Outcome>().Where(o => judged || o != Outcome.Unjudged).ToDictionary(o => o.ToName(), _ => 0);
         foreach (var item in items) outcomes[item.Outcome.ToName()]++;
         if (metric == NonHallucinationRate.Name) return SummariseJudged(version, items, outcomes);
-        var answered = items.Where(i => i.Outcome is Outcome.Correct or Outcome.Wrong).ToList();
+        // A miss is a miss (DESIGN.md): every item the model was asked counts; only error items (no answer at all) do not.
+        var asked = items.Where(i => i.Outcome != Outcome.Error).ToList();
+        var answered = asked.Where(i => i.Outcome is Outcome.Correct or Outcome.Wrong).ToList();
         // A metric the items do not carry (acc_norm_chars of a generated run) falls back to plain accuracy, named as such.
         if (metric is not (Accuracy.Name or MacroF1.Name) && answered.Count > 0 && !answered.All(i => i.Numbers.ContainsKey(metric)))
             metric = Accuracy.Name;
-        var (score, low, high) = metric == MacroF1.Name ? MacroF1Interval(answered) : MeanInterval(answered.Select(i => Value(i, metric)).ToArray());
+        var (score, low, high) = metric == MacroF1.Name ? MacroF1Interval(asked) : MeanInterval(asked.Select(i => Value(i, metric)).ToArray());
 
         var others = new SortedDictionary<string, MetricSummary>(StringComparer.Ordinal);
         if (answered.Count > 0)
@@ -54,19 +62,22 @@ public static class TaskScoring
             if (metric != Accuracy.Name) names.Add(Accuracy.Name);
             foreach (var name in names.Where(n => n != metric).Distinct())
             {
-                var (s, l, h) = MeanInterval(answered.Select(i => Value(i, name)).ToArray());
-                others[name] = new MetricSummary(s, answered.Count, l, h, Descriptions[name]);
+                var (s, l, h) = MeanInterval(asked.Select(i => Value(i, name)).ToArray());
+                others[name] = new MetricSummary(s, asked.Count, l, h, Descriptions[name]);
             }
+            var (a, al, ah) = MeanInterval(answered.Select(i => Value(i, Accuracy.Name)).ToArray());
+            others[AnsweredAccuracy] = new MetricSummary(a, answered.Count, al, ah, Descriptions[AnsweredAccuracy]);
         }
         var rules = items.Where(i => i.Rule is not null).GroupBy(i => i.Rule!)
             .ToDictionary(g => g.Key, g => g.Count());
-        var chance = metric is Cmrc2018Scorer.Em or Cmrc2018Scorer.F1Name || answered.Count == 0
-            ? 0 : Math.Round(answered.Average(i => i.Numbers.GetValueOrDefault(ItemDetails.Chance)), 4);
-        return new TaskSummary(metric, score, answered.Count, low, high, outcomes, version)
+        var withChance = asked.Where(i => i.Numbers.ContainsKey(ItemDetails.Chance)).ToList();
+        var chance = metric is Cmrc2018Scorer.Em or Cmrc2018Scorer.F1Name || withChance.Count == 0
+            ? 0 : Math.Round(withChance.Average(i => i.Numbers[ItemDetails.Chance]), 4);
+        return new TaskSummary(metric, score, asked.Count, low, high, outcomes, version)
         {
             Metrics = others.Count == 0 ? null : others,
             Chance = chance,
-            Normalised = answered.Count == 0 ? null : Normalise(score, chance),
+            Normalised = asked.Count == 0 ? null : Normalise(score, chance),
             Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
         };
     }
@@ -97,10 +108,10 @@ public static class TaskScoring
     /// <summary>
     /// A plain-accuracy task's score, interval, outcomes, chance and normalised score from counts alone — exactly what
     /// <see cref="Summarise"/> gives for the items, since a bootstrap of 0/100 values depends only on how many there are
-    /// of each (see <c>BootstrapMeans</c>): lets a leaderboard aggregate in SQL instead of reading every item. Further
-    /// metrics and extraction rules are not known from counts and are left null.
+    /// of each (see <c>BootstrapMeans</c>): lets a leaderboard aggregate in SQL instead of reading every item. Of the
+    /// further metrics only <c>answered_accuracy</c> is known from counts; the rest, and extraction rules, are left null.
     /// </summary>
-    /// <param name="meanChance">The mean of the answered items' <c>chance</c> (0 where an item has none).</param>
+    /// <param name="meanChance">The mean <c>chance</c> of the asked (non-error) items that carry one.</param>
     // The interval is a pure function of (n, correct) for a fixed seed and round count, so it is computed once per
     // process: a leaderboard re-reads thousands of cells per request, most with counts seen before.
     private const int MaxCachedIntervals = 250_000;
@@ -112,29 +123,41 @@ public static class TaskScoring
         var counts = Enum.GetValues<Outcome>().Where(o => o != Outcome.Unjudged || outcomes.GetValueOrDefault(o.ToName()) > 0)
             .ToDictionary(o => o.ToName(), o => outcomes.GetValueOrDefault(o.ToName()));
         var correct = counts[Outcome.Correct.ToName()];
-        var n = correct + counts[Outcome.Wrong.ToName()];
-        if (!AccuracyIntervals.TryGetValue((n, correct), out var interval))
-        {
-            var values = new double[n];
-            values.AsSpan(0, correct).Fill(100);
-            interval = MeanInterval(values);
-            if (AccuracyIntervals.Count < MaxCachedIntervals) AccuracyIntervals.TryAdd((n, correct), interval);
-        }
+        var answered = correct + counts[Outcome.Wrong.ToName()];
+        var n = counts.Where(c => c.Key != Outcome.Error.ToName()).Sum(c => c.Value);
+        var interval = Interval(n, correct);
         var (score, low, high) = interval;
         var chance = n == 0 ? 0 : Math.Round(meanChance, 4);
+        var (a, al, ah) = Interval(answered, correct);
         return new TaskSummary(Accuracy.Name, score, n, low, high, counts, version)
         {
+            Metrics = answered == 0 ? null : new SortedDictionary<string, MetricSummary>(StringComparer.Ordinal)
+            {
+                [AnsweredAccuracy] = new MetricSummary(a, answered, al, ah, Descriptions[AnsweredAccuracy]),
+            },
             Chance = chance,
             Normalised = n == 0 ? null : Normalise(score, chance),
         };
     }
 
+    private static (double Score, double Low, double High) Interval(int n, int correct)
+    {
+        if (AccuracyIntervals.TryGetValue((n, correct), out var interval)) return interval;
+        var values = new double[n];
+        values.AsSpan(0, correct).Fill(100);
+        interval = MeanInterval(values);
+        if (AccuracyIntervals.Count < MaxCachedIntervals) AccuracyIntervals.TryAdd((n, correct), interval);
+        return interval;
+    }
+
     /// <summary>CUGE-style normalisation: chance → 0, perfect → 100 (below chance is negative, not clipped).</summary>
     public static double Normalise(double score, double chance) => chance >= 100 ? 0 : Math.Round(100 * (score - chance) / (100 - chance), 4);
 
+    /// <summary>An item's value for a metric: 0 for a miss (unparseable, refused), whatever numbers it carries.</summary>
     private static double Value(ScoredItem item, string metric) => metric switch
     {
         Accuracy.Name => item.Outcome == Outcome.Correct ? 100 : 0,
+        _ when item.Outcome is not (Outcome.Correct or Outcome.Wrong) => 0,
         _ => item.Numbers.TryGetValue(metric, out var v) ? v : item.Score,
     };
 
@@ -145,14 +168,15 @@ public static class TaskScoring
         return (Math.Round(values.Average(), 4), Math.Round(interval.CiLow, 4), Math.Round(interval.CiHigh, 4));
     }
 
-    private static (double Score, double Low, double High) MacroF1Interval(List<ScoredItem> answered)
+    /// <summary>Macro-F1 over the asked items; an item with no answer (unparseable, refused) is a false negative of its gold class.</summary>
+    private static (double Score, double Low, double High) MacroF1Interval(List<ScoredItem> asked)
     {
-        if (answered.Count == 0) return (0, 0, 0);
+        if (asked.Count == 0) return (0, 0, 0);
         var classes = new Dictionary<string, int>(StringComparer.Ordinal);
         int Class(string? label) => classes.TryGetValue(label ?? "", out var c) ? c : classes[label ?? ""] = classes.Count;
-        var gold = answered.Select(i => Class(i.Reference)).ToArray();
-        var predicted = answered.Select(i => Class(i.Parsed)).ToArray();
-        var interval = BootstrapStatisticInterval.Compute(answered.Count,
+        var gold = asked.Select(i => Class(i.Reference)).ToArray();
+        var predicted = asked.Select(i => i.Outcome is Outcome.Correct or Outcome.Wrong ? Class(i.Parsed) : MacroF1.NoAnswer).ToArray();
+        var interval = BootstrapStatisticInterval.Compute(asked.Count,
             idx => MacroF1.Compute(idx.Select(i => gold[i]).ToArray(), idx.Select(i => predicted[i]).ToArray()), BootstrapRounds, seed: 0);
         return (Math.Round(interval.Mean, 4), Math.Round(interval.CiLow, 4), Math.Round(interval.CiHigh, 4));
     }

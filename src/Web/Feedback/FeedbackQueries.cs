@@ -18,7 +18,10 @@ public sealed record Rate(int Positive, int N, double? Value, double? CiLow, dou
 
 public sealed record DailyRate(DateOnly Day, Rate Rate);
 
-/// <summary>How often one online check flagged a model's sampled answers (<see cref="Rate.Positive"/> counts flags).</summary>
+/// <summary>
+/// How often one online check flagged a model's sampled answers (<see cref="Rate.Positive"/> counts flags; for the
+/// hallucination judge, flags plus replies with no readable verdict, which are never a pass).
+/// </summary>
 public sealed record CheckRate(string Check, Rate Flagged, int Errors);
 
 public sealed record ModelFeedback(string Model, Rate Satisfaction, IReadOnlyList<DailyRate> Daily, IReadOnlyList<CheckRate> Checks, DriftResult Drift);
@@ -110,7 +113,12 @@ public sealed class FeedbackQueries(StorageConnection storage, TimeProvider time
             var modelChecks = Checks.Select(kind =>
             {
                 var c = checks.FirstOrDefault(x => x.Model == model && x.Check == kind);
-                return new CheckRate(kind, Rate.Of(c.Flagged, c.Flagged + c.Passed), c.Errors);
+                // A miss is a miss: a judge reply with no readable verdict (stored as error; failed calls store nothing) is no
+                // pass, so the hallucination rate counts it as not passed. The length check's errors mean it could not run
+                // (no profile yet): no answer was checked, so they stay out.
+                return kind == "hallucination"
+                    ? new CheckRate(kind, Rate.Of(c.Flagged + c.Errors, c.Flagged + c.Passed + c.Errors), c.Errors)
+                    : new CheckRate(kind, Rate.Of(c.Flagged, c.Flagged + c.Passed), c.Errors);
             }).ToList();
             return new ModelFeedback(model, Rate.Of(days.Sum(d => d.Positive), days.Sum(d => d.N)),
                 days.Select(d => new DailyRate(d.Day, Rate.Of(d.Positive, d.N))).ToList(), modelChecks,

@@ -58,6 +58,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             var scored = new List<(string, TaskManifest, TaskSummary)>();
             var cells = new Dictionary<string, LeaderboardCell>(StringComparer.Ordinal);
             var items = 0;
+            var errors = 0;
             foreach (var task in tasksBySuite[run.SuiteId])
             {
                 var manifest = manifests[task.TaskId];
@@ -66,12 +67,14 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                 {
                     var c = counts.GetValueOrDefault((run.RunId, task.TaskId)) ?? OutcomeCounts.None;
                     items += c.Total;
+                    errors += c.Error;
                     summary = TaskScoring.SummariseAccuracyCounts(task.Version, c.ToDictionary(), c.Chance);
                 }
                 else
                 {
                     var scoredItems = itemsOfOtherMetric[(run.RunId, task.TaskId)].ToList();
                     items += scoredItems.Count;
+                    errors += scoredItems.Count(i => i.Outcome == Outcome.Error);
                     summary = TaskScoring.Summarise(manifest.Metric, task.Version, scoredItems);
                 }
                 scored.Add((task.Name, manifest, summary));
@@ -82,7 +85,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             var rollUp = CapabilityScores.Compute(tree, scored);
             rows.Add(new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
                 run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, items, rollUp.Overall, rollUp.TasksMean,
-                rollUp.Capabilities, cells));
+                rollUp.Capabilities, cells, Complete: errors == 0));
         }
 
         var taskColumns = suiteTasks.Where(t => t.SuiteId == current.Id).Select(t => t.Name)
@@ -168,7 +171,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
     private static async Task<Dictionary<(Guid, Guid), OutcomeCounts>> OutcomeCountsAsync(EvalsDbContext db, Guid[] runIds, CancellationToken cancellationToken)
     {
         if (runIds.Length == 0) return [];
-        // The chance of the answered items is what TaskScoring averages (an item without one counts 0).
+        // TaskScoring averages the chance of the asked (non-error) items that carry one.
         var rows = await db.Database.SqlQueryRaw<OutcomeCounts>("""
             select run_id as "RunId", task_id as "TaskId",
                    count(*) filter (where outcome = 'correct')::int as "Correct",
@@ -176,7 +179,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                    count(*) filter (where outcome = 'unparseable')::int as "Unparseable",
                    count(*) filter (where outcome = 'refused')::int as "Refused",
                    count(*) filter (where outcome = 'error')::int as "Error",
-                   coalesce(avg(coalesce((details->>'chance')::double precision, 0)) filter (where outcome in ('correct', 'wrong')), 0) as "Chance"
+                   coalesce(avg((details->>'chance')::double precision) filter (where outcome <> 'error'), 0) as "Chance"
             from results
             where run_id = any(@runs)
             group by run_id, task_id

@@ -82,6 +82,14 @@ public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<Dat
         Assert.Equal("succeeded", summary.GetProperty("status").GetString());
         Assert.Equal(failed.Count, summary.GetProperty("tasks").EnumerateObject().Sum(t => t.Value.GetProperty("outcomes").GetProperty("error").GetInt32()));
         Assert.Equal(failed.Count, summary.GetProperty("failed_items").GetInt32());
+        // Error items are no answers: the run is incomplete (marked in the JSON and the CLI) and the gate refuses it.
+        Assert.False(summary.GetProperty("complete").GetBoolean());
+        Assert.Contains("incomplete", run.StdOut);
+        Assert.Equal(72 - failed.Count, summary.GetProperty("tasks").EnumerateObject().Sum(t => t.Value.GetProperty("n").GetInt32()));
+        var refused = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(2), "gate", "--candidate", runId.ToString(), "--baseline", runId.ToString(),
+            "--suite", "smoke", "--no-worker");
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains($"{failed.Count} item(s) that failed with errors", refused.StdErr);
 
         // The endpoint recovers; a retry calls it for the failed items only, and each of them exactly once.
         _server.FaultFor = _ => Fault.None;
@@ -97,6 +105,11 @@ public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<Dat
         var after = await db.Results.AsNoTracking().Where(r => r.RunId == runId).ToListAsync();
         Assert.Equal(72, after.Count);
         Assert.DoesNotContain(after, r => r.Outcome == "error");
+        var shown = await CliProcess.RunAsync(Environment(), TimeSpan.FromMinutes(1), "runs", "show", runId.ToString(), "--json");
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        var completed = JsonDocument.Parse(shown.StdOut).RootElement;
+        Assert.True(completed.GetProperty("complete").GetBoolean());
+        Assert.Equal(72, completed.GetProperty("tasks").EnumerateObject().Sum(t => t.Value.GetProperty("n").GetInt32()));
         // Items that had succeeded were not touched.
         var before = results.Where(r => r.Outcome != "error").ToDictionary(r => (r.TaskId, r.ItemKey), r => r.Id);
         Assert.All(after.Where(r => before.ContainsKey((r.TaskId, r.ItemKey))), r => Assert.Equal(before[(r.TaskId, r.ItemKey)], r.Id));

@@ -15,11 +15,12 @@ public sealed class TaskScoringCountsTests
     [InlineData(999, 1, 3, 50)]
     public void Counts_give_the_same_score_interval_chance_and_normalised_score_as_the_items(int correct, int wrong, int unparseable, double chance)
     {
-        // Items in a shuffled order, as stored results come back.
+        // Items in a shuffled order, as stored results come back (seeded: a failure must be reproducible).
+        var shuffle = new Random(correct * 31 + wrong);
         var numbers = new Dictionary<string, double> { [ItemDetails.Chance] = chance };
         var items = Enumerable.Repeat(Outcome.Correct, correct).Concat(Enumerable.Repeat(Outcome.Wrong, wrong)).Concat(Enumerable.Repeat(Outcome.Unparseable, unparseable))
             .Select(o => new ScoredItem(o, o == Outcome.Correct ? 100 : 0, "A", "A", numbers, null))
-            .OrderBy(i => Random.Shared.Next()).ToList();
+            .OrderBy(_ => shuffle.Next()).ToList();
         var fromItems = TaskScoring.Summarise("accuracy", "v1", items);
         var outcomes = new Dictionary<string, int> { ["correct"] = correct, ["wrong"] = wrong, ["unparseable"] = unparseable };
 

@@ -15,10 +15,19 @@ using Microsoft.Extensions.Logging;
 // compared with the same server's own maximum request rate measured by a plain HttpClient load loop in the same run.
 // Beside the rates it prints the process's CPU time and managed allocations per request (server and client together,
 // for both sides alike): on a shared machine the rates swing with other load, the CPU cost per request much less.
-// Usage: Evals.RemoteThroughput [--seconds S] [--repeats N] [--concurrency 1,8,32,64]
+// With --latency-ms L1,L2 it also measures the whole `evals run` process (a private PostgreSQL, a generated exam of
+// --subjects subjects × --items-per-subject items, as C-Eval's many small subjects) against the same server answering
+// after L ms, at --pipeline-concurrency C: items/s by the server's own clock against C/L, the most a run could reach.
+// Usage: Evals.RemoteThroughput [--seconds S] [--repeats N] [--concurrency 1,8,32,64] [--latency-ms 50,200]
+//        [--pipeline-concurrency 32] [--subjects 52] [--items-per-subject 26] [--skip-instant]
 var seconds = 3.0;
 var repeats = 3;
 int[] levels = [1, 8, 32, 64];
+int[] latencies = [];
+var pipelineConcurrency = 32;
+var subjects = 52;
+var itemsPerSubject = 26;
+var skipInstant = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -26,6 +35,11 @@ for (var i = 0; i < args.Length; i++)
         case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--concurrency": levels = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+        case "--latency-ms": latencies = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+        case "--pipeline-concurrency": pipelineConcurrency = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--subjects": subjects = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--items-per-subject": itemsPerSubject = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--skip-instant": skipInstant = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -43,6 +57,19 @@ app.MapPost("/v1/chat/completions", async (HttpContext context) =>
     context.Response.ContentType = "application/json";
     context.Response.ContentLength = answer.Length;
     await context.Response.Body.WriteAsync(answer);
+});
+// The same answer after a fixed latency, with each request's start and end on the server's clock.
+var serverClock = Stopwatch.StartNew();
+var spans = new System.Collections.Concurrent.ConcurrentQueue<(TimeSpan Start, TimeSpan End)>();
+app.MapPost("/lat/{ms:int}/v1/chat/completions", async (HttpContext context, int ms) =>
+{
+    var start = serverClock.Elapsed;
+    await context.Request.Body.CopyToAsync(Stream.Null);
+    await Task.Delay(ms);
+    context.Response.ContentType = "application/json";
+    context.Response.ContentLength = answer.Length;
+    await context.Response.Body.WriteAsync(answer);
+    spans.Enqueue((start, serverClock.Elapsed));
 });
 await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
@@ -109,6 +136,13 @@ static double Median(IEnumerable<double> source)
     return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
 }
 
+if (latencies.Length > 0) await PipelineAsync();
+if (skipInstant)
+{
+    await app.StopAsync();
+    return 0;
+}
+
 // Warm up both paths (JIT, connections) before measuring.
 var saved = seconds;
 seconds = 1;
@@ -139,5 +173,66 @@ foreach (var c in levels)
 }
 await app.StopAsync();
 return 0;
+
+// The whole CLI process as a user runs it: `evals run --model openai:… --suite exam --mode generate --no-cache --wait`.
+async Task PipelineAsync()
+{
+    var root = Directory.CreateTempSubdirectory("evals-perf-pipeline-").FullName;
+    var datasets = Path.Combine(root, "datasets");
+    for (var t = 0; t < subjects; t++)
+    {
+        var folder = Path.Combine(datasets, "exam", $"subject{t:D2}");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "task.json"), $$"""
+            { "name": "subject{{t:D2}}", "kind": "multiple_choice", "files": { "test": "test.jsonl" }, "choices_field": "choices",
+              "answer_field": "answer", "template": "科目{{t}}：{question}\n{choices}\n答案：" }
+            """);
+        File.WriteAllLines(Path.Combine(folder, "test.jsonl"), Enumerable.Range(1, itemsPerSubject).Select(i =>
+            $$"""{"id": "s{{t}}n{{i}}", "question": "{{i}} 加 {{t}} 等于几？", "choices": ["{{i + t}}", "{{i + t + 1}}", "{{i}}", "{{i - 1}}"], "answer": "A"}"""));
+    }
+    var postgres = Evals.Storage.Embedded.LocalPostgres.Create(new Evals.Storage.Embedded.LocalPostgresOptions(root, PreferredPort: 0, Durable: false, Database: "postgres"));
+    await postgres.EnsureRunningAsync();
+    var runner = Path.Combine(AppContext.BaseDirectory, "Evals.Runner.dll");
+    var items = subjects * itemsPerSubject;
+    Console.WriteLine($"pipeline: `evals run` over {subjects} subjects × {itemsPerSubject} items = {items} items, max_concurrency={pipelineConcurrency}, median of {repeats}");
+    Console.WriteLine("latency ms  items/s (server clock)  C/L  ratio  process wall s  mean in flight");
+    try
+    {
+        foreach (var latency in latencies)
+        {
+            var runs = new List<(double Rate, double Wall, double InFlight)>();
+            for (var r = 0; r < repeats; r++)
+            {
+                spans.Clear();
+                var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (var arg in new[] { runner, "run", "--model", $"openai:{address}/lat/{latency}/v1?model=instant&max_concurrency={pipelineConcurrency}&probe=false",
+                             "--suite", "exam", "--mode", "generate", "--no-cache", "--wait" })
+                    info.ArgumentList.Add(arg);
+                info.Environment["ConnectionStrings__Evals"] = postgres.ConnectionString("postgres");
+                info.Environment["Runner__Datasets"] = datasets;
+                var wall = Stopwatch.StartNew();
+                using var process = Process.Start(info)!;
+                var stdout = process.StandardOutput.ReadToEndAsync();
+                var stderr = process.StandardError.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                wall.Stop();
+                if (process.ExitCode != 0) throw new InvalidOperationException($"evals run exited {process.ExitCode}: {await stderr}\n{await stdout}");
+                var done = spans.ToArray();
+                if (done.Length != items) throw new InvalidOperationException($"{done.Length} requests for {items} items");
+                var span = (done.Max(x => x.End) - done.Min(x => x.Start)).TotalSeconds;
+                runs.Add((items / span, wall.Elapsed.TotalSeconds, done.Sum(x => (x.End - x.Start).TotalSeconds) / span));
+            }
+            var rate = Median(runs.Select(x => x.Rate));
+            var ideal = pipelineConcurrency * 1000.0 / latency;
+            Console.WriteLine($"{latency,10}  {rate,21:0.0}  {ideal,3:0}  {rate / ideal,5:P1}  {Median(runs.Select(x => x.Wall)),14:0.0}  {Median(runs.Select(x => x.InFlight)),14:0.0}" +
+                (rate / ideal >= 0.9 ? "  (goal ≥ 0.9: met)" : "  (goal ≥ 0.9: NOT met)") +
+                $"   runs: {string.Join(", ", runs.Select(x => x.Rate.ToString("0.0", CultureInfo.InvariantCulture)))}");
+        }
+    }
+    finally
+    {
+        await postgres.StopAsync(immediate: true);
+    }
+}
 
 internal sealed record Measurement(double Rate, double CpuUsPerRequest, double BytesPerRequest);

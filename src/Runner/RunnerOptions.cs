@@ -12,6 +12,11 @@ public sealed class RunnerOptions
     public int CheckinMisfireThresholdMs { get; set; } = 5000;
     /// <summary>How long a run waits for the database to come back before it is marked failed.</summary>
     public int DatabaseRetrySeconds { get; set; } = 60;
+    /// <summary>
+    /// Longest a finished result waits before it is committed (a batch is also committed when it reaches the run's batch
+    /// size), and how often a running run looks for a cancel request.
+    /// </summary>
+    public int CommitIntervalMs { get; set; } = 1000;
     /// <summary>Datasets folder; default: the nearest <c>datasets</c> folder above the working directory.</summary>
     public string? Datasets { get; set; }
 }

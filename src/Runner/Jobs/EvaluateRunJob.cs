@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
@@ -20,8 +21,8 @@ using Quartz;
 namespace Evals.Runner.Jobs;
 
 /// <summary>
-/// Executes one run: works through its items in batches and commits each batch's results, so a crash loses only the
-/// batch in flight. Idempotent: items that already have a result are skipped, and the unique (run, task, item) key
+/// Executes one run: keeps the model's concurrency busy with items of all its tasks and commits their results in
+/// batches as they finish (<see cref="PipelineAsync"/>), so a crash loses only the uncommitted batch. Idempotent: items that already have a result are skipped, and the unique (run, task, item) key
 /// forbids duplicates even if two workers ever overlap. Quartz recovers the job on another node when this one dies.
 /// </summary>
 [DisallowConcurrentExecution]
@@ -33,6 +34,7 @@ public sealed class EvaluateRunJob(
     ResponseCache cache,
     DatabaseRetry retry,
     JudgeOptions judgeOptions,
+    RunnerOptions runnerOptions,
     TimeProvider time,
     ILogger<EvaluateRunJob> logger) : IJob
 {
@@ -85,34 +87,27 @@ public sealed class EvaluateRunJob(
             .SetProperty(r => r.Error, (string?)null), cancellationToken);
 
         var config = RunConfig.FromJson(run.Config);
-        await using var backend = backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache);
+        await using var backend = new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache));
         // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
-        await using var judge = config.Judge is { } judgeSpec ? backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache) : null;
+        await using var judge = config.Judge is { } judgeSpec ? new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache)) : null;
         var scoring = judge is null ? null : new HallucinationScoring(judge, config, judgeOptions);
         string Report() => judge is null ? backend.Description : $"{backend.Description}; judge: {judge.Description}";
         var report = backend.Description;
         var fellBack = new StrongBox<bool>();
         await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, Report()), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
+        var work = new List<WorkItem>();
         foreach (var (taskId, storedTask) in tasks)
         {
             var task = PromptTemplates.Apply(storedTask, config.PromptTemplates);
             var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
-            var pending = SelectItems(task, config).Where(i => !done.Contains(i.Id)).ToList();
-            foreach (var batch in pending.Chunk(Math.Max(1, config.BatchSize)))
-            {
-                if (await CancelRequestedAsync(runId, cancellationToken))
-                {
-                    await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
-                    logger.LogInformation("Run {RunId} cancelled", runId);
-                    return;
-                }
-                var rows = new ResultRow[batch.Length];
-                await Parallel.ForEachAsync(Enumerable.Range(0, batch.Length),
-                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
-                    async (i, ct) => rows[i] = await EvaluateAsync(runId, taskId, task, batch[i], backend, scoring, config, fellBack, ct));
-                await SaveBatchAsync(runId, rows, cancellationToken);
-            }
+            work.AddRange(SelectItems(task, config).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
+        }
+        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, scoring, config, fellBack, cancellationToken))
+        {
+            await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
+            logger.LogInformation("Run {RunId} cancelled", runId);
+            return;
         }
 
         // The backend may have learnt something while running (an endpoint without log-likelihoods): record it with the run.
@@ -124,6 +119,101 @@ public sealed class EvaluateRunJob(
             throw new InvalidOperationException($"all {completed} items failed; see the items' errors (`evals runs show {runId}`)");
         await FinishAsync(runId, RunStatus.Succeeded, null, cancellationToken);
         logger.LogInformation("Run {RunId} succeeded: {Completed} items, {Failed} failed", runId, completed, failed);
+    }
+
+    private sealed record WorkItem(Guid TaskId, EvalTask Task, TaskItem Item);
+
+    /// <summary>
+    /// Every pending item of every task through one bounded pipeline: as many items in flight as the model takes (plus
+    /// the judge's share in judged runs, since an item then waits on the model and on the judge in turn), a new item
+    /// started as soon as one finishes, whatever its task. Finished results are committed in batches of the run's batch
+    /// size or after <see cref="RunnerOptions.CommitIntervalMs"/>, whichever comes first, so a crash loses only the
+    /// uncommitted results and progress moves per batch. A cancel request is read at each commit and at least once per
+    /// interval: no new item starts after it, the calls in flight are cancelled, and what had finished is kept.
+    /// </summary>
+    /// <returns>False when the run was cancelled.</returns>
+    private async Task<bool> PipelineAsync(Guid runId, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, HallucinationScoring? scoring,
+        RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
+    {
+        if (work.Count == 0) return true;
+        var inFlight = Math.Max(1, backend.Capabilities.MaxConcurrency) + (judge is null ? 0 : Math.Max(1, judge.Capabilities.MaxConcurrency));
+        var batchSize = Math.Max(1, config.BatchSize);
+        var interval = TimeSpan.FromMilliseconds(Math.Max(10, runnerOptions.CommitIntervalMs));
+        var finished = Channel.CreateBounded<ResultRow>(new BoundedChannelOptions(inFlight + batchSize) { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? failure = null;
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = stop.Token },
+                    async (w, ct) => await finished.Writer.WriteAsync(await EvaluateAsync(runId, w.TaskId, w.Task, w.Item, backend, scoring, config, fellBack, ct), ct));
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                finished.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+
+        var batch = new List<ResultRow>(batchSize);
+        var batchAge = new Stopwatch();
+        var sinceCancelCheck = Stopwatch.StartNew();
+        var cancelled = false;
+        try
+        {
+            while (true)
+            {
+                var wait = batch.Count == 0 ? interval - sinceCancelCheck.Elapsed : interval - batchAge.Elapsed;
+                bool more;
+                using (var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    tick.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                    try
+                    {
+                        more = await finished.Reader.WaitToReadAsync(tick.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // The interval is up with nothing new: commit what waits, look for a cancel request.
+                        more = true;
+                    }
+                }
+                while (batch.Count < batchSize && finished.Reader.TryRead(out var row))
+                {
+                    if (batch.Count == 0) batchAge.Restart();
+                    batch.Add(row);
+                }
+                if (batch.Count > 0 && (batch.Count >= batchSize || batchAge.Elapsed >= interval || !more))
+                {
+                    await SaveBatchAsync(runId, batch.ToArray(), cancellationToken);
+                    batch.Clear();
+                }
+                if (!more) break;
+                if (!cancelled && sinceCancelCheck.Elapsed >= interval)
+                {
+                    sinceCancelCheck.Restart();
+                    if (await CancelRequestedAsync(runId, cancellationToken))
+                    {
+                        // No new item starts; calls in flight end with the token, and whatever finished is still committed.
+                        cancelled = true;
+                        await stop.CancelAsync();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (!stop.IsCancellationRequested) await stop.CancelAsync();
+            await producer;
+        }
+        // Items cancelled by a cancel request end the producer with their cancellation; anything else is the run's failure.
+        if (failure is not null && !(cancelled && failure is OperationCanceledException))
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return !cancelled;
     }
 
     internal static IEnumerable<TaskItem> SelectItems(EvalTask task, RunConfig config)

@@ -104,8 +104,9 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal(10, task.GetProperty("outcomes").GetProperty("unjudged").GetInt32());
         Assert.Equal(judged.Count(e => !e.Hallucinated), task.GetProperty("outcomes").GetProperty("correct").GetInt32());
         Assert.Equal(judged.Count(e => e.Hallucinated), task.GetProperty("outcomes").GetProperty("wrong").GetInt32());
-        Assert.Equal(30, task.GetProperty("n").GetInt32());
-        Assert.Equal(Math.Round(100.0 * judged.Count(e => !e.Hallucinated) / 30, 4), task.GetProperty("score").GetDouble());
+        // A miss is a miss: the 10 unjudged items are in the denominator, never a pass (HalluQA's script divides by all).
+        Assert.Equal(40, task.GetProperty("n").GetInt32());
+        Assert.Equal(Math.Round(100.0 * judged.Count(e => !e.Hallucinated) / 40, 4), task.GetProperty("score").GetDouble());
         Assert.Equal(10, task.GetProperty("extraction").GetProperty("judge_unparseable").GetInt32());
         var stored = await QueryAsync($"select r.item_key || ' ' || r.outcome || ' ' || (r.details->>'judge_output') from results r where r.run_id = '{summary.GetProperty("run_id").GetString()}' and r.outcome = 'unjudged'");
         Assert.All(stored, s => Assert.EndsWith($"unjudged {Evals.Runner.Backends.Baselines.JudgeBaseline.Garbage}", s));

@@ -41,9 +41,21 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _attempts = new();
     private readonly ConcurrentQueue<(string Prompt, Fault Fault, TimeSpan At, string? Authorization)> _log = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ConcurrentQueue<(TimeSpan Start, TimeSpan End)> _spans = new();
     private int _calls;
+    private int _inFlight;
+    private int _maxInFlight;
 
     private FakeOpenAiServer(WebApplication app) => _app = app;
+
+    /// <summary>How long every healthy answer takes (the server's own wait, before it writes the answer).</summary>
+    public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The most requests the server has had open at once since the last <see cref="Reset"/>.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Each answered request's start and end on the server's clock, since the last <see cref="Reset"/>.</summary>
+    public IReadOnlyList<(TimeSpan Start, TimeSpan End)> Spans => [.. _spans];
 
     /// <summary>Chooses each prompt's fault; the default answers everything.</summary>
     public Func<string, Fault> FaultFor { get; set; } = _ => Fault.None;
@@ -57,6 +69,8 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     public void Reset()
     {
         Interlocked.Exchange(ref _calls, 0);
+        Interlocked.Exchange(ref _maxInFlight, 0);
+        _spans.Clear();
         _attempts.Clear();
         _log.Clear();
     }
@@ -82,6 +96,22 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     }
 
     private async Task HandleAsync(HttpContext context)
+    {
+        var start = _clock.Elapsed;
+        var open = Interlocked.Increment(ref _inFlight);
+        for (var max = MaxInFlight; open > max && Interlocked.CompareExchange(ref _maxInFlight, open, max) != max; max = MaxInFlight) { }
+        try
+        {
+            await AnswerAsync(context);
+            _spans.Enqueue((start, _clock.Elapsed));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context)
     {
         Interlocked.Increment(ref _calls);
         using var body = await JsonDocument.ParseAsync(context.Request.Body);
@@ -117,6 +147,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
                 return;
         }
         var stream = root.TryGetProperty("stream", out var s) && s.GetBoolean();
+        if (Latency > TimeSpan.Zero) await Task.Delay(Latency, context.RequestAborted);
         var answer = AnswerFor(prompt);
         var promptTokens = prompt.Length;
         if (stream)

@@ -28,10 +28,10 @@ public static partial class PunktSentenceSplitter
     private const string Space = NltkWordTokenizer.PySpace;
     private const string NotSpace = NltkWordTokenizer.PyNotSpace;
 
-    // Python's "$" without MULTILINE: the end, or just before a final newline.
     private static readonly Regex PeriodContext = new(
         "[.?!](?=(?<after>" + NonWord + "|" + Space + "+(?<next>" + NotSpace + "+)))");
 
+    // .NET's "$" without Multiline is Python's: the end, or just before a final newline.
     private static readonly Regex WordTokens = new(
         "(" + MultiChar + "|(?=[^(\"`{\\[:;&#*@)}\\]\\-,])" + NotSpace + "+?(?=" + Space + "|$|" + NonWord + "|" + MultiChar
         + "|,(?=$|" + Space + "|" + NonWord + "|" + MultiChar + "))|" + NotSpace + ")");
@@ -46,8 +46,9 @@ public static partial class PunktSentenceSplitter
     public static List<string> Split(string text)
     {
         var sentences = new List<string>();
+        // A slice whose ends crossed is an empty sentence in Python, which gives no tokens: left out.
         foreach (var (start, end) in Realign(text, Slices(text).ToList()))
-            sentences.Add(text[start..end]);
+            if (end > start) sentences.Add(text[start..end]);
         return sentences;
     }
 

@@ -39,9 +39,9 @@ public class MetricTests
     {
         Assert.Equal(["战", "国", "无", "双", "3", "是", "由", "光", "荣", "和", "ωforce", "开", "发"],
             Cmrc2018Scorer.MixedSegmentation("《战国无双3》是由光荣和ω-force开发"));
-        Assert.Equal(["hello", ",", "world", "."], Cmrc2018Scorer.EnglishWords("hello, world."));
-        Assert.Equal(["1,000", "people", "do", "n't", "agree", "?"], Cmrc2018Scorer.EnglishWords("1,000 people don't agree?"));
-        Assert.Equal(["3.14"], Cmrc2018Scorer.EnglishWords("3.14"));
+        Assert.Equal(["hello", ",", "world", "."], NltkWordTokenizer.WordTokenize("hello, world."));
+        Assert.Equal(["1,000", "people", "do", "n't", "agree", "?"], NltkWordTokenizer.WordTokenize("1,000 people don't agree?"));
+        Assert.Equal(["3.14"], NltkWordTokenizer.WordTokenize("3.14"));
     }
 
     [Fact]

@@ -164,25 +164,43 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.Contains("问题：《战国无双3》是由哪两个公司合作开发的？\n答案：", prepared.Prompt);
         Assert.Empty(prepared.Continuations);
 
+        // The answer phrase and the explanation line go (rule answer_prefix); 。 is the scorer's to delete.
         var exact = task.ScoreGeneration(prepared, "答案：光荣和ω-force。\n因为文中说……");
-        Assert.Equal((Outcome.Correct, 100.0, "光荣和ω-force"), (exact.Outcome, exact.Score, exact.Parsed));
+        Assert.Equal((Outcome.Correct, 100.0, "光荣和ω-force。", "answer_prefix"), (exact.Outcome, exact.Score, exact.Parsed, exact.Rule));
 
         var partial = task.ScoreGeneration(prepared, "光荣");
-        Assert.Equal(Outcome.Wrong, partial.Outcome);
+        Assert.Equal((Outcome.Wrong, "verbatim"), (partial.Outcome, partial.Rule));
         // [光, 荣] against [光, 荣, 和, ωforce]: P 1, R 2/4 → F1 2/3; the manifest's metric is em
         Assert.Equal(0, partial.Score);
         Assert.Equal(200.0 / 3, partial.Metrics!["f1"], 9);
 
-        Assert.Equal(Outcome.Unparseable, task.ScoreGeneration(prepared, "  \n ").Outcome);
+        // ASCII '.' is not trimmed (the official list does not hold it): no exact match, F1 P 4/5, R 1
+        var period = task.ScoreGeneration(prepared, "光荣和ω-force.");
+        Assert.Equal((Outcome.Wrong, 0.0), (period.Outcome, period.Score));
+        Assert.Equal(100 * 8.0 / 9, period.Metrics!["f1"], 9);
+
+        // An empty reply is the prediction "": scored 0 like any wrong answer, so it stays in the denominator.
+        var empty = task.ScoreGeneration(prepared, "  \n ");
+        Assert.Equal((Outcome.Wrong, 0.0, "empty"), (empty.Outcome, empty.Score, empty.Rule));
+        Assert.Equal(0, empty.Metrics!["f1"]);
     }
 
     [Theory]
-    [InlineData("答案是：“北京”。", "北京")]
-    [InlineData("\n\n答：1.5亿\n解释", "1.5亿")]
-    [InlineData("《战国无双3》", "战国无双3")]
-    [InlineData("《红楼梦》与《西游记》", "《红楼梦》与《西游记》")]
-    public void Span_answers_lose_their_prefix_quotes_and_full_stop(string output, string expected) =>
-        Assert.Equal(expected, SpanExtractionTask.ExtractAnswer(output));
+    [InlineData("北京", "北京", "verbatim")]
+    [InlineData(" 北京。", " 北京。", "verbatim")]
+    [InlineData("答案是：“北京”。", "北京", "answer_prefix_quoted")]
+    [InlineData("\n\n答：1.5亿\n解释", "1.5亿", "answer_prefix")]
+    [InlineData("原文中的答案是「北京大学」", "北京大学", "answer_prefix_quoted")]
+    [InlineData("根据文章，答案是北京", "北京", "answer_prefix")]
+    [InlineData("北京\n因为文章第二段说……", "北京", "first_line")]
+    [InlineData("\"Beijing\"", "Beijing", "verbatim_quoted")]
+    [InlineData("《战国无双3》", "《战国无双3》", "verbatim")]
+    [InlineData("“红楼梦”与“西游记”", "“红楼梦”与“西游记”", "verbatim")]
+    [InlineData("答辩委员会", "答辩委员会", "verbatim")]
+    [InlineData("3.", "3.", "verbatim")]
+    [InlineData(" \n ", "", "empty")]
+    public void Span_extraction_takes_the_answer_out_of_a_chat_reply_and_names_its_rule(string output, string span, string rule) =>
+        Assert.Equal(new SpanExtraction(span, rule), SpanAnswerExtraction.Extract(output));
 
     private static double ScoreConstant(SuiteDefinition suite, string name, int choice)
     {

@@ -1,47 +1,65 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Evals.Benchmarks.Metrics;
 
 /// <summary>
-/// CMRC 2018's exact match and F1, as its official scorer defines them (ymcui/cmrc2018,
-/// <c>squad-style-data/cmrc2018_evaluate.py</c>, v5; re-implemented from its description, not copied):
-/// <list type="bullet">
-/// <item>Both texts are lower-cased and stripped; "punctuation" is the scorer's fixed list
-/// (<c>- : _ * ^ / \ ~ ` + =</c> and <c>，。：？！“”；’《》·、「」（）－～『』</c>). ASCII <c>, . ? !</c> are not in it, and neither is
-/// <c>…</c>: the list holds <c>……</c> as one two-character entry, which a single character never equals.</item>
-/// <item>EM: 1 when the prediction equals any reference once that punctuation is deleted (spaces are kept).</item>
-/// <item>F1 uses "mixed segmentation": every character in U+4E00–U+9FA5 is a token; the text between them is tokenised
-/// as English words (NLTK <c>word_tokenize</c> there; see <see cref="EnglishWords"/>); punctuation is dropped without
-/// splitting a word. Precision and recall use the length of the longest common <em>substring</em> of the two token
-/// sequences (not a bag-of-tokens overlap as in SQuAD). The best F1 over the references counts.</item>
-/// <item>Task scores are ×100 and divided by all questions; an unanswered question counts 0.</item>
+/// CMRC 2018's exact match and F1, computed as the official scorer computes them: ymcui/cmrc2018
+/// <c>baseline/cmrc2018_evaluate.py</c> (v6, Python 3, 2022), re-implemented from its rules, not copied. The older
+/// <c>squad-style-data/cmrc2018_evaluate.py</c> (v5 "special", Python 2) has the same lists and arithmetic; the
+/// differences are Python 2's (see docs/cmrc2018.md). Steps, for a prediction and each reference:
+/// <list type="number">
+/// <item>Normalise: Python's <c>str.lower()</c> (full Unicode mapping: İ → i̇, final Σ → ς), then <c>str.strip()</c>.</item>
+/// <item>The scorer's punctuation list, exactly as written: <c>- : _ * ^ / \ ~ ` + =</c> and
+/// <c>，。：？！“”；’《》……·、「」（）－～『』</c>. It is compared one character at a time, so its two-character entry
+/// <c>……</c> never matches and <c>…</c> is <em>not</em> punctuation; ASCII <c>. , ? ! " '</c>, <c>‘</c> (only the
+/// closing ’ is listed) and full-width brackets other than （） are not punctuation either.</item>
+/// <item>EM: 1 when the prediction, with every listed character deleted (inner spaces kept), equals some reference
+/// treated the same way; else 0.</item>
+/// <item>F1 — "mixed segmentation" with punctuation removed: characters are read in order; a listed character is
+/// skipped without ending the current run (so "ω-force" is the run "ωforce"); a character in U+4E00–U+9FA5 ends the run
+/// and is a token by itself; every other character (Latin, digits, spaces, other CJK blocks, ASCII punctuation) joins the
+/// run; each run is tokenised by NLTK's <c>word_tokenize</c> (<see cref="NltkWordTokenizer.WordTokenize"/>: Punkt
+/// sentences, then Treebank rules with contractions, "don't" → do n't).</item>
+/// <item>The longest common <em>contiguous</em> run of tokens L (the script's <c>find_lcs</c>): 0 → F1 0; else
+/// P = L / |prediction tokens|, R = L / |reference tokens|, F1 = 2PR / (P + R). The best over the references counts.</item>
+/// <item>Over a set: EM and F1 summed, ×100, divided by every question, answered or not; an unanswered question adds 0
+/// (and is counted as skipped). An empty prediction is scored like any other and gets 0 (the dev set has no reference
+/// made only of listed punctuation, the one case where "" would match).</item>
 /// </list>
-/// Higher is better for both; both aggregate by mean.
+/// Known differences from the script: Punkt runs with an untrained model (NLTK's trained English abbreviations are data
+/// we do not ship; see <see cref="PunktSentenceSplitter"/>), and casing and character classes follow .NET 10's Unicode
+/// tables where CPython's version may differ. Both metrics are higher-is-better and aggregate by mean.
+/// Chat-reply clean-up (答案：…, quotes, several lines) is not done here: see
+/// <c>Suites/Reading/SpanAnswerExtraction</c>, which runs before this.
 /// </summary>
-public static partial class Cmrc2018Scorer
+public static class Cmrc2018Scorer
 {
     public const string Em = "em";
     public const string F1Name = "f1";
 
     public static readonly MetricInfo EmInfo = new(Em, Aggregation.Mean, HigherIsBetter: true,
-        "CMRC 2018 exact match after deleting the official punctuation list");
+        "CMRC 2018 exact match after deleting the official punctuation list, as the official script");
 
     public static readonly MetricInfo F1Info = new(F1Name, Aggregation.Mean, HigherIsBetter: true,
-        "CMRC 2018 F1 over mixed-segmentation tokens, longest common substring, best reference");
+        "CMRC 2018 F1 over mixed-segmentation tokens (NLTK word_tokenize), longest common substring, best reference");
 
-    private static readonly HashSet<string> Punctuation =
+    /// <summary>The official list; "……" is one entry of two characters and so never equals a character.</summary>
+    public static readonly IReadOnlyList<string> PunctuationList =
     [
         "-", ":", "_", "*", "^", "/", "\\", "~", "`", "+", "=",
         "，", "。", "：", "？", "！", "“", "”", "；", "’", "《", "》", "……", "·", "、",
         "「", "」", "（", "）", "－", "～", "『", "』",
     ];
 
+    private static readonly HashSet<string> Punctuation = [.. PunctuationList];
+
     /// <summary>1 when <paramref name="prediction"/> matches any reference after normalisation, else 0.</summary>
     public static double ExactMatch(string prediction, IReadOnlyList<string> references)
     {
         var predicted = RemovePunctuation(prediction);
-        return references.Any(r => RemovePunctuation(r) == predicted) ? 1 : 0;
+        foreach (var reference in references)
+            if (RemovePunctuation(reference) == predicted) return 1;
+        return 0;
     }
 
     /// <summary>The best F1 (0–1) of <paramref name="prediction"/> against any reference.</summary>
@@ -55,8 +73,8 @@ public static partial class Cmrc2018Scorer
             var gold = MixedSegmentation(reference);
             var common = LongestCommonSubstring(gold, predicted);
             if (common == 0) continue;
-            var precision = (double)common / predicted.Count;
-            var recall = (double)common / gold.Count;
+            var precision = 1.0 * common / predicted.Count;
+            var recall = 1.0 * common / gold.Count;
             best = Math.Max(best, 2 * precision * recall / (precision + recall));
         }
         return best;
@@ -78,39 +96,36 @@ public static partial class Cmrc2018Scorer
                 skipped++;
                 continue;
             }
-            em += ExactMatch(prediction, references);
             f1 += F1(prediction, references);
+            em += ExactMatch(prediction, references);
         }
         return total == 0 ? (0, 0, 0, 0) : (100.0 * em / total, 100.0 * f1 / total, total, skipped);
     }
 
+    /// <summary>The script's <c>remove_punctuation</c>: lower-case, strip, delete every listed character.</summary>
     public static string RemovePunctuation(string text)
     {
         var result = new StringBuilder();
-        foreach (var rune in Normalise(text).EnumerateRunes())
-        {
-            var s = rune.ToString();
-            if (!Punctuation.Contains(s)) result.Append(s);
-        }
+        foreach (var c in CodePoints(Normalise(text)))
+            if (!Punctuation.Contains(c)) result.Append(c);
         return result.ToString();
     }
 
-    /// <summary>The official mixed segmentation with punctuation removed (the form F1 uses).</summary>
+    /// <summary>The script's <c>mixed_segmentation(text, rm_punc=True)</c>, the tokens F1 compares.</summary>
     public static IReadOnlyList<string> MixedSegmentation(string text)
     {
         var tokens = new List<string>();
         var run = new StringBuilder();
-        foreach (var rune in Normalise(text).EnumerateRunes())
+        foreach (var c in CodePoints(Normalise(text)))
         {
-            var s = rune.ToString();
-            // Punctuation is skipped before the run is flushed, so "ω-force" stays one word ("ωforce").
-            if (Punctuation.Contains(s)) continue;
-            if (rune.Value is >= 0x4E00 and <= 0x9FA5)
+            // A listed character is skipped before the run is ended, so "ω-force" stays one run ("ωforce").
+            if (Punctuation.Contains(c)) continue;
+            if (c.Length == 1 && c[0] is >= '\u4E00' and <= '\u9FA5')
             {
                 Flush();
-                tokens.Add(s);
+                tokens.Add(c);
             }
-            else run.Append(s);
+            else run.Append(c);
         }
         Flush();
         return tokens;
@@ -118,12 +133,12 @@ public static partial class Cmrc2018Scorer
         void Flush()
         {
             if (run.Length == 0) return;
-            tokens.AddRange(EnglishWords(run.ToString()));
+            tokens.AddRange(NltkWordTokenizer.WordTokenize(run.ToString()));
             run.Clear();
         }
     }
 
-    /// <summary>Longest common contiguous run of tokens, as the scorer's <c>find_lcs</c> (dynamic programming).</summary>
+    /// <summary>Length of the longest common contiguous run of tokens, as the script's <c>find_lcs</c>.</summary>
     public static int LongestCommonSubstring(IReadOnlyList<string> a, IReadOnlyList<string> b)
     {
         var previous = new int[b.Count + 1];
@@ -141,48 +156,12 @@ public static partial class Cmrc2018Scorer
         return best;
     }
 
-    /// <summary>
-    /// The Penn Treebank rules that NLTK's <c>word_tokenize</c> applies to a run of non-Chinese text: quotes, commas and
-    /// colons not inside numbers, <c>; @ # $ % &amp;</c>, <c>? !</c>, brackets, a final period, and clitics
-    /// (<c>'s</c>, <c>n't</c>, …) become tokens of their own; then split on white space. NLTK first splits sentences
-    /// with Punkt; this treats each run as one sentence, which differs only for several sentences of Latin text inside
-    /// one answer.
-    /// </summary>
-    public static IReadOnlyList<string> EnglishWords(string text)
+    private static string Normalise(string text) => NltkWordTokenizer.PythonStrip(NltkWordTokenizer.PythonLower(text));
+
+    // Python iterates a str by code point; a surrogate pair is one character there.
+    private static IEnumerable<string> CodePoints(string text)
     {
-        text = StartQuote().Replace(text, "`` ");
-        text = OpeningQuote().Replace(text, "$1 `` ");
-        text = CommaNotInNumber().Replace(text, " $1 $2");
-        text = TrailingComma().Replace(text, " $1 ");
-        text = Ellipsis().Replace(text, " ... ");
-        text = Symbols().Replace(text, " $0 ");
-        text = FinalPeriod().Replace(text, "$1 $2$3 ");
-        text = QuestionOrBang().Replace(text, " $0 ");
-        text = QuoteBeforeSpace().Replace(text, "$1 ' ");
-        text = Brackets().Replace(text, " $0 ");
-        text = DoubleDash().Replace(text, " -- ");
-        text = " " + text + " ";
-        text = text.Replace("\"", " '' ", StringComparison.Ordinal);
-        text = ClosingQuotes().Replace(text, "$1 $2 ");
-        text = Clitics().Replace(text, "$1 $2 ");
-        text = LongClitics().Replace(text, "$1 $2 ");
-        return text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < text.Length; i++)
+            yield return char.IsSurrogatePair(text, i) ? text.Substring(i++, 2) : text[i].ToString();
     }
-
-    private static string Normalise(string text) => text.ToLowerInvariant().Trim();
-
-    [GeneratedRegex("^\"")] private static partial Regex StartQuote();
-    [GeneratedRegex("([ (\\[{<])(\"|'{2})")] private static partial Regex OpeningQuote();
-    [GeneratedRegex(@"([:,])([^\d])")] private static partial Regex CommaNotInNumber();
-    [GeneratedRegex(@"([:,])$")] private static partial Regex TrailingComma();
-    [GeneratedRegex(@"\.\.\.")] private static partial Regex Ellipsis();
-    [GeneratedRegex(@"[;@#$%&]")] private static partial Regex Symbols();
-    [GeneratedRegex(@"([^\.])(\.)([\]\)}>""']*)\s*$")] private static partial Regex FinalPeriod();
-    [GeneratedRegex(@"[?!]")] private static partial Regex QuestionOrBang();
-    [GeneratedRegex(@"([^'])' ")] private static partial Regex QuoteBeforeSpace();
-    [GeneratedRegex(@"[\]\[\(\)\{\}<>]")] private static partial Regex Brackets();
-    [GeneratedRegex(@"--")] private static partial Regex DoubleDash();
-    [GeneratedRegex(@"(\S)('')")] private static partial Regex ClosingQuotes();
-    [GeneratedRegex(@"([^' ])('[sS]|'[mM]|'[dD]|') ")] private static partial Regex Clitics();
-    [GeneratedRegex(@"([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ")] private static partial Regex LongClitics();
 }

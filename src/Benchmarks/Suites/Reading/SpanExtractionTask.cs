@@ -7,8 +7,9 @@ namespace Evals.Benchmarks.Suites.Reading;
 
 /// <summary>
 /// Extractive reading comprehension (CMRC 2018): the model writes the answer span, which is scored against every
-/// reference with the official EM and F1 (<see cref="Cmrc2018Scorer"/>). Generation only: there are no fixed
-/// continuations to score by log-likelihood. The item's outcome is correct on an exact match, else wrong; its score is the
+/// reference with the official EM and F1 (<see cref="Cmrc2018Scorer"/>) after a separate, recorded extraction step
+/// (<see cref="SpanAnswerExtraction"/>). Generation only: <see cref="ScoresChoices"/> is false, so a run in
+/// log-likelihood or auto mode still generates here (there are no fixed continuations to score). The item's outcome is correct on an exact match, else wrong; its score is the
 /// manifest's metric (<c>em</c> or <c>f1</c>) and <see cref="ItemVerdict.Metrics"/> carries both.
 /// </summary>
 public sealed class SpanExtractionTask : EvalTask
@@ -50,39 +51,20 @@ public sealed class SpanExtractionTask : EvalTask
 
     public override ItemVerdict ScoreChoices(PreparedItem item, ChoiceScores scores) => new(Outcome.Error, 0, null);
 
+    /// <summary>
+    /// Takes the span out of the reply (<see cref="SpanAnswerExtraction"/>, its rule recorded on the verdict), then scores
+    /// it exactly as the official script scores a prediction. Every item gets a score: an empty reply is the prediction
+    /// "" and scores 0 (outcome wrong), so no question leaves the denominator.
+    /// </summary>
     public override ItemVerdict ScoreGeneration(PreparedItem item, string output)
     {
-        var answer = ExtractAnswer(output);
-        if (answer is null) return new ItemVerdict(Outcome.Unparseable, 0, null);
+        var (answer, rule) = SpanAnswerExtraction.Extract(output);
         var references = References(item.Item);
         var em = 100 * Cmrc2018Scorer.ExactMatch(answer, references);
         var f1 = 100 * Cmrc2018Scorer.F1(answer, references);
         var score = Manifest.Metric == Cmrc2018Scorer.Em ? em : f1;
         return new ItemVerdict(em == 100 ? Outcome.Correct : Outcome.Wrong, score, answer,
-            new Dictionary<string, double> { [Cmrc2018Scorer.Em] = em, [Cmrc2018Scorer.F1Name] = f1 });
-    }
-
-    /// <summary>
-    /// The span a chat model gave: its first non-empty line, without a leading 答案：/答案是 and without quotes or a final
-    /// full stop around it. The official scorer would see these as part of the answer; stripping them is our choice for
-    /// chat models and is the same for every model.
-    /// </summary>
-    public static string? ExtractAnswer(string output)
-    {
-        var line = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0);
-        if (line is null) return null;
-        foreach (var prefix in new[] { "答案是：", "答案是:", "答案是", "答案：", "答案:", "答：", "答:" })
-            if (line.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                line = line[prefix.Length..].Trim();
-                break;
-            }
-        line = line.TrimEnd('。', '.');
-        foreach (var (open, close) in new[] { ("“", "”"), ("「", "」"), ("\"", "\""), ("《", "》") })
-            if (line.Length > 1 && line.StartsWith(open, StringComparison.Ordinal) && line.EndsWith(close, StringComparison.Ordinal)
-                && line.IndexOf(open, 1, StringComparison.Ordinal) < 0)
-                line = line[open.Length..^close.Length].Trim();
-        return line.Length == 0 ? null : line;
+            new Dictionary<string, double> { [Cmrc2018Scorer.Em] = em, [Cmrc2018Scorer.F1Name] = f1 }, Rule: rule);
     }
 
     private List<string> References(TaskItem item) =>

@@ -106,6 +106,44 @@ public sealed class RescoreTests(DatabaseFixture database) : IClassFixture<Datab
     }
 
     [Fact]
+    public async Task Rescoring_a_judged_run_reuses_the_stored_judge_verdicts_and_asks_no_judge()
+    {
+        if (!RepoPaths.HasSharedDatasets()) return;
+        string Shared(params string[] parts) => Path.Combine([RepoPaths.SharedDatasets, "halluqa", .. parts]);
+        var judged = Shared("Chinese_LLMs_outputs", "open_generation", "gpt-4-0613_output_qa_prompt.json");
+        var judge = $"baseline:judge?labels={judged}";
+        var datasets = Directory.CreateTempSubdirectory("evals-halluqa-").FullName;
+        Directory.CreateDirectory(Path.Combine(datasets, "halluqa", "open_qa"));
+        File.Copy(Path.Combine(RepoPaths.Datasets, "halluqa", "open_qa", "task.json"), Path.Combine(datasets, "halluqa", "open_qa", "task.json"));
+        File.Copy(Path.Combine(RepoPaths.Datasets, "capabilities.json"), Path.Combine(datasets, "capabilities.json"));
+        var env = RunnerEnvironment.For(database.ConnectionString, datasets);
+        var import = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "import", "halluqa", "--path", Shared());
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var check = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "judge-check", "--judge", judge, "--labels", judged);
+        Assert.True(check.ExitCode == 0, check.ToString());
+        var sourceJson = JsonPath();
+        var run = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "run", "--model", $"baseline:replay?file={Shared("gpt-4-0613_responses.json")}",
+            "--judge", judge, "--suite", "halluqa", "--limit", "60", "--wait", "--json", sourceJson);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var source = Read(sourceJson);
+        var sourceId = source.GetProperty("run_id").GetGuid();
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+            // Neither the model nor the judge could be asked now: both specs no longer load.
+            await db.Database.ExecuteSqlAsync($"update runs set model_spec = 'baseline:gone', config = jsonb_set(config, '{{judge}}', '\"baseline:gone-judge\"') where id = {sourceId}");
+
+        var json = JsonPath();
+        var result = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "runs", "rescore", sourceId.ToString(), "--wait", "--json", json);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("60 items scored again, 0 changed outcome or score", result.StdOut);
+        var rescored = Read(json);
+        AssertSameScores(source, rescored);
+        Assert.True(rescored.GetProperty("tasks").GetProperty("halluqa/open_qa").TryGetProperty("hallucination", out _));
+        var (before, after) = await ResultsAsync(sourceId, rescored.GetProperty("run_id").GetGuid());
+        Assert.Empty(Differing(before, after));
+        Assert.All(after.Values, r => Assert.Equal("scored", Note(r)));
+    }
+
+    [Fact]
     public async Task Bad_run_ids_and_runs_without_results_exit_2_naming_the_problem_and_queue_nothing()
     {
         var env = Environment();

@@ -44,6 +44,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<RunSubmitter>();
         services.AddSingleton<RunControl>();
+        services.AddSingleton<Rescoring.RunRescorer>();
         services.AddSingleton<RunSummaryQuery>();
         var checks = builder.Configuration.GetSection("OnlineChecks").Get<OnlineChecksOptions>() ?? new OnlineChecksOptions();
         checks.Validate();

@@ -49,6 +49,15 @@ public sealed class BackendFactory(ILoggerFactory? loggers = null)
         }
     }
 
+    /// <summary>
+    /// Checks a spec against the run's tasks where the model's answers are keyed by item (<c>baseline:replay</c> with
+    /// JSON Lines): throws <see cref="ModelSpecException"/> naming each bad line; tells <paramref name="warn"/> of items
+    /// the model has no answer for.
+    /// </summary>
+    /// <param name="tasks">Full name, evaluation item ids in order, and how many of them the run asks.</param>
+    public void CheckSuite(ModelSpec spec, string suite, IReadOnlyList<(string Task, IReadOnlyList<string> ItemIds, int Asked)> tasks, Action<string>? warn) =>
+        ReplayBaseline.CheckSuite(spec, suite, tasks, warn);
+
     private static ModelSpecException Unknown(ModelSpec spec) =>
         new($"model spec '{spec.Text}': unknown scheme '{spec.Scheme}'; known schemes: {string.Join(", ", Schemes)}");
 }

@@ -94,6 +94,7 @@ internal static class RunCommands
         AnsiConsole.MarkupLine($"usage: {usage.PromptTokens} prompt + {usage.CompletionTokens} completion tokens, cost {usage.Cost:0.######}, " +
             $"{usage.CachedItems} cached, mean latency {usage.MeanLatencyMs:0.#} ms" + (usage.MeanTtftMs is { } ttft ? $", mean time to first token {ttft:0.#} ms" : ""));
         AnsiConsole.MarkupLine($"run [bold]{summary.RunId}[/] {summary.Status} — {Markup.Escape(summary.Model)} on {summary.Suite}@{summary.SuiteVersion} ({summary.Mode})" +
+            (summary.RescoredFrom is { } source ? $", re-scored from run {source}" : "") +
             (summary.Error is null ? "" : $": [red]{Markup.Escape(summary.Error)}[/]"));
         if (summary.Status == "succeeded" && !summary.Complete)
             AnsiConsole.MarkupLine($"[red]incomplete[/]: {summary.FailedItems} item(s) failed with errors and are left out of these scores; " +
@@ -120,9 +121,55 @@ internal static class RunCommands
         static string Auroc(double? value) => value is { } v ? $"{v:0.000}" : "undefined (one class only)";
     }
 
+    /// <summary>
+    /// <c>runs rescore ID</c>: a new run scoring the source's stored outputs with today's rules, no model calls. The id is
+    /// read as text so that a malformed one gets our own message (exit 2), as an unknown one does.
+    /// </summary>
+    private static Command Rescore()
+    {
+        var id = new Argument<string>("id") { Description = "The run whose stored outputs to score again" };
+        var wait = new Option<bool>("--wait") { Description = "Show progress until the re-scoring ends, then its scores and what changed" };
+        var json = new Option<FileInfo?>("--json") { Description = "With --wait: write the new run's summary JSON to this file" };
+        var noWorker = new Option<bool>("--no-worker") { Description = "With --wait: only wait; let other worker nodes execute it" };
+        var command = new Command("rescore", "Score a finished run's stored outputs again with today's rules, as a new run linked to it (no model calls)")
+            { id, wait, json, noWorker };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(json) is not null && !parse.GetValue(wait))
+                throw new BadInputException("--json needs --wait (the summary exists once the re-scoring has ended)");
+            using var host = await CliHost.CreateAsync(parse.GetValue(wait) && !parse.GetValue(noWorker), verbose: false, ct);
+            await host.StartAsync(ct);
+            try
+            {
+                var rescorer = host.Services.GetRequiredService<Rescoring.RunRescorer>();
+                var run = await rescorer.SubmitAsync(parse.GetValue(id)!, ct);
+                if (!parse.GetValue(wait))
+                {
+                    Console.WriteLine(run.Id);
+                    return ExitCodes.Success;
+                }
+                Console.Error.WriteLine($"Run {run.Id}: re-scoring run {run.RescoredFrom} ({run.ModelName}), {run.TotalItems} items, no model calls");
+                var status = (await RunWaiter.WaitAsync(host.Services, [new WaitedRun(run.Id, run.ModelName)], ct))[0];
+                var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(run.Id, ct);
+                PrintSummary(summary!);
+                var report = await rescorer.ReportAsync(run.Id, ct);
+                Console.WriteLine($"re-scored from run {run.RescoredFrom}: {report.Scored} items scored again, {report.Changed} changed outcome or score" +
+                    string.Concat(report.Copied.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"; {c.Value} {c.Key}")));
+                if (parse.GetValue(json) is { } file)
+                    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(summary, RunSummary.Json), ct);
+                return status == RunStatus.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None);
+            }
+        });
+        return command;
+    }
+
     public static Command Runs()
     {
-        var runs = new Command("runs", "List, inspect, cancel and retry runs");
+        var runs = new Command("runs", "List, inspect, cancel, retry and re-score runs");
 
         var take = new Option<int>("--last") { Description = "How many recent runs", DefaultValueFactory = _ => 20 };
         var list = new Command("list", "Recent runs, newest first") { take };
@@ -181,6 +228,7 @@ internal static class RunCommands
         runs.Subcommands.Add(show);
         runs.Subcommands.Add(cancel);
         runs.Subcommands.Add(retry);
+        runs.Subcommands.Add(Rescore());
         return runs;
     }
 }

@@ -8,6 +8,7 @@ using Evals.Benchmarks.Suites.Hallucination;
 using Evals.Runner.Backends;
 using Evals.Runner.Backends.Caching;
 using Evals.Runner.Hallucination;
+using Evals.Runner.Rescoring;
 using Evals.Runner.Runs;
 using Evals.Runner.Suites;
 using Evals.Storage;
@@ -87,6 +88,11 @@ public sealed class EvaluateRunJob(
             .SetProperty(r => r.Error, (string?)null), cancellationToken);
 
         var config = RunConfig.FromJson(run.Config);
+        if (run.RescoredFrom is { } sourceId)
+        {
+            if (await RescoreAsync(run, sourceId, config, cancellationToken)) await CompleteAsync(runId, cancellationToken);
+            return;
+        }
         await using var backend = new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache));
         // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
         await using var judge = config.Judge is { } judgeSpec ? new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache)) : null;
@@ -114,6 +120,11 @@ public sealed class EvaluateRunJob(
         if (backend.Description != report) await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, Report()), cancellationToken);
         // Every choice item fell back together (the endpoint was probed once): the run was, in fact, a generation run.
         if (fellBack.Value) await UpdateRunAsync(runId, s => s.SetProperty(r => r.Config, (config with { Mode = "generate" }).ToJson()), cancellationToken);
+        await CompleteAsync(runId, cancellationToken);
+    }
+
+    private async Task CompleteAsync(Guid runId, CancellationToken cancellationToken)
+    {
         var (completed, failed) = await retry.ExecuteAsync(async ct => await RecountAsync(runId, ct), cancellationToken);
         if (completed > 0 && failed == completed)
             throw new InvalidOperationException($"all {completed} items failed; see the items' errors (`evals runs show {runId}`)");
@@ -216,6 +227,43 @@ public sealed class EvaluateRunJob(
         return !cancelled;
     }
 
+    /// <summary>
+    /// A re-scoring (<c>evals runs rescore</c>): every item is scored again from the source run's stored result
+    /// (<see cref="StoredOutputs"/>); no backend is even created. Idempotent like a model run: items already stored are
+    /// skipped, batches are committed as they go and the unique key forbids duplicates. Returns false when cancelled.
+    /// </summary>
+    private async Task<bool> RescoreAsync(Run run, Guid sourceId, RunConfig config, CancellationToken cancellationToken)
+    {
+        await UpdateRunAsync(run.Id, s => s.SetProperty(r => r.BackendReport, $"re-scored from run {sourceId}: its stored outputs, no model calls"), cancellationToken);
+        var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
+        foreach (var (taskId, storedTask) in tasks)
+        {
+            var task = PromptTemplates.Apply(storedTask, config.PromptTemplates);
+            var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(run.Id, taskId, ct), cancellationToken);
+            var pending = SelectItems(task, config).Where(i => !done.Contains(i.Id)).ToList();
+            if (pending.Count == 0) continue;
+            var stored = await retry.ExecuteAsync(async ct =>
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                return await db.Results.AsNoTracking().Where(r => r.RunId == sourceId && r.TaskId == taskId).ToDictionaryAsync(r => r.ItemKey, StringComparer.Ordinal, ct);
+            }, cancellationToken);
+            // No model to wait for: batches only bound what a crash can lose and let progress show.
+            foreach (var batch in pending.Chunk(Math.Max(config.BatchSize, 200)))
+            {
+                if (await CancelRequestedAsync(run.Id, cancellationToken))
+                {
+                    await FinishAsync(run.Id, RunStatus.Cancelled, null, cancellationToken);
+                    return false;
+                }
+                var now = time.GetUtcNow();
+                var rows = batch.Select(item => StoredOutputs.Rescore(run.Id, taskId, task, item, config.Shots ?? task.Manifest.Shots,
+                    stored.GetValueOrDefault(item.Id), sourceId, config.Mode, now)).ToArray();
+                await SaveBatchAsync(run.Id, rows, cancellationToken);
+            }
+        }
+        return true;
+    }
+
     internal static IEnumerable<TaskItem> SelectItems(EvalTask task, RunConfig config)
     {
         var items = task.EvalItems.OrderBy(i => i.Ordinal);
@@ -235,6 +283,9 @@ public sealed class EvaluateRunJob(
             var (verdict, raw, tokensIn, tokensOut) = (answer.Verdict, answer.Raw, answer.TokensIn, answer.TokensOut);
             var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
             CallDetails.AddTo(details, answer.Mode, answer.Stats);
+            // Exact, so that `runs rescore` can re-derive the choice (the raw output rounds them to four decimals).
+            if (answer.LogLikelihoods is { } logLikelihoods && logLikelihoods.All(double.IsFinite))
+                details[StoredOutputs.LogLikelihoodsKey] = StoredOutputs.ToJson(logLikelihoods);
             foreach (var (key, value) in answer.Judged?.ToList() ?? [])
             {
                 answer.Judged!.Remove(key);
@@ -273,7 +324,8 @@ public sealed class EvaluateRunJob(
     }
 
     /// <param name="Judged">Judged tasks: the judge's reply, the item's kind and SelfCheck figures, for the result's details.</param>
-    private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats, System.Text.Json.Nodes.JsonObject? Judged = null);
+    private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats, System.Text.Json.Nodes.JsonObject? Judged = null,
+        IReadOnlyList<double>? LogLikelihoods = null);
 
     private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, HallucinationScoring? scoring, RunConfig config,
         StrongBox<bool> fellBack, CancellationToken cancellationToken)
@@ -285,7 +337,8 @@ public sealed class EvaluateRunJob(
             {
                 var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
                 var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
-                return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats);
+                return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats,
+                    LogLikelihoods: scores.LogLikelihoods);
             }
             catch (LogLikelihoodUnavailableException)
             {

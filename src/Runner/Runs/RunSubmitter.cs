@@ -1,3 +1,4 @@
+using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
 using Evals.Runner.Hallucination;
@@ -46,7 +47,7 @@ public sealed class RunSubmitter(
         {
             // A promoted-feedback suite lives in the database; names are kept apart from the datasets folder's when promoting.
             if (!catalog.SuiteNames().Contains(request.Suite) && await regressions.LoadAsync(request.Suite, cancellationToken) is { } regression)
-                return await ValidatedAsync(model, regression, request.Config, cancellationToken);
+                return await ValidatedAsync(model, regression, request.Config, warn, cancellationToken);
             var (available, notImported) = catalog.LoadAvailable(request.Suite);
             // Nothing imported: Load names the import command to run.
             suite = available.Tasks.Count == 0 && notImported.Count > 0 ? catalog.Load(request.Suite) : available;
@@ -57,12 +58,23 @@ public sealed class RunSubmitter(
         {
             throw new BadInputException(e.Message);
         }
-        return await ValidatedAsync(model, suite, request.Config, cancellationToken);
+        return await ValidatedAsync(model, suite, request.Config, warn, cancellationToken);
     }
 
-    private async Task<ValidatedRun> ValidatedAsync(ResolvedModel model, SuiteDefinition suite, RunConfig requested, CancellationToken cancellationToken)
+    private async Task<ValidatedRun> ValidatedAsync(ResolvedModel model, SuiteDefinition suite, RunConfig requested, Action<string>? warn,
+        CancellationToken cancellationToken)
     {
         var config = await ResolveJudgingAsync(ResolveConfig(requested, model), suite, cancellationToken);
+        try
+        {
+            backends.CheckSuite(model.Spec, suite.Name, suite.Tasks.Select(t => t.Task.EvalItems.OrderBy(i => i.Ordinal).Select(i => i.Id).ToList())
+                .Select((ids, i) => (suite.Tasks[i].Task.FullName, (IReadOnlyList<string>)ids, config.Limit is { } limit ? Math.Min(limit, ids.Count) : ids.Count))
+                .ToList(), warn);
+        }
+        catch (ModelSpecException e)
+        {
+            throw new BadInputException(e.Message);
+        }
         var total = suite.Tasks.Sum(t => config.Limit is { } limit ? Math.Min(limit, t.Task.EvalItems.Count()) : t.Task.EvalItems.Count());
         return new ValidatedRun(model, suite, config, total);
     }

@@ -83,6 +83,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt {Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version}",
             SelfCheck = config.SelfCheckSamples > 0
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{config.SelfCheckSamples} samples at temperature {config.SelfCheckTemperature}") : null,
+            RescoredFrom = run.RescoredFrom,
         };
     }
 

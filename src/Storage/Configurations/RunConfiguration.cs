@@ -20,5 +20,8 @@ public sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         b.HasIndex(r => new { r.Status, r.CreatedAt });
         b.HasOne(r => r.Suite).WithMany().HasForeignKey(r => r.SuiteId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Model>().WithMany().HasForeignKey(r => r.ModelId).OnDelete(DeleteBehavior.SetNull);
+        // A re-scoring keeps its own copy of the outputs, so deleting its source leaves it standing, unlinked.
+        b.HasOne<Run>().WithMany().HasForeignKey(r => r.RescoredFrom).OnDelete(DeleteBehavior.SetNull);
+        b.HasIndex(r => r.RescoredFrom);
     }
 }

@@ -24,6 +24,11 @@ public class Run
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>
+    /// A re-scoring (<c>evals runs rescore</c>): the run whose stored outputs this one scored again, without calling the
+    /// model. Null for a run that asked its model.
+    /// </summary>
+    public Guid? RescoredFrom { get; set; }
 }
 
 public enum RunStatus

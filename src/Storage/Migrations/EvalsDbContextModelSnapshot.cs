@@ -1223,6 +1223,10 @@ namespace Evals.Storage.Migrations
                         .HasColumnType("text")
                         .HasColumnName("model_spec");
 
+                    b.Property<Guid?>("RescoredFrom")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rescored_from");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -1253,6 +1257,9 @@ namespace Evals.Storage.Migrations
 
                     b.HasIndex("ModelId")
                         .HasDatabaseName("ix_runs_model_id");
+
+                    b.HasIndex("RescoredFrom")
+                        .HasDatabaseName("ix_runs_rescored_from");
 
                     b.HasIndex("SuiteId")
                         .HasDatabaseName("ix_runs_suite_id");
@@ -1371,6 +1378,18 @@ namespace Evals.Storage.Migrations
                     b.ToTable("tasks", (string)null);
                 });
 
+            modelBuilder.Entity("Evals.Storage.Entities.ArenaVote", b =>
+                {
+                    b.HasOne("Evals.Storage.Entities.ArenaBattle", "Battle")
+                        .WithOne("Vote")
+                        .HasForeignKey("Evals.Storage.Entities.ArenaVote", "BattleId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_arena_votes_arena_battles_battle_id");
+
+                    b.Navigation("Battle");
+                });
+
             modelBuilder.Entity("Evals.Storage.Entities.FeedbackCheck", b =>
                 {
                     b.HasOne("Evals.Storage.Entities.FeedbackEvent", null)
@@ -1395,18 +1414,6 @@ namespace Evals.Storage.Migrations
                         .HasForeignKey("ExperimentId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_feedback_events_experiments_experiment_id");
-                });
-
-            modelBuilder.Entity("Evals.Storage.Entities.ArenaVote", b =>
-                {
-                    b.HasOne("Evals.Storage.Entities.ArenaBattle", "Battle")
-                        .WithOne("Vote")
-                        .HasForeignKey("Evals.Storage.Entities.ArenaVote", "BattleId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_arena_votes_arena_battles_battle_id");
-
-                    b.Navigation("Battle");
                 });
 
             modelBuilder.Entity("Evals.Storage.Entities.Item", b =>
@@ -1445,6 +1452,12 @@ namespace Evals.Storage.Migrations
                         .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_runs_models_model_id");
+
+                    b.HasOne("Evals.Storage.Entities.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RescoredFrom")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_runs_runs_rescored_from");
 
                     b.HasOne("Evals.Storage.Entities.Suite", "Suite")
                         .WithMany()

@@ -66,6 +66,21 @@ public static class RunsApi
                 return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
             }
         }).RequireAdmin();
+        // The CLI's `runs rescore`: a new run scoring this one's stored outputs again (same checks, one code path).
+        runs.MapPost("/{id:guid}/rescore", async Task<Results<Created<RunCreated>, ProblemHttpResult>> (Guid id, Evals.Runner.Rescoring.RunRescorer rescorer,
+            CancellationToken ct) =>
+        {
+            try
+            {
+                var run = await rescorer.SubmitAsync(id.ToString(), ct);
+                return TypedResults.Created($"/api/runs/{run.Id}", new RunCreated(run.Id, run.TotalItems));
+            }
+            catch (BadInputException e)
+            {
+                return TypedResults.Problem(e.Message, statusCode: e.Message.StartsWith("no run with id", StringComparison.Ordinal)
+                    ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest);
+            }
+        }).RequireAdmin();
         return app;
     }
 

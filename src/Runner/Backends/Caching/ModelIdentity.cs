@@ -27,6 +27,12 @@ public static class ModelIdentity
             var info = new FileInfo(file);
             if (info.Exists) identity += string.Create(CultureInfo.InvariantCulture, $"#{info.Length}@{info.LastWriteTimeUtc.Ticks}");
         }
+        if (spec is { Scheme: "baseline", Target: "replay" } && spec.Options.TryGetValue("file", out var replayed))
+        {
+            // A replay file rewritten in place holds other outputs: the same stamp keeps its cached answers apart.
+            var info = new FileInfo(replayed);
+            if (info.Exists) identity += string.Create(CultureInfo.InvariantCulture, $"#{info.Length}@{info.LastWriteTimeUtc.Ticks}");
+        }
         return identity;
     }
 

@@ -150,7 +150,8 @@ public sealed class EvaluateRunJob(
         var inFlight = Math.Max(1, backend.Capabilities.MaxConcurrency) + (judge is null ? 0 : Math.Max(1, judge.Capabilities.MaxConcurrency));
         var batchSize = Math.Max(1, config.BatchSize);
         var interval = TimeSpan.FromMilliseconds(Math.Max(10, runnerOptions.CommitIntervalMs));
-        var finished = Channel.CreateBounded<ResultRow>(new BoundedChannelOptions(inFlight + batchSize) { SingleReader = true });
+        // Room for several batches: a commit in progress must not stall the items in flight behind a full channel.
+        var finished = Channel.CreateBounded<ResultRow>(new BoundedChannelOptions(Math.Max(256, 4 * (inFlight + batchSize))) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? failure = null;
         var producer = Task.Run(async () =>

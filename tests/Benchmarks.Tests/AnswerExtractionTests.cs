@@ -56,8 +56,8 @@ public class AnswerExtractionTests
         { "Ｃ：广州", "C", "leading_letter" },
         { "(B) 北京", "B", "leading_letter" },
         // bracketed letter in a sentence
-        { "我认为是（B）北京。", "B", "bracketed" },
-        { "首都应当是【B】", "B", "bracketed" },
+        { "我认为是（B）北京。", "B", "explicit" },
+        { "首都应当是【B】", "B", "explicit" },
         // the choice text without its letter
         { "北京", "B", "choice_text_exact" },
         { "北京。", "B", "choice_text_exact" },
@@ -65,8 +65,8 @@ public class AnswerExtractionTests
         { "中国的首都是北京。", "B", "choice_text" },
         { "首都位于北京，是政治文化中心。", "B", "choice_text" },
         // one letter mentioned in passing
-        { "我觉得B比较合理", "B", "single_letter" },
-        { "应该是 B 吧", "B", "single_letter" },
+        { "我觉得B比较合理", "B", "explicit" },
+        { "应该是 B 吧", "B", "explicit" },
         // hedged answers and two letters with no conclusion
         { "答案可能是B或C", "unparseable", "hedged" },
         { "答案是B或者C。", "unparseable", "hedged" },
@@ -111,7 +111,7 @@ public class AnswerExtractionTests
         { "答案：相同", "相同", "explicit" },
         { "两句话都在问花呗还款，意思一样。答案是相同", "相同", "explicit" },
         { "这两个句子的意思不同。", "不同", "mention" },
-        { "意思不同，而不是相同。", "不同", "first_mention" },
+        { "意思不同，而不是相同。", "不同", "mention" },
         { "可能相同也可能不同", "unparseable", "hedged" },
         { "抱歉，我无法回答。", "refused", "refusal" },
         { "无从判断", "unparseable", "no_answer" },

@@ -60,11 +60,15 @@ public static partial class AnswerExtraction
         return inThink.Choice is not null ? inThink with { Rule = inThink.Rule + "_in_think" } : answer;
     }
 
-    /// <summary>English names of the label words our Chinese tasks use, so that "Entailment" reads as 蕴含.</summary>
+    /// <summary>
+    /// Other names of the label words our Chinese tasks use (English, and the synonyms models answer with), so that
+    /// "Entailment" reads as 蕴含 and 差评 as 负面. A longer alias wins over one inside it (不一样 over 一样).
+    /// </summary>
     private static readonly Dictionary<string, string[]> LabelAliases = new()
     {
-        ["蕴含"] = ["entailment", "entails"], ["中立"] = ["neutral"], ["矛盾"] = ["contradiction", "contradicts"],
-        ["正面"] = ["positive"], ["负面"] = ["negative"], ["相同"] = ["same"], ["不同"] = ["different"],
+        ["蕴含"] = ["entailment", "entails"], ["中立"] = ["neutral", "中性"], ["矛盾"] = ["contradiction", "contradicts", "相矛盾"],
+        ["正面"] = ["positive", "积极", "好评", "正向"], ["负面"] = ["negative", "消极", "差评", "负向"],
+        ["相同"] = ["same", "一样", "一致", "同义"], ["不同"] = ["different", "不一样", "不一致"],
     };
 
     private static List<(string Text, int Index)> WithAliases(List<string> words)
@@ -132,6 +136,7 @@ public static partial class AnswerExtraction
                     return new Extraction(Enumerable.Range(0, letters).First(i => !eliminated.Contains(i)), "elimination");
             }
 
+            if (IsLetters && LetterAlternatives().IsMatch(rest)) return new Extraction(null, "hedged");
             var (named, negated) = Mentioned(rest);
             named.RemoveAll(eliminated.Contains);
             if (named.Count == 1) return new Extraction(named[0], IsLetters ? "choice_text" : "mention");
@@ -141,7 +146,8 @@ public static partial class AnswerExtraction
 
             if (IsLetters)
             {
-                var ordinals = Ordinal().Matches(rest).Where(m => m.Groups["suffix"].Success && !IsNegated(rest, m.Index))
+                var ordinals = Ordinal().Matches(rest)
+                    .Where(m => (m.Groups["suffix"].Success || JudgedRight().Match(rest, m.Index + m.Length) is { Success: true } r && r.Index == m.Index + m.Length) && !IsNegated(rest, m.Index))
                     .Select(m => OrdinalIndex(m)).OfType<int>().Distinct().ToList();
                 if (ordinals.Count == 1 && named.Count == 0) return new Extraction(ordinals[0], "ordinal");
 
@@ -198,9 +204,9 @@ public static partial class AnswerExtraction
             if (HasLatinWord(text)) Scan(EnglishHead());
             if (!IsLetters && (text.Contains('是') || text.Contains('为') || text.Contains(':'))) Scan(WordHead());
             // 只有C不正确 / C项说法错误，当选: an assessment that singles out the answer, whatever the question asked for.
-            if (IsLetters && (text.Contains("只有", StringComparison.Ordinal) || text.Contains("当选", StringComparison.Ordinal) || text.Contains("应选", StringComparison.Ordinal)))
+            if (IsLetters && SinglingOutKeywords.Any(k => text.Contains(k, StringComparison.Ordinal)))
             {
-                foreach (var pattern in (Regex[])[OnlyAssessment(), ChosenAssessment()])
+                foreach (var pattern in (Regex[])[OnlyAssessment(), ChosenAssessment(), AllButOne()])
                     foreach (Match m in pattern.Matches(text))
                         if (LetterIndex(m.Groups["l"].Value[0], lowerToo: false) is { } only)
                             signals.Add(new Signal(m.Index, new Token([only], "letter", false, false, m.Index + m.Length), false));
@@ -487,10 +493,13 @@ public static partial class AnswerExtraction
         (?:最终|正确|标准|参考|本题|此题|这道题|该题|我的|最后的?)?的?答案\)?\s*(?:应该|应当|应|(?<t>可能|大概|也许|或许|估计)|就|即|只能|一定|显然|肯定|当然|仍然|仍|还|便)?\s*(?:是|为|选择|选)?\s*:?
         | (?<![回解])答\s*:
         | (?:回答|结论|结果|得数)\s*(?:是|为|:)
+        | 我(?:认为|觉得|猜|判断|想|选的|的选择)(?:答案)?\s*(?:应该是|是|为|选)?
         | (?<t>可能|大概|也许|或许|估计)?\s*(?:应该|应当|应|故|所以|因此|我|我会|我就|只能|可以|就|最终|本题|此题|当|还是)?\s*(?:选择|选定|选)(?![项出手修举取中拔购])
         | (?:不正确|正确|错误|有误|说法不?对|不符合题意|符合题意|最合适|最恰当|最佳|最准确)的?(?:选项|一项|答案|项|说法|一个)?\s*(?:应该|应)?\s*(?:是|为|:)
-        | 我(?:认为|觉得|倾向于|倾向|猜|判断|想)(?:答案)?\s*(?:应该是|是|为|选)?
+        | 倾向于?\s*(?:选择|选)?
         | (?:应该|应当|应|当|就|只能|肯定|显然|一定|而|即|也就是|便|仍然|仍|才|确定)是
+        | (?:应该|应当|应)为
+        | (?<=[,。:;!?])\s*(?:那就|就)?是
         | (?<t>可能|大概|也许|或许|估计)(?:是|为)
         | (?:即|故|因此|所以|综上所述|综上|由此可见)\s*,?\s*(?:是|为)?
         | (?:剩下|剩余|只剩下|只剩|仅剩)的?(?:就是|是|只有|为)?
@@ -503,6 +512,12 @@ public static partial class AnswerExtraction
     // Label words also follow a bare copula or colon: 情感:正面, 关系为中立, 所以是蕴含关系.
     [GeneratedRegex(@"(?:判断为|属于|是|为|:)\s*")]
     private static partial Regex WordHead();
+
+    private static readonly string[] SinglingOutKeywords = ["只有", "当选", "应选", "莫属", "除"];
+
+    // 非B莫属; 除了B，其他选项都不是首都.
+    [GeneratedRegex(@"非\s*(?<l>[A-Z])(?![A-Za-z])\s*(?:项|选项)?\s*莫属|除了?\s*(?:选项)?\s*(?<l>[A-Z])(?![A-Za-z])\s*(?:项|选项)?\s*(?:以外|之外)?\s*,?\s*(?:其他|其余|其它|别的)[^。\n]{0,6}?(?:都|均)\s*(?:不|错|有误)")]
+    private static partial Regex AllButOne();
 
     [GeneratedRegex(@"(?<![A-Za-z])(?<l>[A-Z])(?![A-Za-z])[^。\n,]{0,16},\s*(?:当选|应选|为正确答案|符合题意)")]
     private static partial Regex ChosenAssessment();
@@ -522,6 +537,9 @@ public static partial class AnswerExtraction
 
     [GeneratedRegex(@"[A-Z]")]
     private static partial Regex LetterRun();
+
+    [GeneratedRegex(@"(?<![A-Za-z])[A-Z](?![A-Za-z])\s*\)?\s*(?:或者|或是|或|还是)\s*\(?\s*[A-Z](?![A-Za-z])")]
+    private static partial Regex LetterAlternatives();
 
     [GeneratedRegex(@"\s*(?:(?<alt>或者|或是|或|还是|\bor\b)|和|与|以及|及|、|/|&|\band\b|(?<comma>,)|(?<comma>\s))\s*", RegexOptions.IgnoreCase)]
     private static partial Regex ListSeparator();
@@ -543,6 +561,9 @@ public static partial class AnswerExtraction
     [GeneratedRegex(@"第\s*(?<n>[一二三四五六]|[1-6])\s*(?<suffix>个选项|个答案|选项|项)?(?:个)?|(?<last>最后一(?:个|项))(?<suffix>选项)?|(?:the\s+)?(?<n>first|second|third|fourth|fifth|sixth|last)\s+(?<suffix>option|choice|one)", RegexOptions.IgnoreCase)]
     private static partial Regex Ordinal();
 
+    [GeneratedRegex(@"\s*(?:是|为)?\s*(?:对的|正确|对)")]
+    private static partial Regex JudgedRight();
+
     [GeneratedRegex(@"^\s*\(?\s*([A-Za-z])\s*(?:\)|[.、:,。]|\s+|$)")]
     private static partial Regex LeadingLetterPattern();
 
@@ -558,6 +579,6 @@ public static partial class AnswerExtraction
     [GeneratedRegex(@"可能|也许|或许|或者|不确定|不太确定|无法确定|拿不准|不好说|都有可能|大概|还是")]
     private static partial Regex Hedge();
 
-    [GeneratedRegex(@"(?:抱歉|对不起|很遗憾|不好意思)[^。!?\n]{0,30}(?:无法|不能|不便|不可以)|(?:无法|不能|不便|不宜|不可以)(?:为你|为您)?(?:回答|作答|提供|回复|协助|讨论|评论|帮助)|拒绝回答|敏感(?:话题|内容|信息|问题)|内容安全|违反(?:相关)?(?:法律|规定|政策|使用)|(?:作为|我是)(?:一个)?(?:AI|人工智能|语言模型)[^。\n]{0,30}(?:无法|不能)|inappropriate content|content (?:filter|policy)|I(?:'m| am) sorry|I can(?:'t|not) (?:help|assist|answer)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:抱歉|对不起|很遗憾|不好意思)[^。!?\n]{0,30}(?:无法|不能|不便|不可以)|(?:无法|不能|不便|不宜|不可以|没法|没办法)(?:为你|为您)?(?:回答|作答|提供|回复|协助|讨论|评论|帮助)|拒绝回答|敏感(?:话题|内容|信息|问题)|内容安全|违反(?:相关)?(?:法律|规定|政策|使用)|(?:作为|我是)(?:一个)?(?:AI|人工智能|语言模型)[^。\n]{0,30}(?:无法|不能|不会)|inappropriate content|content (?:filter|policy)|I(?:'m| am) sorry|I can(?:'t|not) (?:help|assist|answer)", RegexOptions.IgnoreCase)]
     private static partial Regex Refusal();
 }

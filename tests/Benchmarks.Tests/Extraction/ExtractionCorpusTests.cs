@@ -37,7 +37,7 @@ public class ExtractionCorpusTests(ITestOutputHelper output)
         ["negation", "multi_letter", "refusal", "refusal_with_answer", "self_correction", "hedge", "think", "lowercase", "markdown", "label_negation"];
 
     // Pinned from the measured figures (docs/answer-extraction.md); a change that lowers them must say why.
-    private const double MinimumOverall = 0.96;
+    private const double MinimumOverall = 0.99;
 
     public static string Ours(CorpusCase c)
     {

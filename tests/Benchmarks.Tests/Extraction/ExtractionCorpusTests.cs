@@ -94,6 +94,7 @@ public class ExtractionCorpusTests(ITestOutputHelper output)
         Total("letter items", rows.Where(r => r.Case.IsLetters).ToList());
         Total("split dev", rows.Where(r => r.Case.Split == "dev").ToList());
         Total("split heldout", rows.Where(r => r.Case.Split == "heldout").ToList());
+        Total("split heldout2", rows.Where(r => r.Case.Split == "heldout2").ToList());
         var letterRows = rows.Where(r => r.Case.IsLetters).ToList();
         output.WriteLine(table.ToString());
 
@@ -101,6 +102,12 @@ public class ExtractionCorpusTests(ITestOutputHelper output)
         foreach (var miss in misses)
             output.WriteLine($"ours disagrees: {miss.Case.Id} expected {miss.Case.Expected}, got {miss.Ours} " +
                 $"({AnswerExtraction.Extract(miss.Case.Output, miss.Case.Continuations, miss.Case.Options).Rule}): {miss.Case.Output.ReplaceLineEndings(" ⏎ ")}");
+
+        // A wrong pick (an option other than the reader's, or an option where the reader saw none) scores silently;
+        // a miss (unparseable where the reader saw an answer) at least shows as unparseable.
+        var wrongPicks = misses.Where(m => m.Ours is not ("none" or "refused")).ToList();
+        output.WriteLine($"ours: {misses.Count} disagreements, of which {wrongPicks.Count} wrong picks: {string.Join(", ", wrongPicks.Select(m => m.Case.Id))}");
+        Assert.DoesNotContain(wrongPicks, m => m.Case.Split == "dev");
 
         var overall = rows.Count(r => Agrees(r.Case.Expected, r.Ours, true)) / (double)rows.Count;
         Assert.True(overall >= MinimumOverall, $"overall agreement {overall:P1} < {MinimumOverall:P1}");

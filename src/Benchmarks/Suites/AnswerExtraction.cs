@@ -67,8 +67,8 @@ public static partial class AnswerExtraction
     private static readonly Dictionary<string, string[]> LabelAliases = new()
     {
         ["蕴含"] = ["entailment", "entails"], ["中立"] = ["neutral", "中性"], ["矛盾"] = ["contradiction", "contradicts", "相矛盾"],
-        ["正面"] = ["positive", "积极", "好评", "正向"], ["负面"] = ["negative", "消极", "差评", "负向"],
-        ["相同"] = ["same", "一样", "一致", "同义"], ["不同"] = ["different", "不一样", "不一致"],
+        ["正面"] = ["positive", "积极", "好评", "正向", "满意"], ["负面"] = ["negative", "消极", "差评", "负向", "不满", "不满意"],
+        ["相同"] = ["same", "一样", "一致", "同义", "相似", "相近"], ["不同"] = ["different", "不一样", "不一致", "不相似", "不相近"],
     };
 
     private static List<(string Text, int Index)> WithAliases(List<string> words)
@@ -125,6 +125,8 @@ public static partial class AnswerExtraction
 
             var rest = IsLetters ? WithoutRestatedOptions(text) : text;
             Eliminations(rest, eliminated);
+            var (named, negated) = Mentioned(rest);
+            if (IsLetters) eliminated.UnionWith(negated); // 不是上海，不是广州，也不是深圳
 
             if (IsLetters)
             {
@@ -137,12 +139,13 @@ public static partial class AnswerExtraction
             }
 
             if (IsLetters && LetterAlternatives().IsMatch(rest)) return new Extraction(null, "hedged");
-            var (named, negated) = Mentioned(rest);
             named.RemoveAll(eliminated.Contains);
             if (named.Count == 1) return new Extraction(named[0], IsLetters ? "choice_text" : "mention");
             if (named.Count > 1 && Copula(rest) is { } copula) return new Extraction(copula, IsLetters ? "choice_text" : "mention");
-            if (named.Count == 0 && !IsLetters && negated.Count == 1 && texts.Select(t => t.Index).Distinct().Count() == 2)
-                return new Extraction(1 - negated[0], "negated_label");
+            // Every label but one negated (不相同 of 相同/不同; 既不是蕴含也不是矛盾): the one left.
+            var labels = texts.Select(t => t.Index).Distinct().ToList();
+            if (named.Count == 0 && !IsLetters && negated.Count == labels.Count - 1 && labels.Count > 1)
+                return new Extraction(labels.First(l => !negated.Contains(l)), "negated_label");
 
             if (IsLetters)
             {
@@ -551,7 +554,7 @@ public static partial class AnswerExtraction
     private static partial Regex AfterPossible();
 
     // 答案是B，不过A也有可能 / 但也可能是A: another option offered after the conclusion.
-    [GeneratedRegex(@"(?:(?<![A-Za-z])([A-Z])(?![A-Za-z])\s*(?:项|选项)?\s*也(?:有)?可能|(?:也|或许|也许)(?:有)?可能(?:是|选)?\s*([A-Z])(?![A-Za-z]))")]
+    [GeneratedRegex(@"(?:(?<![A-Za-z])([A-Z])(?![A-Za-z])\s*(?:项|选项)?\s*也(?:有可能|可能|说得通|有道理|可以|对|行得通)|(?:也|或许|也许)(?:有)?可能(?:是|选)?\s*([A-Z])(?![A-Za-z]))")]
     private static partial Regex AlsoPossible();
 
     // 答案是A。不对。/ 答案是B……等等，错了: the conclusion is withdrawn and nothing replaces it.
@@ -579,6 +582,6 @@ public static partial class AnswerExtraction
     [GeneratedRegex(@"可能|也许|或许|或者|不确定|不太确定|无法确定|拿不准|不好说|都有可能|大概|还是")]
     private static partial Regex Hedge();
 
-    [GeneratedRegex(@"(?:抱歉|对不起|很遗憾|不好意思)[^。!?\n]{0,30}(?:无法|不能|不便|不可以)|(?:无法|不能|不便|不宜|不可以|没法|没办法)(?:为你|为您)?(?:回答|作答|提供|回复|协助|讨论|评论|帮助)|拒绝回答|敏感(?:话题|内容|信息|问题)|内容安全|违反(?:相关)?(?:法律|规定|政策|使用)|(?:作为|我是)(?:一个)?(?:AI|人工智能|语言模型)[^。\n]{0,30}(?:无法|不能|不会)|inappropriate content|content (?:filter|policy)|I(?:'m| am) sorry|I can(?:'t|not) (?:help|assist|answer)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:抱歉|对不起|很遗憾|不好意思)[^。!?\n]{0,30}(?:无法|不能|不便|不可以)|(?:无法|不能|不便|不宜|不可以|没法|没办法)(?:为你|为您)?(?:回答|作答|提供|回复|协助|讨论|评论|帮助)|拒绝回答|敏感(?:话题|内容|信息|问题)|内容安全|违反(?:相关)?(?:法律|规定|政策|使用)|(?:作为|我是)(?:一个)?(?:AI|人工智能|语言模型)[^。\n]{0,30}(?:无法|不能|不会)|inappropriate content|content (?:filter|policy)|超出(?:了)?(?:我的)?能力范围|I(?:'m| am) sorry|I (?:can't|cannot|won't|will not) (?:help|assist|answer)", RegexOptions.IgnoreCase)]
     private static partial Regex Refusal();
 }

@@ -37,6 +37,7 @@ public static partial class AnswerExtraction
     {
         if (!s.IsNormalized(NormalizationForm.FormKC)) s = s.Normalize(NormalizationForm.FormKC);
         if (s.Contains('\\') || s.Contains('$')) s = Latex().Replace(s, "$1").Replace("$", "");
+        if (s.Contains("~~", StringComparison.Ordinal)) s = Struck().Replace(s, " "); // ~~A~~ B: the struck-out answer is withdrawn
         var b = new StringBuilder(s.Length);
         foreach (var c in s)
         {
@@ -53,6 +54,9 @@ public static partial class AnswerExtraction
     }
 
     private static string TrimAnswer(string s) => s.Trim().Trim('。', '.', '!', '"', '“', '”', '\'', ' ', '(', ')', '\n', ',', ';');
+
+    [GeneratedRegex(@"~~[^~\n]*~~")]
+    private static partial Regex Struck();
 
     [GeneratedRegex(@"\\(?:boxed|text|mathrm|textbf|mathbf)\s*\{([^{}]*)\}")]
     private static partial Regex Latex();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -24,6 +25,9 @@ public static partial class AnswerExtraction
 
     private static readonly FrozenDictionary<char, char> Simplified = BuildSimplified();
 
+    // Everything Normalise rewrites; most options and many outputs contain none of it and skip the rewrite (perf/ImportScoring).
+    private static readonly SearchValues<char> Rewritten = SearchValues.Create([.. Simplified.Keys, .. "*`#_【〔[「『《〖】〕]」』》〗\r\\$~"]);
+
     private static FrozenDictionary<char, char> BuildSimplified()
     {
         var map = new Dictionary<char, char>();
@@ -36,6 +40,7 @@ public static partial class AnswerExtraction
     internal static string Normalise(string s)
     {
         if (!s.IsNormalized(NormalizationForm.FormKC)) s = s.Normalize(NormalizationForm.FormKC);
+        if (!s.AsSpan().ContainsAny(Rewritten)) return s.Trim();
         if (s.Contains('\\') || s.Contains('$')) s = Latex().Replace(s, "$1").Replace("$", "");
         if (s.Contains("~~", StringComparison.Ordinal)) s = Struck().Replace(s, " "); // ~~A~~ B: the struck-out answer is withdrawn
         var b = new StringBuilder(s.Length);

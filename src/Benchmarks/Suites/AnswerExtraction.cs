@@ -488,7 +488,7 @@ public static partial class AnswerExtraction
     }
 
     private static readonly string[] ConclusionKeywords =
-        ["答", "选", "正确", "错误", "有误", "对", "是", "为", "即", "故", "所以", "因此", "综上", "剩", "认为", "觉得", "倾向", "猜", "结论", "结果"];
+        ["答", "选", "正确", "错误", "有误", "对", "是", "为", "即", "故", "所以", "因此", "综上", "剩", "认为", "觉得", "想", "倾向", "猜", "结论", "结果"];
 
     // The conclusion phrases (data: add a phrase here, with a corpus case). Each ends just before the answer token;
     // (?<t>…) marks a tentative one (可能是B). Negation before a phrase is checked in code (IsNegated).

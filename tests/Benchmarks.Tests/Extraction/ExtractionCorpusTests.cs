@@ -95,6 +95,7 @@ public class ExtractionCorpusTests(ITestOutputHelper output)
         Total("split dev", rows.Where(r => r.Case.Split == "dev").ToList());
         Total("split heldout", rows.Where(r => r.Case.Split == "heldout").ToList());
         Total("split heldout2", rows.Where(r => r.Case.Split == "heldout2").ToList());
+        Total("split heldout3", rows.Where(r => r.Case.Split == "heldout3").ToList());
         var letterRows = rows.Where(r => r.Case.IsLetters).ToList();
         output.WriteLine(table.ToString());
 

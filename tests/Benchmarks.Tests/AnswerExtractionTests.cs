@@ -164,6 +164,12 @@ public class AnswerExtractionTests
         { "C项说法错误，当选。", "C", "explicit" },
         { "非B莫属。", "B", "explicit" },
         { "A项正确，B项正确。", "unparseable", "ambiguous" },
+        { "A项：上海是直辖市，错误。\nB项：北京是首都，正确。\nC项：广州是省会，错误。", "B", "explicit" },
+        { "A. 上海 ✗\nB. 北京 ✓\nC. 广州 ✗\nD. 深圳 ✗", "B", "explicit" },
+        { "从左到右算得20，也就是A，但那是错误的。正确结果14对应B。", "B", "explicit" },
+        { "因此，A、C、D都不是首都。", "B", "elimination" },
+        { "选A的人都错了。", "unparseable", "no_answer" },
+        { "Not A (Shanghai) but B (Beijing).", "B", "single_letter" },
         // self-corrections and retractions
         { "A……不对，应该是D", "D", "explicit" },
         { "C。哦不，我搞错了，是B。", "B", "explicit" },

@@ -80,7 +80,7 @@ public static partial class AnswerExtraction
     }
 
     /// <summary>One answer token after a conclusion phrase: the options it names, how they were named, and where it ends.</summary>
-    private sealed record Token(List<int> Items, string Kind, bool Alternatives, bool Negative, int End);
+    private sealed record Token(List<int> Items, string Kind, bool Alternatives, bool Negative, int End, bool Relative = false);
 
     private sealed record Signal(int At, Token Token, bool Tentative);
 
@@ -196,9 +196,10 @@ public static partial class AnswerExtraction
                     if (TokenAt(text, m.Index + m.Length, allowSingleLetterWords: false) is not { } token) continue;
                     if (token.Negative || IsNegated(text, m.Index))
                     {
-                        if (token.Items.Count == 1) eliminated.Add(token.Items[0]);
+                        if (token.Kind == "letter" || token.Items.Count == 1) eliminated.UnionWith(token.Items);
                         continue;
                     }
+                    if (token.Relative) continue; // 选A的人都错了: a noun phrase, not a pick
                     signals.Add(new Signal(m.Index, token, m.Groups["t"].Success));
                 }
             }
@@ -224,9 +225,16 @@ public static partial class AnswerExtraction
 
         private List<int> Assessments(string text, HashSet<int> eliminated)
         {
-            if (!IsLetters || !(text.Contains('对') || text.Contains('错') || text.Contains("正确") || text.Contains("有误") || text.Contains("排除")))
+            if (!IsLetters || !(text.Contains('对') || text.Contains('错') || text.Contains("正确") || text.Contains("有误") || text.Contains("排除") || text.AsSpan().ContainsAny("✓✔√✗✘×")))
                 return [];
             var positive = new List<int>();
+            // Option-by-option lines: A项：上海是直辖市，错误。 / B. 叶绿体 —— 光合作用 ✓ — the line's last verdict.
+            foreach (Match line in LineVerdict().Matches(text))
+            {
+                if (LetterIndex(line.Groups["l"].Value[0], lowerToo: false) is not { } option) continue;
+                if (line.Groups["yes"].Success) positive.Add(option);
+                else eliminated.Add(option);
+            }
             foreach (Match m in Assessment().Matches(text))
             {
                 var picked = LetterRun().Matches(m.Groups["l"].Value).Select(l => LetterIndex(l.Value[0], lowerToo: false)).OfType<int>().ToList();
@@ -283,9 +291,11 @@ public static partial class AnswerExtraction
             if (items.Count == 0) return null;
             var closing = i;
             while (closing < text.Length && text[closing] is ')' or ' ') closing++;
-            var negative = IsLetters && kind == "letter" && AfterLetterNegative().Match(text, closing) is { Success: true } neg && neg.Index == closing;
+            var negative = IsLetters && kind == "letter" && (AfterLetterNegative().Match(text, closing) is { Success: true } neg && neg.Index == closing
+                || ThenCalledWrong().Match(text, closing) is { Success: true } wrong && wrong.Index == closing);
             var maybe = AfterPossible().Match(text, closing) is { Success: true } p && p.Index == closing;
-            return new Token(items, kind, alternatives || (items.Count > 1 && maybe), negative, i);
+            var relative = Relative().Match(text, closing) is { Success: true } rel && rel.Index == closing;
+            return new Token(items, kind, alternatives || (items.Count > 1 && maybe), negative, i, relative);
         }
 
         private bool ItemAt(string text, int i, out List<int> items, out string kind, out int end, bool allowSingleLetterWords)
@@ -478,7 +488,8 @@ public static partial class AnswerExtraction
     }
 
     private static readonly string[] Negations =
-        ["不", "别", "勿", "误", "错", "没", "未", "非", "并不是", "不是", "而非", "不要", "不能", "不应", "不应该", "不该", "不会", "排除", "除了", "除"];
+        ["不", "别", "勿", "误", "错", "没", "未", "非", "并不是", "不是", "而非", "不要", "不能", "不应", "不应该", "不该", "不会", "排除", "除了", "除",
+         "如果", "假如", "要是", "not", "Not", "NOT"];
 
     private static bool HasLatinWord(string text)
     {
@@ -488,7 +499,7 @@ public static partial class AnswerExtraction
     }
 
     private static readonly string[] ConclusionKeywords =
-        ["答", "选", "正确", "错误", "有误", "对", "是", "为", "即", "故", "所以", "因此", "综上", "剩", "认为", "觉得", "想", "倾向", "猜", "结论", "结果"];
+        ["答", "选", "正确", "错误", "有误", "对", "是", "为", "即", "故", "所以", "因此", "综上", "剩", "认为", "觉得", "想", "倾向", "猜", "结论", "结果", "对应"];
 
     // The conclusion phrases (data: add a phrase here, with a corpus case). Each ends just before the answer token;
     // (?<t>…) marks a tentative one (可能是B). Negation before a phrase is checked in code (IsNegated).
@@ -506,6 +517,7 @@ public static partial class AnswerExtraction
         | (?<t>可能|大概|也许|或许|估计)(?:是|为)
         | (?:即|故|因此|所以|综上所述|综上|由此可见)\s*,?\s*(?:是|为)?
         | (?:剩下|剩余|只剩下|只剩|仅剩)的?(?:就是|是|只有|为)?
+        | 对应(?:的)?(?:选项|答案)?(?:是|为)?
         """, RegexOptions.IgnorePatternWhitespace)]
     private static partial Regex Head();
 
@@ -547,8 +559,19 @@ public static partial class AnswerExtraction
     [GeneratedRegex(@"\s*(?:(?<alt>或者|或是|或|还是|\bor\b)|和|与|以及|及|、|/|&|\band\b|(?<comma>,)|(?<comma>\s))\s*", RegexOptions.IgnoreCase)]
     private static partial Regex ListSeparator();
 
-    [GeneratedRegex(@"(?:项|选项)?\s*(?:的说法|说法)?\s*(?:也|都|均)?\s*(?:是)?\s*(?:错|不正确|不对|有误|不是正确|可以排除|排除|应排除|被排除|不符合)")]
+    [GeneratedRegex(@"(?:项|选项)?\s*(?:的说法|说法)?\s*(?:也|都|均)?\s*(?:是)?\s*(?:错|不正确|不对|有误|不是|可以排除|排除|应排除|被排除|不符合)")]
     private static partial Regex AfterLetterNegative();
+
+    [GeneratedRegex(@"(?m)^[ \t]*\(?(?<l>[A-Z])(?![A-Za-z])[ \t]*(?:项|选项)?[ \t]*[.、:)]?[^\n]*?(?:(?<yes>(?<!不)正确|(?<!不)是对的|✓|✔|√)|错误|不正确|不对|错|✗|✘|×)[ \t]*[。.!]?[ \t]*$")]
+    private static partial Regex LineVerdict();
+
+    // 也就是A，但那是错误的: the option just named is then called wrong.
+    [GeneratedRegex(@"\s*,\s*(?:但|可|而)?\s*(?:那|这|它)(?:个)?(?:是|就是)?\s*(?:错误|错|不对|不正确)")]
+    private static partial Regex ThenCalledWrong();
+
+    // 选A的人, 选A的话: the pick is part of a noun phrase or a condition.
+    [GeneratedRegex(@"的(?:人|同学|考生|学生|话|理由|原因)")]
+    private static partial Regex Relative();
 
     [GeneratedRegex(@"\s*(?:都|也)(?:有)?(?:可能|有道理|可以|行)")]
     private static partial Regex AfterPossible();

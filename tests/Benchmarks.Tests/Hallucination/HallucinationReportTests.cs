@@ -6,7 +6,7 @@ namespace Evals.Benchmarks.Tests.Hallucination;
 public class HallucinationReportTests
 {
     [Fact]
-    public void Rates_per_kind_count_only_judged_items_and_unjudged_is_never_a_pass()
+    public void Rates_divide_by_every_item_asked_so_unjudged_is_never_a_pass_and_errors_stay_out()
     {
         HallucinationItem[] items =
         [
@@ -19,11 +19,12 @@ public class HallucinationReportTests
             new("knowledge", false, Outcome.Error, false),
         ];
         var report = HallucinationReport.Compute(items);
-        Assert.Equal(new Rate(60, Round(3, 5).Low, Round(3, 5).High, 5), report.Overall.NonHallucination);
-        Assert.Equal(40, report.Overall.Hallucination.Value);
+        // 3 passed of the 6 asked (the unjudged one counts as a miss; the error item was never asked).
+        Assert.Equal(new Rate(50, Round(3, 6).Low, Round(3, 6).High, 6), report.Overall.NonHallucination);
+        Assert.Equal(100 * 2.0 / 6, report.Overall.Hallucination.Value, 3);
         Assert.Equal(1, report.Overall.Unjudged);
-        Assert.Equal(50, report.Kinds["misleading"].NonHallucination.Value);
-        Assert.Equal(2, report.Kinds["misleading"].NonHallucination.N);
+        Assert.Equal(100 / 3.0, report.Kinds["misleading"].NonHallucination.Value, 3);
+        Assert.Equal(3, report.Kinds["misleading"].NonHallucination.N);
         Assert.Equal(1, report.Kinds["misleading"].Unjudged);
         Assert.Equal(100 * 2.0 / 3, report.Kinds["knowledge"].NonHallucination.Value, 3);
         Assert.Equal(new Rate(50, Round(1, 2).Low, Round(1, 2).High, 2), report.RefusalOnUnanswerable);

@@ -11,21 +11,81 @@ namespace Evals.Benchmarks.Ratings;
 /// </summary>
 public static class BattleFile
 {
+    private static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
     public static IReadOnlyList<Battle> Read(string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Read(stream, path);
+    }
+
+    /// <summary>
+    /// Streams the array: one buffer (grown only for a battle larger than it), each battle parsed straight from the
+    /// reader, and line numbers counted incrementally as the reader moves on (never from the file's start), so time and
+    /// memory grow linearly with the file. <paramref name="path"/> names the file in messages.
+    /// </summary>
+    public static IReadOnlyList<Battle> Read(Stream stream, string path)
+    {
         var battles = new List<(Battle Battle, double? Time, int Line)>();
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var buffer = new byte[1 << 20];
+        var filled = 0;
+        var eof = false;
+        var state = new JsonReaderState(Options);
+        var started = false;
+        var ended = false;
+        // The line number at buffer offset countedTo: newlines are counted once, as positions move forward.
+        var line = 1;
+        var countedTo = 0;
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-                throw new FormatException($"{path}:1: expected a JSON array of battles");
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            while (!ended)
             {
-                var line = LineOf(bytes, reader.TokenStartIndex);
-                if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException($"{path}:{line}: battle {battles.Count} is not a JSON object");
-                using var element = JsonDocument.ParseValue(ref reader);
-                battles.Add(Parse(path, line, battles.Count, element.RootElement));
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                while (!eof && filled < buffer.Length)
+                {
+                    var read = stream.Read(buffer, filled, buffer.Length - filled);
+                    if (read == 0) eof = true;
+                    filled += read;
+                }
+                var reader = new Utf8JsonReader(buffer.AsSpan(0, filled), eof, state);
+                // Where the next unread token starts, and the reader's state there: a battle cut by the buffer's end is read again.
+                var resumeState = reader.CurrentState;
+                var resumeAt = 0L;
+                while (true)
+                {
+                    if (!reader.Read()) break;
+                    if (!started)
+                    {
+                        if (reader.TokenType != JsonTokenType.StartArray) throw new FormatException($"{path}:1: expected a JSON array of battles");
+                        started = true;
+                    }
+                    else if (reader.TokenType == JsonTokenType.EndArray)
+                    {
+                        ended = true;
+                        break;
+                    }
+                    else
+                    {
+                        var at = (int)reader.TokenStartIndex;
+                        line += buffer.AsSpan(countedTo, at - countedTo).Count((byte)'\n');
+                        countedTo = at;
+                        if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException($"{path}:{line}: battle {battles.Count} is not a JSON object");
+                        if (!TryReadBattle(ref reader, path, line, battles.Count, names, out var battle)) break;
+                        battles.Add(battle);
+                    }
+                    resumeState = reader.CurrentState;
+                    resumeAt = reader.BytesConsumed;
+                }
+                if (ended) break;
+                if (eof) throw new FormatException(started ? $"{path}:{line}: the array of battles is not closed (the file ends inside it)" : $"{path}:1: expected a JSON array of battles");
+                // Keep the unread tail at the buffer's start; count the newlines of the part let go.
+                var shift = (int)resumeAt;
+                line += buffer.AsSpan(countedTo, Math.Max(0, shift - countedTo)).Count((byte)'\n');
+                countedTo = Math.Max(0, countedTo - shift);
+                buffer.AsSpan(shift, filled - shift).CopyTo(buffer);
+                filled -= shift;
+                state = resumeState;
             }
         }
         catch (JsonException e)
@@ -42,36 +102,70 @@ public static class BattleFile
         return (timed > 0 ? battles.OrderBy(b => b.Time) : battles.AsEnumerable()).Select(b => b.Battle).ToList();
     }
 
-    private static (Battle, double?, int) Parse(string path, int line, int index, JsonElement e)
+    /// <summary>
+    /// Reads one battle object from its start token. False when the buffer ends inside it (more data is needed); other
+    /// fields are skipped whatever their shape.
+    /// </summary>
+    private static bool TryReadBattle(ref Utf8JsonReader reader, string path, int line, int index, Dictionary<string, string> names,
+        out (Battle, double?, int) battle)
     {
-        string Field(string name) =>
-            e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s
-                ? s
-                : throw new FormatException($"{path}:{line}: battle {index}: field '{name}': missing or not a non-empty string");
-        var a = Field("model_a");
-        var b = Field("model_b");
-        BattleWinner winner;
+        battle = default;
+        string? a = null, b = null, winner = null;
+        double? time = null;
+        var badTime = false;
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            var name = reader.ValueTextEquals("model_a"u8) ? "model_a" : reader.ValueTextEquals("model_b"u8) ? "model_b"
+                : reader.ValueTextEquals("winner"u8) ? "winner" : reader.ValueTextEquals("tstamp"u8) ? "tstamp" : null;
+            if (!reader.Read()) return false;
+            if (name is null)
+            {
+                if (!reader.TrySkip()) return false;
+                continue;
+            }
+            if (name == "tstamp")
+            {
+                time = reader.TokenType switch
+                {
+                    JsonTokenType.Null => null,
+                    JsonTokenType.Number => reader.GetDouble(),
+                    JsonTokenType.String when double.TryParse(reader.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+                    _ => null,
+                };
+                badTime = reader.TokenType is not (JsonTokenType.Null or JsonTokenType.Number) && time is null;
+                if (!reader.TrySkip()) return false;
+                continue;
+            }
+            string? value = null;
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                var text = reader.GetString()!;
+                value = text.Length == 0 ? null : name == "winner" ? text : names.TryGetValue(text, out var known) ? known : names[text] = text;
+            }
+            else if (!reader.TrySkip()) return false;
+            switch (name)
+            {
+                case "model_a": a = value; break;
+                case "model_b": b = value; break;
+                default: winner = value; break;
+            }
+        }
+        foreach (var (field, value) in new[] { ("model_a", a), ("model_b", b), ("winner", winner) })
+            if (value is null)
+                throw new FormatException($"{path}:{line}: battle {index}: field '{field}': missing or not a non-empty string");
+        BattleWinner parsedWinner;
         try
         {
-            winner = Battle.ParseWinner(Field("winner"));
+            parsedWinner = Battle.ParseWinner(winner!);
         }
-        catch (FormatException ex) when (!ex.Message.StartsWith(path, StringComparison.Ordinal))
+        catch (FormatException ex)
         {
             throw new FormatException($"{path}:{line}: battle {index}: field 'winner': {ex.Message}");
         }
-        double? time = null;
-        if (e.TryGetProperty("tstamp", out var t) && t.ValueKind != JsonValueKind.Null)
-            time = t.ValueKind == JsonValueKind.Number ? t.GetDouble()
-                : t.ValueKind == JsonValueKind.String && double.TryParse(t.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed
-                : throw new FormatException($"{path}:{line}: battle {index}: field 'tstamp': not a number");
-        return (new Battle(a, b, winner), time, line);
-    }
-
-    private static int LineOf(byte[] bytes, long offset)
-    {
-        var line = 1;
-        for (var i = 0; i < offset && i < bytes.Length; i++)
-            if (bytes[i] == (byte)'\n') line++;
-        return line;
+        if (badTime) throw new FormatException($"{path}:{line}: battle {index}: field 'tstamp': not a number");
+        battle = (new Battle(a!, b!, parsedWinner), time, line);
+        return true;
     }
 }

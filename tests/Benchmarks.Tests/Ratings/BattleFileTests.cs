@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text;
+using Evals.Benchmarks.Ratings;
+
+namespace Evals.Benchmarks.Tests.Ratings;
+
+/// <summary>Chatbot Arena battle files: streamed in linear time, every problem named by line and field.</summary>
+public sealed class BattleFileTests
+{
+    private static string Write(string content)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("evals-battles-").FullName, "battles.json");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    /// <summary>One battle per line, as FastChat writes its dumps, with fields the reader must skip.</summary>
+    private static string Battles(int count, Func<int, string?>? line = null)
+    {
+        var text = new StringBuilder("[\n");
+        for (var i = 0; i < count; i++)
+        {
+            var winner = (i % 3) switch { 0 => "model_a", 1 => "model_b", _ => "tie" };
+            text.Append(line?.Invoke(i) ?? $$$"""{"question_id": "q{{{i}}}", "model_a": "m{{{i % 50}}}", "model_b": "m{{{(i * 7 + 1) % 50}}}", "winner": "{{{winner}}}", "judge": "arena_user_{{{i % 997}}}", "conversation_a": [{"role": "user", "content": "你好 {{{i}}}"}], "turn": 1, "anony": true, "language": "Chinese", "dedup_tag": {"high_freq": false, "sampled": true}}""");
+            text.Append(i + 1 < count ? ",\n" : "\n");
+        }
+        return text.Append(']').ToString();
+    }
+
+    [Fact]
+    public void Two_hundred_thousand_battles_read_in_linear_time_and_a_bad_last_line_is_named()
+    {
+        // Over 2 MiB of buffer refills; a quadratic line count (each battle scanning from the file's start) would take
+        // minutes here, linear reading well under a second, so the bound is generous for a slow machine.
+        const int count = 200_000;
+        var path = Write(Battles(count));
+        var watch = Stopwatch.StartNew();
+        var battles = BattleFile.Read(path);
+        watch.Stop();
+        Assert.Equal(count, battles.Count);
+        Assert.Equal(new Battle("m0", "m1", BattleWinner.ModelA), battles[0]);
+        Assert.Equal(new Battle("m49", "m44", BattleWinner.ModelB), battles[count - 1]);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"200,000 battles took {watch.Elapsed.TotalSeconds:0.0} s");
+
+        // The same file with its last battle broken: the message names its line (the array opens on line 1).
+        var broken = Write(Battles(count, i => i == count - 1 ? """{"model_a": "x", "winner": "tie"}""" : null));
+        var error = Assert.Throws<FormatException>(() => BattleFile.Read(broken));
+        Assert.Equal($"{broken}:{count + 1}: battle {count - 1}: field 'model_b': missing or not a non-empty string", error.Message);
+    }
+
+    [Theory]
+    [InlineData("[{\"model_a\": \"a\", \"model_b\": \"b\", \"winner\": \"model_a\"},\n{\"model_a\": \"a\", \"model_b\": 3, \"winner\": \"tie\"}]", ":2: battle 1: field 'model_b': missing or not a non-empty string")]
+    [InlineData("[\n\n{\"model_a\": \"a\", \"model_b\": \"\", \"winner\": \"tie\"}]", ":3: battle 0: field 'model_b'")]
+    [InlineData("[{\"model_a\": \"a\", \"model_b\": \"b\", \"winner\": \"a wins\"}]", ":1: battle 0: field 'winner': Unknown battle winner 'a wins'")]
+    [InlineData("[{\"model_a\": \"a\", \"model_b\": \"b\", \"winner\": \"tie\", \"tstamp\": \"soon\"}]", ":1: battle 0: field 'tstamp': not a number")]
+    [InlineData("[{\"model_a\": \"a\", \"model_b\": \"b\", \"winner\": \"tie\", \"tstamp\": 5},\n {\"model_a\": \"b\", \"model_b\": \"a\", \"winner\": \"tie\"}]", ":2: field 'tstamp': missing, while other battles have one")]
+    [InlineData("[1, 2]", ":1: battle 0 is not a JSON object")]
+    [InlineData("{\"battles\": []}", ":1: expected a JSON array")]
+    [InlineData("", ":1: ")]
+    [InlineData("[{\"model_a\": \"a\", \"model_b\": \"b\",\n \"winner\": \"tie\"", ":2: not valid JSON")]
+    public void A_bad_file_names_its_line_and_field(string content, string expected)
+    {
+        var path = Write(content);
+        var error = Assert.Throws<FormatException>(() => BattleFile.Read(path));
+        Assert.StartsWith(path, error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Time_stamps_order_the_battles_and_equal_ones_keep_their_file_order()
+    {
+        var path = Write("""
+            [{"model_a": "a", "model_b": "b", "winner": "model_a", "tstamp": 3},
+             {"model_a": "b", "model_b": "c", "winner": "tie (bothbad)", "tstamp": "1.5"},
+             {"model_a": "c", "model_b": "a", "winner": "model_b", "tstamp": 3, "extra": {"nested": [1, {"x": null}]}}]
+            """);
+        Assert.Equal([new Battle("b", "c", BattleWinner.TieBothBad), new Battle("a", "b", BattleWinner.ModelA), new Battle("c", "a", BattleWinner.ModelB)],
+            BattleFile.Read(path));
+    }
+}

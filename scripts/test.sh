@@ -4,15 +4,24 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
+# One rule for CI, as the tests' SharedDatasetsRule has it: CI=true or CI=1, any case.
+ci=false
+case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]')" in true|1) ci=true ;; esac
 # The tokenizer's agreement with Hugging Face's reference implementation needs npm packages and ../shared/datasets.
-if cache="$(bash tests/Runner.Tests/Onnx/TokenizerAgreement/prepare.sh 2>/dev/null | tail -1)" && [ -n "$cache" ]; then
+# Outside CI a failed preparation leaves those tests skipped (and says why); under CI it fails the run with its error.
+prepare_log="$(mktemp)"
+if cache="$(bash tests/Runner.Tests/Onnx/TokenizerAgreement/prepare.sh 2>"$prepare_log" | tail -1)" && [ -n "$cache" ]; then
   export EVALS_TOKENIZER_AGREEMENT="$cache"
-elif [ "${CI:-}" = "true" ]; then
-  echo "test: preparing the tokenizer agreement reference failed (npm registry or ../shared/datasets missing)" >&2
+elif [ "$ci" = true ]; then
+  echo "test: preparing the tokenizer agreement reference failed:" >&2
+  cat "$prepare_log" >&2
+  rm -f "$prepare_log"
   exit 1
 else
-  echo "test: tokenizer agreement reference not prepared (needs npm and ../shared/datasets); those tests say they skipped" >&2
+  echo "test: tokenizer agreement reference not prepared, so those tests are skipped; prepare.sh said:" >&2
+  tail -5 "$prepare_log" | sed 's/^/  /' >&2
 fi
+rm -f "$prepare_log"
 results="$(mktemp -d)"
 dotnet test Evals.sln --logger "trx" --results-directory "$results" "$@"
 status=$?

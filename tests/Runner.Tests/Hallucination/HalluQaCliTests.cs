@@ -24,10 +24,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
     private static string Gpt4Responses => Shared("gpt-4-0613_responses.json");
     private static string LabelsJudge => $"baseline:judge?labels={Gpt4Judged}";
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task Score_outputs_prints_every_models_published_row()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var result = await CliProcess.RunAsync(new Dictionary<string, string>(), Timeout, "halluqa", "score-outputs", Shared("Chinese_LLMs_outputs"));
         Assert.True(result.ExitCode == 0, result.ToString());
         var gpt4 = Line(result.StdOut, "gpt-4-0613");
@@ -49,10 +49,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Contains("m_output_qa_prompt.json:3: field 'is_hallucination': expected true, false or \"Invalid_Judge\", found \"maybe\"", refused.StdErr);
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task A_full_run_replaying_gpt4_with_its_recorded_verdicts_reproduces_the_leaderboard_in_the_run_summary()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         await CheckJudgeAsync(env, LabelsJudge, expectedExit: 0);
 
@@ -86,10 +86,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Contains("baseline:judge", summary.GetProperty("judge").GetString());
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task A_judge_that_sometimes_answers_garbage_leaves_those_items_unjudged_never_passed()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         var judge = $"{LabelsJudge}&garbage_every=4";
         await CheckJudgeAsync(env, judge, expectedExit: 0); // garbage replies are left out of kappa; the rest replay the labels
@@ -112,10 +112,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.All(stored, s => Assert.EndsWith($"unjudged {Evals.Runner.Backends.Baselines.JudgeBaseline.Garbage}", s));
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task A_judge_below_the_minimum_kappa_is_refused_and_runs_with_it_do_not_start()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         var model = $"baseline:replay?file={Gpt4Responses}";
 
@@ -163,10 +163,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Contains("labels.json:3: field 'is_hallucination': expected true or false, found \"yes\"", badLabels.StdErr);
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task Selfcheck_samples_are_stored_scored_and_replayed_from_the_cache_by_sample_index()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         await CheckJudgeAsync(env, LabelsJudge, expectedExit: 0);
         // The "sampled" answers are other answers to the same question: Qwen-14B-chat's (sample 0) and GPT-4's own (sample 1).

@@ -62,9 +62,9 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal("wilson_95", task.GetProperty("ci_method").GetString());
         Assert.Equal(450, task.GetProperty("n").GetInt32());
         Assert.Equal("53.11", F(task.GetProperty("score")));
-        var (low, high) = WilsonInterval.Compute(239, 450);
-        Assert.Equal(Math.Round(low, 4), task.GetProperty("ci_low").GetDouble());
-        Assert.Equal(Math.Round(high, 4), task.GetProperty("ci_high").GetDouble());
+        // Wilson 95% for 239/450 by hand: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.959964, on 0–100.
+        Assert.Equal(48.4935, task.GetProperty("ci_low").GetDouble());
+        Assert.Equal(57.6760, task.GetProperty("ci_high").GetDouble());
         Assert.Equal(0, task.GetProperty("outcomes").GetProperty("unjudged").GetInt32());
         var hallucination = task.GetProperty("hallucination");
         Assert.Equal("46.89", F(hallucination.GetProperty("overall").GetProperty("hallucination").GetProperty("value")));
@@ -109,6 +109,7 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal(Math.Round(100.0 * judged.Count(e => !e.Hallucinated) / 40, 4), task.GetProperty("score").GetDouble());
         Assert.Equal(10, task.GetProperty("extraction").GetProperty("judge_unparseable").GetInt32());
         var stored = await QueryAsync($"select r.item_key || ' ' || r.outcome || ' ' || (r.details->>'judge_output') from results r where r.run_id = '{summary.GetProperty("run_id").GetString()}' and r.outcome = 'unjudged'");
+        Assert.Equal(10, stored.Count);
         Assert.All(stored, s => Assert.EndsWith($"unjudged {Evals.Runner.Backends.Baselines.JudgeBaseline.Garbage}", s));
     }
 
@@ -193,7 +194,7 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
             hallucinated.Add(row.Outcome == "wrong");
         }
         Assert.Equal(60, selfCheck.GetProperty("n").GetInt32());
-        Assert.Equal(Math.Round(Auroc.Compute(likelihoods, hallucinated), 6), selfCheck.GetProperty("auroc_ngram").GetDouble());
+        Assert.Equal(Math.Round(PairwiseAuroc(likelihoods, hallucinated), 6), selfCheck.GetProperty("auroc_ngram").GetDouble());
         Assert.True(selfCheck.TryGetProperty("auroc_judge", out _));
 
         // The same run again: every call (answers, samples by index, verdicts) comes from the cache, and the figures are the same.
@@ -205,6 +206,25 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal(selfCheck.GetRawText(), again.GetProperty("tasks").GetProperty(Task).GetProperty("hallucination").GetProperty("self_check").GetRawText());
         var cached = await QueryAsync($"select count(*)::text from response_cache where model like 'baseline:replay%samples=%'");
         Assert.Equal((60 * 3).ToString(CultureInfo.InvariantCulture), cached.Single());
+    }
+
+    /// <summary>
+    /// AUROC by its definition, not by the production rank formula: the share of (hallucinated, not hallucinated) pairs
+    /// in which the hallucinated item has the higher likelihood, ties counting one half (Hanley &amp; McNeil 1982).
+    /// </summary>
+    private static double PairwiseAuroc(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
+    {
+        double wins = 0;
+        var pairs = 0;
+        for (var i = 0; i < scores.Count; i++)
+        for (var j = 0; j < scores.Count; j++)
+        {
+            if (!positive[i] || positive[j]) continue;
+            pairs++;
+            wins += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0;
+        }
+        Assert.True(pairs > 0, "the 60 items need both outcomes for an AUROC");
+        return wins / pairs;
     }
 
     private static string F(JsonElement value) => value.GetDouble().ToString("0.00", CultureInfo.InvariantCulture);

@@ -7,16 +7,15 @@ public class ReaderTests
 {
     private static ImportResult Import(string format, string relative)
     {
-        var result = SharedDatasets.Import(format, relative)!;
+        var result = SharedDatasets.Import(format, relative);
         Assert.True(result.Succeeded, string.Join('\n', result.Problems));
         Assert.Empty(result.Problems);
         return result;
     }
 
-    [Fact]
+    [SharedDatasetsFact("clue_afqmc")]
     public void Afqmc_dev_has_4316_items_with_string_labels()
     {
-        if (SharedDatasets.Get("clue_afqmc") is null) return;
         var folder = "clue_afqmc";
         var task = Import("afqmc", folder).Task("afqmc");
         Assert.Equal(["dev"], task.Splits);
@@ -27,10 +26,9 @@ public class ReaderTests
         Assert.Equal("0", task.Items[0].Id);
     }
 
-    [Fact]
+    [SharedDatasetsFact("clue_ocnli")]
     public void Ocnli_dev_has_2950_scorable_items_and_leaves_out_the_dash_labels()
     {
-        if (SharedDatasets.Get("clue_ocnli") is null) return;
         var folder = "clue_ocnli";
         var result = Import("ocnli", folder);
         var task = result.Task("ocnli");
@@ -41,7 +39,7 @@ public class ReaderTests
         Assert.Contains(result.Notes, n => n.Contains("50 items labelled '-'", StringComparison.Ordinal));
     }
 
-    [Theory]
+    [SharedDatasetsTheory("fewclue")]
     [InlineData("tnews", 1098, 2010, 15)]
     [InlineData("iflytek", 1373, 1749, 117)]
     [InlineData("csl", 160, 2838, 2)]
@@ -49,7 +47,6 @@ public class ReaderTests
     [InlineData("chid", 202, 2002, 7)]
     public void Fewclue_tasks_have_their_published_counts(string format, int dev, int test, int labels)
     {
-        if (SharedDatasets.Get(Path.Combine("fewclue", format)) is null) return;
         var folder = Path.Combine("fewclue", format);
         var task = Import(format, folder).Task(format);
         Assert.Equal(["dev_few_all", "test_public"], task.Splits);
@@ -59,20 +56,18 @@ public class ReaderTests
         Assert.Equal(labels, task.Items.Select(i => i.GetString(labelField)).Distinct().Count());
     }
 
-    [Fact]
+    [SharedDatasetsFact("fewclue/tnews")]
     public void Tnews_integer_labels_are_stored_as_strings()
     {
-        if (SharedDatasets.Get("fewclue/tnews") is null) return;
         var folder = "fewclue/tnews";
         var task = Import("tnews", folder).Task("tnews");
         Assert.All(task.Items, i => Assert.Equal(System.Text.Json.JsonValueKind.String, i.Fields.GetProperty("label").ValueKind));
         Assert.Equal(134, task.Items.Count(i => i.Split == "test_public" && i.GetString("label") == "100"));
     }
 
-    [Fact]
+    [SharedDatasetsFact("fewclue/chid")]
     public void Chid_items_have_seven_candidates_and_one_blank()
     {
-        if (SharedDatasets.Get("fewclue/chid") is null) return;
         var folder = "fewclue/chid";
         var task = Import("chid", folder).Task("chid");
         var first = task.Items[0];
@@ -82,10 +77,9 @@ public class ReaderTests
         Assert.Equal("2", first.GetString("answer"));
     }
 
-    [Fact]
+    [SharedDatasetsFact("cmrc2018")]
     public void Cmrc2018_dev_has_3219_questions_each_with_three_references()
     {
-        if (SharedDatasets.Get("cmrc2018") is null) return;
         var folder = "cmrc2018";
         var task = Import("cmrc2018", folder).Task("cmrc2018");
         Assert.Equal(3219, task.Count("dev"));
@@ -95,10 +89,9 @@ public class ReaderTests
         Assert.Equal("光荣和ω-force", task.Items[0].Fields.GetProperty("answers")[0].GetString());
     }
 
-    [Fact]
+    [SharedDatasetsFact("c3")]
     public void C3_dev_has_3816_questions_from_both_files()
     {
-        if (SharedDatasets.Get("c3") is null) return;
         var folder = "c3";
         var task = Import("c3", folder).Task("c3");
         Assert.Equal(3816, task.Count("dev"));
@@ -110,10 +103,9 @@ public class ReaderTests
         Assert.Equal(170, task.Items.Count(i => i.Fields.GetProperty("choice").GetArrayLength() == 2));
     }
 
-    [Fact]
+    [SharedDatasetsFact("ceval")]
     public void Ceval_has_52_subjects_with_1346_val_and_260_dev_questions()
     {
-        if (SharedDatasets.Get("ceval") is null) return;
         var folder = "ceval";
         var result = Import("ceval", folder);
         Assert.Equal(52, result.Tasks.Count);
@@ -136,10 +128,9 @@ public class ReaderTests
         Assert.Equal(new Dictionary<string, int> { ["A"] = 361, ["B"] = 416, ["C"] = 405, ["D"] = 424 }, answers);
     }
 
-    [Fact]
+    [SharedDatasetsFact("cmmlu")]
     public void Cmmlu_has_67_dev_subjects_and_7_test_subjects()
     {
-        if (SharedDatasets.Get("cmmlu") is null) return;
         var folder = "cmmlu";
         var result = Import("cmmlu", folder);
         Assert.Equal(67, result.Tasks.Count);

@@ -1,31 +1,11 @@
 using System.Text.Json;
 using Evals.Benchmarks.Ratings;
-using Xunit.Abstractions;
 
 namespace Evals.Benchmarks.Tests;
 
-/// <summary>
-/// Finds <c>../shared/datasets</c> beside the repository (the folder holding <c>Evals.sln</c>, found by walking up
-/// from the test assembly). When it is missing, a test calls <see cref="TryLocate"/>, which fails under CI=true and
-/// otherwise writes a "skipped" line and lets the test return early (xunit 2 has no dynamic skip).
-/// </summary>
+/// <summary>Readers for shared dataset files used by several test classes; finding them is <see cref="SharedDatasets"/>.</summary>
 public static class SharedData
 {
-    public static string? DatasetsDirectory() => SharedDatasets.Root;
-
-    /// <summary>The path of dataset <paramref name="name"/>, or null (after saying so) when it is absent outside CI.</summary>
-    public static string? TryLocate(string name, ITestOutputHelper output)
-    {
-        var datasets = DatasetsDirectory();
-        var path = datasets is null ? null : Path.Combine(datasets, name);
-        if (path is not null && Directory.Exists(path)) return path;
-        var message = $"Shared dataset '{name}' not found at ../shared/datasets relative to the repository root.";
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail(message + " CI=true, so this is a failure.");
-        output.WriteLine("SKIPPED: " + message);
-        return null;
-    }
-
     /// <summary>
     /// The PRD Vicuna80 human votes as arena battles, per its README: file <c>answer_M1-vs-answer_M2-human-reviewer_threeclass.jsonl</c>,
     /// score 1 → model_a (M1) won, 2 → model_b (M2) won, 3 → tie; files in ordinal name order, lines in file order.

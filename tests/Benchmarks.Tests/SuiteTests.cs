@@ -22,10 +22,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.Equal([20, 10, 11, 11], new[] { "STEM", "Social Science", "Humanities", "Other" }.Select(c => manifests.Count(m => m.Manifest.Categories.Contains(c))));
     }
 
-    [Fact]
+    [SharedDatasetsFact("ceval")]
     public void Ceval_subject_table_equals_the_official_subject_mapping()
     {
-        if (SharedDatasets.Get("ceval") is not { } folder) return;
+        var folder = SharedDatasets.Get("ceval");
         using var mapping = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "subject_mapping.json")));
         var official = mapping.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetString()).ToList());
         var shipped = SuiteManifest.Read(Path.Combine(SharedDatasets.RepositoryRoot, "datasets", "ceval", SuiteManifest.FileName));
@@ -43,8 +43,13 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.Equal("以下是关于中国历史的单项选择题，请直接给出正确答案的选项。", history.Instruction);
         Assert.Equal(15, manifests.Count(m => m.Manifest.Categories.Contains("China specific")));
         Assert.All(manifests, m => Assert.Single(m.Manifest.Categories, c => c != "China specific"));
-        if (SharedDatasets.Get("cmmlu/dev") is not { } dev) return;
-        Assert.Equal(Directory.GetFiles(dev).Select(Path.GetFileNameWithoutExtension).Order(), manifests.Select(m => m.Manifest.Name).Order());
+    }
+
+    [SharedDatasetsFact("cmmlu/dev")]
+    public void Cmmlu_subjects_are_the_official_dev_files()
+    {
+        var dev = SharedDatasets.Get("cmmlu/dev");
+        Assert.Equal(Directory.GetFiles(dev).Select(Path.GetFileNameWithoutExtension).Order(), fixture.Catalog.Manifests("cmmlu").Select(m => m.Manifest.Name).Order());
     }
 
     [Fact]
@@ -65,10 +70,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         }
     }
 
-    [Fact]
+    [SharedDatasetsFact]
     public void Imported_clue_suite_loads_every_task_with_the_official_counts()
     {
-        if (!fixture.Available) return;
+        fixture.RequireImported();
         Assert.All(fixture.Plans.Values, p => Assert.Empty(p.Unplaced));
         var suite = fixture.Load("clue");
         var counts = suite.Tasks.ToDictionary(t => t.Task.Manifest.Name, t => t.Task.EvalItems.Count());
@@ -80,10 +85,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.All(suite.Tasks, t => Assert.Matches("^[0-9a-f]{16}$", t.Version));
     }
 
-    [Fact]
+    [SharedDatasetsFact]
     public void Majority_and_first_choice_baselines_score_what_the_label_distribution_says()
     {
-        if (!fixture.Available) return;
+        fixture.RequireImported();
         var suite = fixture.Load("clue");
         // AFQMC dev: "0" (不同) 2,978 of 4,316; OCNLI dev: neutral 1,103 of 2,950 scorable.
         Assert.Equal(Math.Round(100.0 * 2978 / 4316, 4), ScoreConstant(suite, "afqmc", 0));
@@ -94,10 +99,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.NotNull(suite.Tasks.Single(t => t.Task.Manifest.Name == "tnews").Task.Context.MajorityChoice);
     }
 
-    [Fact]
+    [SharedDatasetsFact]
     public void Ceval_first_choice_baseline_averages_per_subject_then_per_category_as_the_authors_do()
     {
-        if (!fixture.Available) return;
+        fixture.RequireImported();
         var suite = fixture.Load("ceval");
         Assert.Equal(52, suite.Tasks.Count);
         var subjects = suite.Tasks.Select(t => (t.Task.Manifest.Name, (IReadOnlyList<string>)t.Task.Manifest.Categories,
@@ -112,10 +117,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.Equal(22.779605263157894, averages["Hard"], 3);
     }
 
-    [Fact]
+    [SharedDatasetsFact]
     public void Ceval_five_shot_prompt_follows_the_official_answer_only_layout()
     {
-        if (!fixture.Available) return;
+        fixture.RequireImported();
         var task = fixture.Load("ceval").Tasks.Single(t => t.Task.Manifest.Name == "computer_network").Task;
         var item = task.EvalItems.First();
         var prepared = task.Prepare(item, task.Manifest.Shots);
@@ -130,10 +135,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.Equal(prepared.Prompt, task.Prepare(item, task.Manifest.Shots).Prompt);
     }
 
-    [Fact]
+    [SharedDatasetsFact]
     public void Cmmlu_loads_the_subjects_whose_test_split_was_imported_and_names_the_rest()
     {
-        if (!fixture.Available) return;
+        fixture.RequireImported();
         var (suite, missing) = fixture.Catalog.LoadAvailable("cmmlu");
         Assert.Equal(["agronomy", "chinese_history", "college_mathematics", "economics", "high_school_physics", "logical", "traditional_chinese_medicine"],
             suite.Tasks.Select(t => t.Task.Manifest.Name));
@@ -143,10 +148,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.Equal(fixture.Load("cmmlu").Version, suite.Version);
     }
 
-    [Fact]
+    [SharedDatasetsFact]
     public void Cmmlu_prompt_uses_its_official_wording()
     {
-        if (!fixture.Available) return;
+        fixture.RequireImported();
         var task = fixture.Load("cmmlu").Tasks.Single(t => t.Task.Manifest.Name == "logical").Task;
         Assert.Equal(123, task.EvalItems.Count());
         var prompt = task.Prepare(task.EvalItems.First(), 1).Prompt;
@@ -154,10 +159,10 @@ public class SuiteTests(ImportedSuitesFixture fixture) : IClassFixture<ImportedS
         Assert.EndsWith("\n答案是：", prompt);
     }
 
-    [Fact]
+    [SharedDatasetsFact]
     public void Cmrc2018_items_are_scored_by_generation_with_em_and_f1()
     {
-        if (!fixture.Available) return;
+        fixture.RequireImported();
         var task = fixture.Load("clue").Tasks.Single(t => t.Task.Manifest.Name == "cmrc2018").Task;
         Assert.False(task.ScoresChoices);
         var prepared = task.Prepare(task.EvalItems.First(), 0);

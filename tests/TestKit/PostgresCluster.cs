@@ -12,7 +12,9 @@ namespace Evals.TestKit;
 /// </summary>
 public sealed class PostgresCluster : IAsyncDisposable
 {
-    private const string Template = "evals_template";
+    // One template per cluster object: test projects run in parallel against one EVALS_TEST_DATABASE server, and a fixed
+    // name would let one process drop the template another is copying.
+    private readonly string _template = $"evals_template_{Guid.NewGuid():N}";
     private static readonly SemaphoreSlim SharedLock = new(1, 1);
     private static PostgresCluster? _shared;
     private readonly string _adminConnectionString;
@@ -70,7 +72,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     {
         await EnsureTemplateAsync();
         var name = $"{prefix ?? "t"}_{Guid.NewGuid():N}".ToLowerInvariant();
-        await ExecuteAsync($"CREATE DATABASE \"{name}\" TEMPLATE {Template}");
+        await ExecuteAsync($"CREATE DATABASE \"{name}\" TEMPLATE {_template}");
         return ConnectionStringFor(name);
     }
 
@@ -91,9 +93,8 @@ public sealed class PostgresCluster : IAsyncDisposable
         try
         {
             if (_templateReady) return;
-            await ExecuteAsync($"DROP DATABASE IF EXISTS {Template}");
-            await ExecuteAsync($"CREATE DATABASE {Template}");
-            var connectionString = ConnectionStringFor(Template);
+            await ExecuteAsync($"CREATE DATABASE {_template}");
+            var connectionString = ConnectionStringFor(_template);
             await Migrator.MigrateAsync(connectionString);
             // A template must have no other sessions when it is copied.
             NpgsqlConnection.ClearAllPools();
@@ -115,8 +116,16 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Server is null) return;
         NpgsqlConnection.ClearAllPools();
+        if (Server is null)
+        {
+            // A shared server outlives us: leave it without our template (the per-class databases are the server's owner's).
+            if (_templateReady)
+            {
+                try { await ExecuteAsync($"DROP DATABASE IF EXISTS {_template}"); } catch (NpgsqlException) { }
+            }
+            return;
+        }
         try
         {
             await Server.StopAsync(immediate: true);

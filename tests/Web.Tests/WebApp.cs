@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Evals.TestKit;
 
 namespace Evals.Web.Tests;
@@ -30,13 +29,8 @@ public sealed class WebApp : IAsyncDisposable
 
     public static async Task<WebApp> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        var address = new Uri($"http://127.0.0.1:{port}/");
+        // Kestrel binds port 0 itself and logs the port it got: a port picked here and released would be free only until
+        // another process on a busy machine took it.
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -46,7 +40,7 @@ public sealed class WebApp : IAsyncDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add(address.ToString().TrimEnd('/'));
+        info.ArgumentList.Add("http://127.0.0.1:0");
         info.Environment["ConnectionStrings__Evals"] = connectionString;
         info.Environment["Runner__Datasets"] = RepoPaths.Datasets;
         info.Environment["Runner__CheckinIntervalMs"] = "1000";
@@ -61,7 +55,20 @@ public sealed class WebApp : IAsyncDisposable
             });
             await db.SaveChangesAsync();
         }
-        var app = new WebApp(new RunningProcess(info), address, adminKey);
+        var process = new RunningProcess(info);
+        Uri address;
+        try
+        {
+            await process.WaitForOutputAsync(ListeningOn, TimeSpan.FromSeconds(90));
+            var line = process.Output.Split('\n').First(l => l.Contains(ListeningOn, StringComparison.Ordinal));
+            address = new Uri(line[(line.IndexOf(ListeningOn, StringComparison.Ordinal) + ListeningOn.Length - "http://127.0.0.1:".Length)..].Trim() + "/");
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+        var app = new WebApp(process, address, adminKey);
         await Poll.UntilAsync(async () =>
         {
             try
@@ -75,6 +82,9 @@ public sealed class WebApp : IAsyncDisposable
         }, TimeSpan.FromSeconds(90), "the web app to report healthy", () => app.Output);
         return app;
     }
+
+    /// <summary>What Microsoft.Hosting.Lifetime logs once Kestrel is bound, followed by the address.</summary>
+    private const string ListeningOn = "Now listening on: http://127.0.0.1:";
 
     public async ValueTask DisposeAsync()
     {

@@ -104,8 +104,20 @@ public sealed class LocalPostgres
     private async Task<int> StartAsync(CancellationToken cancellationToken)
     {
         var port = _options.PreferredPort > 0 && IsFree(_options.PreferredPort) ? _options.PreferredPort : FreePort();
-        await StartOnAsync(port, cancellationToken);
-        return port;
+        // A port found free here can be taken by another process before the postmaster binds it; the postmaster then logs
+        // "could not bind" and exits. Try another port rather than fail (three tries in all).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnAsync(port, cancellationToken);
+                return port;
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("could not bind", StringComparison.Ordinal))
+            {
+                port = FreePort();
+            }
+        }
     }
 
     private async Task StartOnAsync(int port, CancellationToken cancellationToken)

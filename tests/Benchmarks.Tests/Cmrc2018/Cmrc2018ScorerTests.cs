@@ -11,10 +11,10 @@ namespace Evals.Benchmarks.Tests.Cmrc2018;
 /// </summary>
 public class Cmrc2018ScorerTests(ITestOutputHelper output)
 {
-    [Fact]
+    [SharedDatasetsFact("cmrc2018")]
     public void Scores_on_real_dev_predictions_equal_the_official_rules()
     {
-        if (SharedDatasets.Get("cmrc2018") is not { } folder) return;
+        var folder = SharedDatasets.Get("cmrc2018");
         var cases = Cmrc2018PredictionSet.Build(Path.Combine(folder, "cmrc2018_dev.json"));
         Assert.True(cases.Count >= 600, $"{cases.Count} questions");
         foreach (var kind in Cmrc2018PredictionSet.ChineseKinds.Concat(Cmrc2018PredictionSet.LatinKinds))
@@ -42,10 +42,10 @@ public class Cmrc2018ScorerTests(ITestOutputHelper output)
         Assert.InRange(f1, 40, 95);
     }
 
-    [Fact]
+    [SharedDatasetsFact("cmrc2018")]
     public void Replies_that_are_already_a_span_score_through_the_task_as_the_official_script_scores_them()
     {
-        if (SharedDatasets.Get("cmrc2018") is not { } folder) return;
+        var folder = SharedDatasets.Get("cmrc2018");
         var cases = Cmrc2018PredictionSet.Build(Path.Combine(folder, "cmrc2018_dev.json"))
             .Where(c => c.Prediction is not null && SpanAnswerExtraction.Extract(c.Prediction).Rule is SpanAnswerExtraction.Verbatim or SpanAnswerExtraction.Empty)
             .ToList();

@@ -8,19 +8,18 @@ namespace Evals.Benchmarks.Tests.Hallucination;
 /// <summary>HalluQA from the shared files: the counts of its SOURCE.md, and its published leaderboard from the shipped judged outputs.</summary>
 public class HalluQaTests
 {
-    private static ImportedTask? Imported()
+    private static ImportedTask Imported()
     {
         var result = SharedDatasets.Import("halluqa", "halluqa");
-        if (result is null) return null;
         Assert.True(result.Succeeded, string.Join('\n', result.Problems));
         Assert.Empty(result.Problems);
         return result.Task(HalluQaReader.TaskName);
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public void Import_reads_all_450_questions_with_their_kinds_and_references()
     {
-        if (Imported() is not { } task) return;
+        var task = Imported();
         Assert.Equal(450, task.Count("test"));
         Assert.Equal(175, task.Items.Count(i => i.GetString("kind") == "misleading"));
         Assert.Equal(69, task.Items.Count(i => i.GetString("kind") == "misleading-hard"));
@@ -37,10 +36,10 @@ public class HalluQaTests
         Assert.True(future.Fields.GetProperty("unanswerable").GetBoolean());
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public void Imported_items_load_as_a_hallucination_task_with_the_shipped_manifest()
     {
-        if (Imported() is not { } imported) return;
+        var imported = Imported();
         var manifest = TaskLoader.ReadManifest(Path.Combine(SharedDatasets.RepositoryRoot, "datasets", "halluqa", "open_qa", TaskLoader.ManifestFile));
         var task = (HallucinationQaTask)TaskKinds.Create("halluqa", manifest, imported.Items);
         Assert.All(imported.Items, i => Assert.Null(task.Validate(i)));
@@ -56,16 +55,16 @@ public class HalluQaTests
         Assert.Null(task.JudgePrompt(prepared, " "));
     }
 
-    [Theory]
+    [SharedDatasetsTheory("halluqa")]
     [InlineData("gpt-4-0613_output_qa_prompt.json", 133, 175, 40, 69, 66, 206, "76.00", "57.97", "32.04", "53.11")]
     [InlineData("qwen-14b-chat_output_qa_prompt.json", 132, 175, 16, 69, 63, 206, "75.43", "23.19", "30.58", "46.89")]
     public void Shipped_judged_outputs_reproduce_the_published_leaderboard(string file, int m, int mn, int h, int hn, int k, int kn,
         string misleading, string hard, string knowledge, string total)
     {
-        if (Imported() is not { } task) return;
+        var task = Imported();
         var kinds = task.Items.ToDictionary(i => i.Id, i => i.GetString("kind")!);
         var problems = new List<ImportProblem>();
-        var outputs = HalluQaLeaderboard.Read(Path.Combine(SharedDatasets.Get("halluqa")!, "Chinese_LLMs_outputs", "open_generation", file), problems)!;
+        var outputs = HalluQaLeaderboard.Read(Path.Combine(SharedDatasets.Get("halluqa"), "Chinese_LLMs_outputs", "open_generation", file), problems)!;
         Assert.Empty(problems);
         var row = HalluQaLeaderboard.Score(HalluQaLeaderboard.ModelName(file), kinds, outputs);
         Assert.Equal(new PassCount(m, mn), row.Kinds["misleading"]);

@@ -6,7 +6,7 @@ namespace Evals.Benchmarks.Tests.Hallucination;
 public class HallucinationReportTests
 {
     [Fact]
-    public void Rates_divide_by_every_item_asked_so_unjudged_is_never_a_pass_and_errors_stay_out()
+    public void Rates_per_kind_divide_by_every_item_asked_and_unjudged_is_never_a_pass()
     {
         HallucinationItem[] items =
         [
@@ -19,15 +19,17 @@ public class HallucinationReportTests
             new("knowledge", false, Outcome.Error, false),
         ];
         var report = HallucinationReport.Compute(items);
-        // 3 passed of the 6 asked (the unjudged one counts as a miss; the error item was never asked).
-        Assert.Equal(new Rate(50, Round(3, 6).Low, Round(3, 6).High, 6), report.Overall.NonHallucination);
-        Assert.Equal(100 * 2.0 / 6, report.Overall.Hallucination.Value, 3);
+        // A miss is a miss (HalluQA's script counts an invalid judgement as not passing): 3 passed of the 6 asked, the
+        // error item (model never reached) left out. Wilson 95% by hand, (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n).
+        Assert.Equal(new Rate(50, 18.7616, 81.2384, 6), report.Overall.NonHallucination);
+        Assert.Equal(33.3333, report.Overall.Hallucination.Value);
         Assert.Equal(1, report.Overall.Unjudged);
-        Assert.Equal(100 / 3.0, report.Kinds["misleading"].NonHallucination.Value, 3);
+        Assert.Equal(33.3333, report.Kinds["misleading"].NonHallucination.Value);
         Assert.Equal(3, report.Kinds["misleading"].NonHallucination.N);
         Assert.Equal(1, report.Kinds["misleading"].Unjudged);
-        Assert.Equal(100 * 2.0 / 3, report.Kinds["knowledge"].NonHallucination.Value, 3);
-        Assert.Equal(new Rate(50, Round(1, 2).Low, Round(1, 2).High, 2), report.RefusalOnUnanswerable);
+        Assert.Equal(66.6667, report.Kinds["knowledge"].NonHallucination.Value);
+        Assert.Equal(3, report.Kinds["knowledge"].NonHallucination.N);
+        Assert.Equal(new Rate(50, 9.4531, 90.5469, 2), report.RefusalOnUnanswerable);
         Assert.Null(report.SelfCheck);
     }
 
@@ -48,11 +50,5 @@ public class HallucinationReportTests
         Assert.Equal(0.875, selfCheck.AurocNgram);
         Assert.Equal(1.0, selfCheck.AurocJudge);
         Assert.Equal(0.45, selfCheck.MeanNgramLikelihood, 9);
-    }
-
-    private static (double Low, double High) Round(int hits, int n)
-    {
-        var (low, high) = Evals.Benchmarks.Statistics.WilsonInterval.Compute(hits, n);
-        return (Math.Round(low, 4), Math.Round(high, 4));
     }
 }

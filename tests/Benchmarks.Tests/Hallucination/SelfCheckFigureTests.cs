@@ -14,10 +14,10 @@ namespace Evals.Benchmarks.Tests.Hallucination;
 /// </summary>
 public class SelfCheckFigureTests(ITestOutputHelper output)
 {
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public void Ngram_inconsistency_with_another_models_answer_against_gpt4s_verdicts_equals_an_independent_computation()
     {
-        if (SharedDatasets.Get("halluqa") is not { } folder) return;
+        var folder = SharedDatasets.Get("halluqa");
         var generation = Path.Combine(folder, "Chinese_LLMs_outputs", "open_generation");
         using var gpt4 = JsonDocument.Parse(File.ReadAllText(Path.Combine(generation, "gpt-4-0613_output_qa_prompt.json")));
         using var qwen = JsonDocument.Parse(File.ReadAllText(Path.Combine(generation, "qwen-14b-chat_output_qa_prompt.json")));

@@ -189,11 +189,10 @@ public class BradleyTerryTests(ITestOutputHelper output)
         Assert.Equal(10.0 / 11.0, PairwiseMatrices.ExpectedWinProbability(1400, 1000), 12);
     }
 
-    [Fact]
+    [SharedDatasetsFact("prd_vicuna80_pairwise")]
     public void Prd_vicuna80_human_votes_match_independent_references()
     {
-        var dir = SharedData.TryLocate("prd_vicuna80_pairwise", output);
-        if (dir is null) return;
+        var dir = SharedDatasets.Get("prd_vicuna80_pairwise");
         var battles = SharedData.LoadPrdVicunaBattles(dir);
         var fit = BradleyTerry.Fit(battles);
         Assert.True(fit.Converged);

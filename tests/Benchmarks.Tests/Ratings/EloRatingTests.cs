@@ -1,9 +1,8 @@
 using Evals.Benchmarks.Ratings;
-using Xunit.Abstractions;
 
 namespace Evals.Benchmarks.Tests.Ratings;
 
-public class EloRatingTests(ITestOutputHelper output)
+public class EloRatingTests
 {
     [Fact]
     public void First_battle_moves_both_models_by_half_of_K()
@@ -72,11 +71,10 @@ public class EloRatingTests(ITestOutputHelper output)
             Assert.Equal(winner, Battle.ParseWinner(Battle.FormatWinner(winner)));
     }
 
-    [Fact]
+    [SharedDatasetsFact("prd_vicuna80_pairwise")]
     public void Prd_vicuna80_human_votes_match_the_Python_reference()
     {
-        var dir = SharedData.TryLocate("prd_vicuna80_pairwise", output);
-        if (dir is null) return;
+        var dir = SharedDatasets.Get("prd_vicuna80_pairwise");
         var battles = SharedData.LoadPrdVicunaBattles(dir);
         Assert.Equal(7040, battles.Count);
         var elo = EloRating.Compute(battles);

@@ -52,10 +52,10 @@ public sealed class ArenaRateCliTests
         Assert.Equal(models.Length, ratings.RootElement.GetProperty("elo").EnumerateObject().Count());
     }
 
-    [Fact]
+    [SharedDatasetsFact("prd_vicuna80_pairwise")]
     public async Task The_shared_human_votes_give_the_same_ratings_as_the_library_in_process()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("prd_vicuna80_pairwise");
         var votes = Path.Combine(RepoPaths.SharedDatasets, "prd_vicuna80_pairwise", "ratings-human");
         const string prefix = "answer_", suffix = "-human-reviewer_threeclass.jsonl";
         var battles = new List<Battle>();

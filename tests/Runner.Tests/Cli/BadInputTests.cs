@@ -46,12 +46,11 @@ public sealed class BadInputTests(DatabaseFixture database) : IClassFixture<Data
     [Fact]
     public async Task An_unreachable_database_exits_1_naming_where_it_looked()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        // A socket bound but never listening holds the port for the whole test, so nothing else can take it in between,
+        // and a connection to it is refused (Linux answers a SYN to a port with no listener with a reset).
+        using var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        held.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)held.LocalEndPoint!).Port;
         var env = RunnerEnvironment.For($"Host=127.0.0.1;Port={port};Username=evals;Database=evals;Timeout=3");
         var result = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(1), "run", "--model", "baseline:first", "--suite", "smoke");
 

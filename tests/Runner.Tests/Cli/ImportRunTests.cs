@@ -23,10 +23,10 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
         "college_physics", "high_school_mathematics", "high_school_chemistry", "high_school_physics",
     ];
 
-    [Fact]
+    [SharedDatasetsFact("clue_afqmc")]
     public async Task Malformed_copies_are_refused_with_file_and_line_and_nothing_is_written_unless_skip_bad()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("clue_afqmc");
         var datasets = CopyManifests();
         var official = Directory.CreateTempSubdirectory("afqmc-").FullName;
         var lines = File.ReadAllLines(Path.Combine(RepoPaths.SharedDatasets, "clue_afqmc", "dev.json"));
@@ -51,10 +51,10 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
         Assert.Equal(written.Length, await ScalarAsync<int>("SELECT count(*)::int FROM items i JOIN tasks t ON t.id = i.task_id WHERE t.name = 'clue/afqmc'"));
     }
 
-    [Fact]
+    [SharedDatasetsFact("ceval")]
     public async Task Ceval_baselines_equal_counts_from_the_official_files_per_subject_category_and_overall()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("ceval");
         var datasets = CopyManifests();
         var env = RunnerEnvironment.For(database.ConnectionString, datasets);
         var ceval = Path.Combine(RepoPaths.SharedDatasets, "ceval");
@@ -108,10 +108,10 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
         }
     }
 
-    [Fact]
+    [SharedDatasetsFact("fewclue/tnews")]
     public async Task A_k_shot_prompt_is_identical_across_two_runs_and_two_models()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("fewclue/tnews");
         var datasets = CopyManifests();
         Directory.CreateDirectory(Path.Combine(datasets, "kshot"));
         File.WriteAllText(Path.Combine(datasets, "kshot", "suite.json"), """{"name": "kshot", "include": ["clue/tnews"]}""");

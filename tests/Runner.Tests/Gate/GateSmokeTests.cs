@@ -19,13 +19,29 @@ public sealed class GateSmokeTests(DatabaseFixture database) : IClassFixture<Dat
 
         var first = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "gate", "--candidate", "baseline:first", "--baseline", "baseline:majority",
             "--suite", "smoke", "--junit", junitPath, "--markdown", Path.Combine(output, "gate.md"), "--rounds", "2000");
-        Assert.True(first.ExitCode is 0 or 1, first.ToString());
+        // The verdict is known by hand from datasets/smoke (24 test items per task): `first` always answers A (idioms 6
+        // right, commonsense 7) or the first label, 正面 (sentiment 14); `majority` answers the train split's most frequent
+        // answer, B (9), C (8) and 负面 (10). Every item either baseline gets right is one the other gets wrong, so the
+        // discordant counts are those numbers, and the exact McNemar p of 6 vs 9 is 2·P(X ≤ 6 | 15, ½) = 0.6072: a 12.5-point
+        // drop on idioms that is not significant, overall 27/72 each. The gate passes.
+        Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("Run ", first.StdErr); // both runs were executed
         var junit = XDocument.Load(junitPath);
         Assert.Equal(["overall", "smoke/commonsense", "smoke/idioms", "smoke/sentiment"],
             junit.Descendants("testcase").Select(t => (string)t.Attribute("name")!).Order());
-        Assert.Equal(first.ExitCode == 1, junit.Descendants("failure").Any());
-        Assert.True(File.Exists(Path.Combine(output, "gate.md")));
+        Assert.Empty(junit.Descendants("failure"));
+        string Numbers(string check) => junit.Descendants("testcase").Single(t => (string?)t.Attribute("name") == check).Element("system-out")!.Value;
+        Assert.Contains("n = 24, baseline 37.5, candidate 25, difference −12.50", Numbers("smoke/idioms"));
+        Assert.Contains("b = 6 (only the candidate right), c = 9 (only the baseline right), p = 0.6072", Numbers("smoke/idioms"));
+        Assert.Contains("n = 24, baseline 33.33, candidate 29.17,", Numbers("smoke/commonsense"));
+        Assert.Contains("b = 7 (only the candidate right), c = 8 (only the baseline right), p = 1.0000", Numbers("smoke/commonsense"));
+        Assert.Contains("n = 24, baseline 41.67, candidate 58.33,", Numbers("smoke/sentiment"));
+        Assert.Contains("b = 14 (only the candidate right), c = 10 (only the baseline right), p = 0.5413", Numbers("smoke/sentiment"));
+        var markdown = await File.ReadAllTextAsync(Path.Combine(output, "gate.md"));
+        Assert.StartsWith("### ✅ Evals gate passed", markdown);
+        Assert.Contains("| `smoke/idioms` | 24 | 37.5 | 25 | −12.50 |", markdown);
+        Assert.Contains("| `smoke/sentiment` | 24 | 41.67 | 58.33 | +16.67 |", markdown);
+        Assert.Contains("- ⚠️ smoke/idioms ", markdown); // a drop beyond the allowance, but not a significant one
 
         // The gate's scores are the runs' scores: compare the candidate's with `runs show --json`.
         var candidateRun = junit.Descendants("property").Single(p => (string?)p.Attribute("name") == "candidate_run").Attribute("value")!.Value;
@@ -110,9 +126,14 @@ public sealed class GateSmokeTests(DatabaseFixture database) : IClassFixture<Dat
         var prompts = await db.Results.Where(r => r.RunId == runA || r.RunId == runB).Select(r => new { r.RunId, r.ItemKey, r.TaskId, r.Prompt }).ToListAsync();
         var idiomsTask = await db.Tasks.Where(t => t.Name == "smoke/idioms").Select(t => t.Id).FirstAsync();
         var sentimentTask = await db.Tasks.Where(t => t.Name == "smoke/sentiment").Select(t => t.Id).FirstAsync();
-        Assert.All(prompts.Where(p => p.RunId == runA && p.TaskId == idiomsTask), p => Assert.StartsWith("成语题：", p.Prompt));
-        Assert.All(prompts.Where(p => p.RunId == runB && p.TaskId == sentimentTask), p => Assert.StartsWith("评论：", p.Prompt));
-        Assert.All(prompts.Where(p => p.RunId == runB && p.TaskId == idiomsTask), p => Assert.StartsWith("以下是关于成语的单项选择题", p.Prompt));
+        // 24 test items per smoke task: count each filtered list first, so that an empty one cannot pass Assert.All.
+        var aIdioms = prompts.Where(p => p.RunId == runA && p.TaskId == idiomsTask).ToList();
+        var bSentiment = prompts.Where(p => p.RunId == runB && p.TaskId == sentimentTask).ToList();
+        var bIdioms = prompts.Where(p => p.RunId == runB && p.TaskId == idiomsTask).ToList();
+        Assert.Equal([24, 24, 24], new[] { aIdioms.Count, bSentiment.Count, bIdioms.Count });
+        Assert.All(aIdioms, p => Assert.StartsWith("成语题：", p.Prompt));
+        Assert.All(bSentiment, p => Assert.StartsWith("评论：", p.Prompt));
+        Assert.All(bIdioms, p => Assert.StartsWith("以下是关于成语的单项选择题", p.Prompt));
         var config = await db.Runs.Where(r => r.Id == runA).Select(r => r.Config).SingleAsync();
         Assert.Contains("\"prompt_variant\": \"A\"", config);
         Assert.Contains("prompt_templates", config);

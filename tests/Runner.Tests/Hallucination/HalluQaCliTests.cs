@@ -24,10 +24,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
     private static string Gpt4Responses => Shared("gpt-4-0613_responses.json");
     private static string LabelsJudge => $"baseline:judge?labels={Gpt4Judged}";
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task Score_outputs_prints_every_models_published_row()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var result = await CliProcess.RunAsync(new Dictionary<string, string>(), Timeout, "halluqa", "score-outputs", Shared("Chinese_LLMs_outputs"));
         Assert.True(result.ExitCode == 0, result.ToString());
         var gpt4 = Line(result.StdOut, "gpt-4-0613");
@@ -49,10 +49,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Contains("m_output_qa_prompt.json:3: field 'is_hallucination': expected true, false or \"Invalid_Judge\", found \"maybe\"", refused.StdErr);
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task A_full_run_replaying_gpt4_with_its_recorded_verdicts_reproduces_the_leaderboard_in_the_run_summary()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         await CheckJudgeAsync(env, LabelsJudge, expectedExit: 0);
 
@@ -62,9 +62,9 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal("wilson_95", task.GetProperty("ci_method").GetString());
         Assert.Equal(450, task.GetProperty("n").GetInt32());
         Assert.Equal("53.11", F(task.GetProperty("score")));
-        var (low, high) = WilsonInterval.Compute(239, 450);
-        Assert.Equal(Math.Round(low, 4), task.GetProperty("ci_low").GetDouble());
-        Assert.Equal(Math.Round(high, 4), task.GetProperty("ci_high").GetDouble());
+        // Wilson 95% for 239/450 by hand: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.959964, on 0–100.
+        Assert.Equal(48.4935, task.GetProperty("ci_low").GetDouble());
+        Assert.Equal(57.6760, task.GetProperty("ci_high").GetDouble());
         Assert.Equal(0, task.GetProperty("outcomes").GetProperty("unjudged").GetInt32());
         var hallucination = task.GetProperty("hallucination");
         Assert.Equal("46.89", F(hallucination.GetProperty("overall").GetProperty("hallucination").GetProperty("value")));
@@ -86,10 +86,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Contains("baseline:judge", summary.GetProperty("judge").GetString());
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task A_judge_that_sometimes_answers_garbage_leaves_those_items_unjudged_never_passed()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         var judge = $"{LabelsJudge}&garbage_every=4";
         await CheckJudgeAsync(env, judge, expectedExit: 0); // garbage replies are left out of kappa; the rest replay the labels
@@ -109,13 +109,14 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal(Math.Round(100.0 * judged.Count(e => !e.Hallucinated) / 40, 4), task.GetProperty("score").GetDouble());
         Assert.Equal(10, task.GetProperty("extraction").GetProperty("judge_unparseable").GetInt32());
         var stored = await QueryAsync($"select r.item_key || ' ' || r.outcome || ' ' || (r.details->>'judge_output') from results r where r.run_id = '{summary.GetProperty("run_id").GetString()}' and r.outcome = 'unjudged'");
+        Assert.Equal(10, stored.Count);
         Assert.All(stored, s => Assert.EndsWith($"unjudged {Evals.Runner.Backends.Baselines.JudgeBaseline.Garbage}", s));
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task A_judge_below_the_minimum_kappa_is_refused_and_runs_with_it_do_not_start()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         var model = $"baseline:replay?file={Gpt4Responses}";
 
@@ -163,10 +164,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Contains("labels.json:3: field 'is_hallucination': expected true or false, found \"yes\"", badLabels.StdErr);
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task Selfcheck_samples_are_stored_scored_and_replayed_from_the_cache_by_sample_index()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         var env = await ImportAsync();
         await CheckJudgeAsync(env, LabelsJudge, expectedExit: 0);
         // The "sampled" answers are other answers to the same question: Qwen-14B-chat's (sample 0) and GPT-4's own (sample 1).
@@ -193,7 +194,7 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
             hallucinated.Add(row.Outcome == "wrong");
         }
         Assert.Equal(60, selfCheck.GetProperty("n").GetInt32());
-        Assert.Equal(Math.Round(Auroc.Compute(likelihoods, hallucinated), 6), selfCheck.GetProperty("auroc_ngram").GetDouble());
+        Assert.Equal(Math.Round(PairwiseAuroc(likelihoods, hallucinated), 6), selfCheck.GetProperty("auroc_ngram").GetDouble());
         Assert.True(selfCheck.TryGetProperty("auroc_judge", out _));
 
         // The same run again: every call (answers, samples by index, verdicts) comes from the cache, and the figures are the same.
@@ -205,6 +206,25 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal(selfCheck.GetRawText(), again.GetProperty("tasks").GetProperty(Task).GetProperty("hallucination").GetProperty("self_check").GetRawText());
         var cached = await QueryAsync($"select count(*)::text from response_cache where model like 'baseline:replay%samples=%'");
         Assert.Equal((60 * 3).ToString(CultureInfo.InvariantCulture), cached.Single());
+    }
+
+    /// <summary>
+    /// AUROC by its definition, not by the production rank formula: the share of (hallucinated, not hallucinated) pairs
+    /// in which the hallucinated item has the higher likelihood, ties counting one half (Hanley &amp; McNeil 1982).
+    /// </summary>
+    private static double PairwiseAuroc(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
+    {
+        double wins = 0;
+        var pairs = 0;
+        for (var i = 0; i < scores.Count; i++)
+        for (var j = 0; j < scores.Count; j++)
+        {
+            if (!positive[i] || positive[j]) continue;
+            pairs++;
+            wins += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0;
+        }
+        Assert.True(pairs > 0, "the 60 items need both outcomes for an AUROC");
+        return wins / pairs;
     }
 
     private static string F(JsonElement value) => value.GetDouble().ToString("0.00", CultureInfo.InvariantCulture);

@@ -44,12 +44,15 @@ public sealed class WorkerDrillTests(DatabaseFixture database) : IClassFixture<D
         var datasets = RunnerEnvironment.WriteGeneratedSuite("pair", 24);
         var env = RunnerEnvironment.For(database.ConnectionString, datasets);
         env["Runner__Concurrency"] = "1";
-        // Queue first, then start both nodes together, so that neither has the queue to itself.
+        // Both nodes up before anything is queued, each taking one run at a time (Concurrency 1) that lasts seconds: while
+        // one is busy the next run can only go to the other, however slowly either started.
+        using var a = CliProcess.Start(env, "worker");
+        using var b = CliProcess.Start(env, "worker");
+        await a.WaitForOutputAsync("worker started", Long);
+        await b.WaitForOutputAsync("worker started", Long);
         var runs = new List<Guid>();
         for (var i = 0; i < 6; i++)
             runs.Add(await SubmitAsync(env, $"baseline:random?seed={i}&delay_ms=400", "pair"));
-        using var a = CliProcess.Start(env, "worker");
-        using var b = CliProcess.Start(env, "worker");
         await Poll.UntilAsync(async () =>
         {
             await using var db = Migrator.CreateContext(database.ConnectionString);
@@ -78,7 +81,8 @@ public sealed class WorkerDrillTests(DatabaseFixture database) : IClassFixture<D
             Long, "a few committed batches", () => worker.Output);
         Npgsql.NpgsqlConnection.ClearAllPools();
         await cluster.Server!.StopAsync(immediate: false);
-        await Task.Delay(TimeSpan.FromSeconds(10));
+        // The outage lasts until the worker has noticed it, however long that takes on a busy machine, not a fixed time.
+        await worker.WaitForOutputAsync("Database unavailable", Long);
         await cluster.Server.RestartStoppedAsync();
 
         await Poll.UntilAsync(async () => (await RunnerEnvironment.ReadRunAsync(connectionString, runId)).Status is RunStatus.Succeeded or RunStatus.Failed,

@@ -105,10 +105,10 @@ public sealed class RescoreTests(DatabaseFixture database) : IClassFixture<Datab
         Assert.Equal(23, tasks.GetProperty("smoke/idioms").GetProperty("outcomes").GetProperty("correct").GetInt32());
     }
 
-    [Fact]
+    [SharedDatasetsFact("halluqa")]
     public async Task Rescoring_a_judged_run_reuses_the_stored_judge_verdicts_and_asks_no_judge()
     {
-        if (!RepoPaths.HasSharedDatasets()) return;
+        SharedDatasetsRule.Require("halluqa");
         string Shared(params string[] parts) => Path.Combine([RepoPaths.SharedDatasets, "halluqa", .. parts]);
         var judged = Shared("Chinese_LLMs_outputs", "open_generation", "gpt-4-0613_output_qa_prompt.json");
         var judge = $"baseline:judge?labels={judged}";

@@ -34,23 +34,33 @@ public sealed class AdminKeysTests(DatabaseFixture database, Chromium chromium) 
         var page = await chromium.NewPageAsync(app.Client.BaseAddress!);
         await page.GotoAsync("admin/keys");
         Assert.Contains("/admin/signin", page.Url);
-        async Task<HttpStatusCode> ForgedPostAsync(string? cookie)
+        // Redirects not followed: a refusal that sends you to sign in must not read as the sign-in page's 200.
+        using var direct = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = app.Client.BaseAddress };
+        async Task<HttpResponseMessage> ForgedPostAsync(string? cookie)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "admin/keys")
             {
                 Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["_handler"] = "create-key", ["Create.Name"] = "forged", ["Create.Scope"] = "admin" }),
             };
             if (cookie is not null) request.Headers.Add("Cookie", cookie);
-            return (await app.Client.SendAsync(request)).StatusCode;
+            return await direct.SendAsync(request);
         }
-        await ForgedPostAsync(null);
+        // Anonymous, the forged post is refused (sent to sign in) before it reaches the form handler, and no key is made.
+        using (var anonymous = await ForgedPostAsync(null))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+            Assert.Contains("/admin/signin", anonymous.Headers.Location!.ToString());
+        }
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+            Assert.False(await db.ApiKeys.AnyAsync(k => k.Name == "forged"));
 
         await page.FillAsync("input[name=key]", adminKey);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**/admin/keys");
         // Signed in, a post without the page's antiforgery token is still refused.
         var session = (await page.Context.CookiesAsync()).Single(c => c.Name == "evals_admin");
-        Assert.Equal(HttpStatusCode.BadRequest, await ForgedPostAsync($"evals_admin={session.Value}"));
+        using (var signedIn = await ForgedPostAsync($"evals_admin={session.Value}"))
+            Assert.Equal(HttpStatusCode.BadRequest, signedIn.StatusCode);
         await using (var db = Migrator.CreateContext(database.ConnectionString))
             Assert.False(await db.ApiKeys.AnyAsync(k => k.Name == "forged"));
         await Assertions.Expect(page.Locator("table.keys")).ToContainTextAsync("keys-admin");

@@ -14,14 +14,19 @@ public sealed class ArenaBrowserTests(DatabaseFixture database, Chromium chromiu
     private const string PoemA = "春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。";
     private const string PoemB = "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。";
 
+    // The answers' pace, which sets the window in which the test must see an answer half-streamed: 24 characters at
+    // 120 ms gave about 3 s, a race on a busy machine; at 600 ms a character it is about 14 s, and each poll needs only
+    // to land between two characters 0.6 s apart.
+    private const int TokenMs = 600;
+
     [Fact]
     public async Task A_visitor_plays_a_battle_sees_both_answers_stream_votes_sees_the_names_and_the_vote_is_counted()
     {
         var adminKey = ApiKey.NewKey();
         await using (var db = Migrator.CreateContext(database.ConnectionString))
         {
-            db.Models.Add(new Model { Name = "poet-alpha", Kind = "baseline", Spec = $"baseline:say?text={Uri.EscapeDataString(PoemA)}&token_ms=120" });
-            db.Models.Add(new Model { Name = "poet-beta", Kind = "baseline", Spec = $"baseline:say?text={Uri.EscapeDataString(PoemB)}&token_ms=120" });
+            db.Models.Add(new Model { Name = "poet-alpha", Kind = "baseline", Spec = $"baseline:say?text={Uri.EscapeDataString(PoemA)}&token_ms={TokenMs}" });
+            db.Models.Add(new Model { Name = "poet-beta", Kind = "baseline", Spec = $"baseline:say?text={Uri.EscapeDataString(PoemB)}&token_ms={TokenMs}" });
             db.ApiKeys.Add(new ApiKey { Name = "擂台 admin", Scope = "admin", Hash = ApiKey.HashOf(adminKey), Prefix = adminKey[..10] });
             await db.SaveChangesAsync();
         }
@@ -57,8 +62,9 @@ public sealed class ArenaBrowserTests(DatabaseFixture database, Chromium chromiu
         await Assertions.Expect(page.Locator("#vote-a")).ToBeDisabledAsync();
         await Chromium.ScreenshotAsync(page, "arena-streaming");
 
-        await Assertions.Expect(page.Locator("#answer-a[data-finished=true]")).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#answer-b[data-finished=true]")).ToBeVisibleAsync();
+        // The whole answer takes about 14 s at this pace; give it room.
+        await Assertions.Expect(page.Locator("#answer-a[data-finished=true]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("#answer-b[data-finished=true]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
         var shownA = (await answerA.Locator(".answer-text").InnerTextAsync()).Trim();
         var shownB = (await page.Locator("#answer-b .answer-text").InnerTextAsync()).Trim();
         Assert.Equal(new[] { PoemA, PoemB }.Order(), new[] { shownA, shownB }.Order());

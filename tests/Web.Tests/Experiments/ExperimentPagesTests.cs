@@ -57,8 +57,9 @@ public sealed class ExperimentPagesTests(DatabaseFixture database, Chromium chro
         await Assertions.Expect(page.Locator(".verdict")).ToContainTextAsync(winner.ValueKind == JsonValueKind.Null ? "没有胜出者" : $"胜出：{winner.GetString()}");
         var disagreements = cli.RootElement.GetProperty("disagreements").GetArrayLength();
         await Assertions.Expect(page.Locator("h2", new() { HasText = "Items where the variants disagree" })).ToContainTextAsync($"({disagreements})");
-        // The interactive render replaces the prerendered page once the circuit starts; let it settle before the picture.
-        await page.WaitForTimeoutAsync(2000);
+        // The interactive render replaces the prerendered page once the circuit starts; let it settle before the picture:
+        // wait for the page's requests to end (Playwright does not count the circuit's WebSocket) rather than a fixed time.
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await Assertions.Expect(page.Locator(".chart[data-chart-ready=true] canvas")).ToHaveCountAsync(1);
         await Chromium.ScreenshotAsync(page, "experiment-offline");
     }

@@ -22,7 +22,6 @@ public sealed class WebOnlyNodeTests(DatabaseFixture database) : IClassFixture<D
         var created = await web.AdminClient.PostAsJsonAsync("api/runs", new { model = "baseline:majority", suite = "smoke", limit = 5 });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var runId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_id").GetGuid();
-        await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("queued", (await web.Client.GetFromJsonAsync<JsonElement>($"api/runs/{runId}")).GetProperty("status").GetString());
 
         using var worker = CliProcess.Start(new Dictionary<string, string>
@@ -34,5 +33,11 @@ public sealed class WebOnlyNodeTests(DatabaseFixture database) : IClassFixture<D
             TimeSpan.FromSeconds(90), "the worker to execute the run", () => worker.Output);
         var summary = await web.Client.GetFromJsonAsync<JsonElement>($"api/runs/{runId}");
         Assert.Equal(15, summary.GetProperty("completed_items").GetInt32());
+        // What a web-only node must never do, checked after the whole run: execute it. EvaluateRunJob logs
+        // "Run {id} (model on suite …) starts on {scheduler}" on the node that executes; only the worker did.
+        var starts = $"Run {runId} (";
+        Assert.Contains(starts, worker.Output);
+        Assert.DoesNotContain(starts, web.Output);
+        Assert.DoesNotContain($"Run {runId} succeeded", web.Output);
     }
 }

@@ -100,15 +100,10 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
         Assert.Equal(completion.Usage.OutputTokenCount, usage!.OutputTokenCount);
     }
 
-    [Fact]
+    [OpenAiClientFact]
     public async Task The_openai_npm_package_is_a_second_client()
     {
-        var prefix = Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache", "evals", "npm-openai-4.95.0");
-        if (!File.Exists(Path.Combine(prefix, "node_modules", "openai", "package.json")))
-        {
-            var install = await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", prefix, "openai@4.95.0"], new(), TimeSpan.FromMinutes(3));
-            Assert.True(install.ExitCode == 0, install.Output);
-        }
+        var prefix = OpenAiClientFactAttribute.Folder();
         var script = Path.Combine(AppContext.BaseDirectory, "V1", "openai-client.cjs");
         var result = await RunAsync("node", [script], new()
         {

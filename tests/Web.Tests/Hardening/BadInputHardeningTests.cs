@@ -17,6 +17,7 @@ public sealed class HardeningFixture : IAsyncLifetime
 {
     public string ConnectionString { get; private set; } = "";
     public string FeedbackKey { get; } = ApiKey.NewKey();
+    public string OtherFeedbackKey { get; } = ApiKey.NewKey();
     public WebApp App { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -25,6 +26,7 @@ public sealed class HardeningFixture : IAsyncLifetime
         await using (var db = Migrator.CreateContext(ConnectionString))
         {
             db.ApiKeys.Add(new ApiKey { Name = "app", Scope = "feedback", Hash = ApiKey.HashOf(FeedbackKey), Prefix = FeedbackKey[..10] });
+            db.ApiKeys.Add(new ApiKey { Name = "other-app", Scope = "feedback", Hash = ApiKey.HashOf(OtherFeedbackKey), Prefix = OtherFeedbackKey[..10] });
             db.Models.Add(new Model { Name = "alpha", Kind = "baseline", Spec = "baseline:say?text=%E6%98%A5" });
             db.Models.Add(new Model { Name = "beta", Kind = "baseline", Spec = "baseline:say?text=%E7%A7%8B" });
             await db.SaveChangesAsync();
@@ -76,6 +78,30 @@ public sealed class BadInputHardeningTests(HardeningFixture fixture) : IClassFix
         await using var db = Migrator.CreateContext(fixture.ConnectionString);
         Assert.True(await db.Feedback.AnyAsync(f => f.EventId == good));
         Assert.False(await db.Feedback.AnyAsync(f => f.EventId == bad));
+    }
+
+    [Fact]
+    public async Task One_feedback_key_cannot_pre_empt_another_keys_event_ids()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        async Task<JsonElement> PostAsync(string key, string input)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/feedback")
+            {
+                Content = new StringContent($$"""{"event_id":"{{id}}","trace_id":"t","model":"m","input":"{{input}}","output":"答","rating":"up"}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            var response = await fixture.App.Client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        Assert.Equal(1, (await PostAsync(fixture.OtherFeedbackKey, "squatter")).GetProperty("accepted").GetInt32());
+        Assert.Equal(1, (await PostAsync(fixture.FeedbackKey, "real")).GetProperty("accepted").GetInt32());
+        // A resend from the same key is still stored once.
+        Assert.Equal(1, (await PostAsync(fixture.FeedbackKey, "real")).GetProperty("duplicates").GetInt32());
+        await using var db = Migrator.CreateContext(fixture.ConnectionString);
+        Assert.Equal(["real", "squatter"], (await db.Feedback.Where(f => f.EventId == id).Select(f => f.Input).ToListAsync()).Order());
     }
 
     [Theory]

@@ -47,6 +47,8 @@ public static class AdminAuth
         });
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireClaim(KeyIdClaim));
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, AdminSessionRevalidator>();
+        services.AddScoped<AdminGuard>();
         return services;
     }
 

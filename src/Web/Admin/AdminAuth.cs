@@ -111,6 +111,18 @@ public static class AdminAuth
             };
         });
 
+    /// <summary>Whether the request carries admin rights (a validated admin session, or a Bearer key of scope admin); for reads that only admins may see.</summary>
+    public static async Task<bool> IsAdminRequestAsync(HttpContext http)
+    {
+        if (http.User.HasClaim(c => c.Type == KeyIdClaim)) return true;
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7) return false;
+        var hash = ApiKey.HashOf(header[7..].Trim());
+        var dbFactory = http.RequestServices.GetRequiredService<IDbContextFactory<EvalsDbContext>>();
+        await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
+        return await db.ApiKeys.AnyAsync(k => k.Hash == hash && k.RevokedAt == null && k.Scope == "admin", http.RequestAborted);
+    }
+
     /// <summary>
     /// Only local paths, so a crafted link cannot bounce a fresh session to another site. The framework's local-URL check (the one LocalRedirect uses) refuses <c>//host</c>, <c>/\host</c> and control
     /// characters such as the tab in <c>/%09/evil.example</c>, which browsers strip (making it <c>//evil.example</c>);

@@ -21,6 +21,9 @@ public static class EdgeProtection
             foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
                 o.KnownProxies.Add(IPAddress.Parse(proxy));
         });
+        // A value the framework cannot bind (take=abc) is a 400 in every environment, not an exception that Development
+        // throws and logs as unhandled.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         return services;
     }
 

@@ -1,6 +1,8 @@
 using System.Text;
 using Evals.Storage.Entities;
+using Evals.Storage.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Evals.Storage;
 
@@ -37,7 +39,12 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties())
+            {
                 property.SetColumnName(SnakeCase(property.Name));
+                // StoredText's backstop: whatever text escaped a check is stored with NUL as ␀, never a failed save.
+                if (property.ClrType == typeof(string) && property.GetValueConverter() is null)
+                    property.SetValueConverter(property.GetColumnType() == "jsonb" ? EscapedJson : EscapedText);
+            }
             foreach (var key in entity.GetKeys())
                 key.SetName($"pk_{entity.GetTableName()}" + (key.IsPrimaryKey() ? "" : "_" + string.Join('_', key.Properties.Select(p => SnakeCase(p.Name)))));
             foreach (var fk in entity.GetForeignKeys())
@@ -46,6 +53,9 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
                 index.SetDatabaseName($"ix_{entity.GetTableName()}_{string.Join('_', index.Properties.Select(p => SnakeCase(p.Name)))}");
         }
     }
+
+    private static readonly ValueConverter<string, string> EscapedText = new(v => StoredText.Escape(v), v => v);
+    private static readonly ValueConverter<string, string> EscapedJson = new(v => StoredText.EscapeJson(v), v => v);
 
     internal static string SnakeCase(string name)
     {

@@ -7,6 +7,7 @@ using Evals.Web.Charts;
 using Evals.Web.Api;
 using Evals.Web.Components;
 using Evals.Web.Health;
+using Evals.Web.Hosting;
 using Evals.Web.V1;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,9 +20,10 @@ builder.Services.AddV1(builder.Configuration);
 builder.Services.AddFeedbackApi(builder.Configuration);
 builder.Services.AddAdminAuth();
 builder.Services.AddArena(builder.Configuration);
+builder.Services.AddEdgeProtection(builder.Configuration);
 
 var app = builder.Build();
-if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseEdgeProtection();
 app.UseV1Keys();
 app.UseFeedbackKeys();
 app.UseVisitorCookie();

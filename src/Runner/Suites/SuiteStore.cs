@@ -96,7 +96,7 @@ public sealed class SuiteStore(IDbContextFactory<EvalsDbContext> dbFactory, Stor
                 await importer.WriteAsync(item.Split, NpgsqlDbType.Text, cancellationToken);
                 await importer.WriteAsync(item.Id, NpgsqlDbType.Text, cancellationToken);
                 await importer.WriteAsync(item.Ordinal, NpgsqlDbType.Integer, cancellationToken);
-                await importer.WriteAsync(item.Fields.GetRawText(), NpgsqlDbType.Jsonb, cancellationToken);
+                await importer.WriteAsync(Evals.Storage.Text.StoredText.EscapeJson(item.Fields.GetRawText()), NpgsqlDbType.Jsonb, cancellationToken);
             }
             await importer.CompleteAsync(cancellationToken);
         }

@@ -17,8 +17,9 @@ public sealed class FeedbackEventConfiguration : IEntityTypeConfiguration<Feedba
             t.HasCheckConstraint("ck_feedback_events_variant", "(experiment_id is null) = (variant is null)");
         });
         b.Property(e => e.Id).UseIdentityAlwaysColumn();
-        // The idempotency key: a batch inserts with ON CONFLICT (event_id) DO NOTHING.
-        b.HasIndex(e => e.EventId).IsUnique();
+        // The idempotency key, per sending key: a batch inserts with ON CONFLICT (api_key_id, event_id) DO NOTHING, so one
+        // client's ids can neither pre-empt nor be pre-empted by another's.
+        b.HasIndex(e => new { e.ApiKeyId, e.EventId }).IsUnique();
         b.Property(e => e.EventId).HasMaxLength(128);
         b.Property(e => e.TraceId).HasMaxLength(128);
         b.Property(e => e.Model).HasMaxLength(200);

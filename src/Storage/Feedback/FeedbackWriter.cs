@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace Evals.Storage.Feedback;
 
 /// <summary>
-/// Stores feedback events set-based with <c>INSERT … ON CONFLICT (event_id) DO NOTHING</c>: a repeated event id,
+/// Stores feedback events set-based with <c>INSERT … ON CONFLICT (api_key_id, event_id) DO NOTHING</c>: a repeated event id from the same key,
 /// within the batch or against stored rows, is stored once. COPY alone cannot skip duplicates, and resent events
 /// (client retries) are normal here, so a large batch is COPYed into a temporary staging table and inserted from
 /// there in one statement; a small one (below <see cref="StagingThreshold"/>) is one INSERT from <c>unnest</c> of
@@ -28,7 +28,7 @@ public static class FeedbackWriter
             await create.ExecuteNonQueryAsync(cancellationToken);
         await CopyAsync(connection, "feedback_staging", rows, cancellationToken);
         await using var insert = new NpgsqlCommand(
-            $"INSERT INTO feedback_events ({Columns}) SELECT {Columns} FROM feedback_staging ON CONFLICT (event_id) DO NOTHING", connection, transaction);
+            $"INSERT INTO feedback_events ({Columns}) SELECT {Columns} FROM feedback_staging ON CONFLICT (api_key_id, event_id) DO NOTHING", connection, transaction);
         var inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;
@@ -44,7 +44,7 @@ public static class FeedbackWriter
             FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::boolean[],
                         $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::uuid[])
                  AS r(event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id)
-            ON CONFLICT (event_id) DO NOTHING
+            ON CONFLICT (api_key_id, event_id) DO NOTHING
             """, connection);
         command.Parameters.AddWithValue(rows.Select(r => r.EventId).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.TraceId).ToArray());

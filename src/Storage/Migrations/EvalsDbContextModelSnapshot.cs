@@ -794,15 +794,12 @@ namespace Evals.Storage.Migrations
                     b.HasKey("Id")
                         .HasName("pk_feedback_events");
 
-                    b.HasIndex("ApiKeyId")
-                        .HasDatabaseName("ix_feedback_events_api_key_id");
-
-                    b.HasIndex("EventId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_feedback_events_event_id");
-
                     b.HasIndex("OccurredAt")
                         .HasDatabaseName("ix_feedback_events_occurred_at");
+
+                    b.HasIndex("ApiKeyId", "EventId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_feedback_events_api_key_id_event_id");
 
                     b.HasIndex("ExperimentId", "Variant")
                         .HasDatabaseName("ix_feedback_events_experiment_id_variant");

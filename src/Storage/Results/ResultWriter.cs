@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Evals.Storage.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -46,8 +48,9 @@ public static class ResultWriter
     private static async Task CopyAsync(NpgsqlConnection connection, string table, IReadOnlyList<ResultRow> rows, CancellationToken cancellationToken)
     {
         await using var importer = await connection.BeginBinaryImportAsync($"COPY {table} ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var r in rows)
+        foreach (var row in rows)
         {
+            var r = Escaped(row);
             await importer.StartRowAsync(cancellationToken);
             await importer.WriteAsync(r.RunId, NpgsqlDbType.Uuid, cancellationToken);
             await importer.WriteAsync(r.TaskId, NpgsqlDbType.Uuid, cancellationToken);
@@ -67,6 +70,33 @@ public static class ResultWriter
             else await importer.WriteAsync(r.Details, NpgsqlDbType.Jsonb, cancellationToken);
         }
         await importer.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="StoredText"/>'s rule for model text: NUL and lone surrogates escaped, the answer kept, and the result's
+    /// details marked <c>text_escaped</c> so a reader knows the stored text differs from what the model sent.
+    /// </summary>
+    internal static ResultRow Escaped(ResultRow r)
+    {
+        var texts = new[] { r.ItemKey, r.Prompt, r.RawOutput, r.Parsed, r.Reference, r.Error };
+        var details = r.Details is null ? null : StoredText.EscapeJson(r.Details);
+        if (!texts.Any(StoredText.NeedsEscaping) && ReferenceEquals(details, r.Details)) return r;
+        JsonObject marked;
+        try
+        {
+            marked = details is null ? [] : JsonNode.Parse(details) as JsonObject ?? new JsonObject { ["value"] = JsonNode.Parse(details) };
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            marked = new JsonObject { ["unparsed"] = details };
+        }
+        marked["text_escaped"] = "U+0000 stored as U+2400, lone surrogates as U+FFFD";
+        return r with
+        {
+            ItemKey = StoredText.Escape(r.ItemKey), Prompt = StoredText.EscapeNullable(r.Prompt), RawOutput = StoredText.EscapeNullable(r.RawOutput),
+            Parsed = StoredText.EscapeNullable(r.Parsed), Reference = StoredText.EscapeNullable(r.Reference), Error = StoredText.EscapeNullable(r.Error),
+            Details = marked.ToJsonString(),
+        };
     }
 
     private static async Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken)

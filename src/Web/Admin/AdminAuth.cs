@@ -23,6 +23,7 @@ public static class AdminAuth
     {
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
+            o.Cookie = new SecureOutsideLoopbackCookie();
             o.Cookie.Name = "evals_admin";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
@@ -46,6 +47,8 @@ public static class AdminAuth
         });
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireClaim(KeyIdClaim));
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, AdminSessionRevalidator>();
+        services.AddScoped<AdminGuard>();
         return services;
     }
 
@@ -108,11 +111,51 @@ public static class AdminAuth
             };
         });
 
-    /// <summary>Only local paths, so a crafted link cannot bounce a fresh session to another site.</summary>
+    /// <summary>Whether the request carries admin rights (a validated admin session, or a Bearer key of scope admin); for reads that only admins may see.</summary>
+    public static async Task<bool> IsAdminRequestAsync(HttpContext http)
+    {
+        if (http.User.HasClaim(c => c.Type == KeyIdClaim)) return true;
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7) return false;
+        var hash = ApiKey.HashOf(header[7..].Trim());
+        var dbFactory = http.RequestServices.GetRequiredService<IDbContextFactory<EvalsDbContext>>();
+        await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
+        return await db.ApiKeys.AnyAsync(k => k.Hash == hash && k.RevokedAt == null && k.Scope == "admin", http.RequestAborted);
+    }
+
+    /// <summary>
+    /// Only local paths, so a crafted link cannot bounce a fresh session to another site. The framework's local-URL check (the one LocalRedirect uses) refuses <c>//host</c>, <c>/\host</c> and control
+    /// characters such as the tab in <c>/%09/evil.example</c>, which browsers strip (making it <c>//evil.example</c>);
+    /// a backslash anywhere is refused too, since browsers read it as a slash.
+    /// </summary>
     public static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult.IsLocalUrl(returnUrl)
+            && !returnUrl.Contains('\\') && !returnUrl.Any(char.IsControl)
             ? returnUrl
             : "/admin";
+
+    /// <summary>
+    /// The session cookie is <c>Secure</c> for every client but a loopback one, whatever the scheme the app sees: behind
+    /// a TLS-terminating proxy the app sees http, and <c>SameAsRequest</c> would send the cookie in clear. (The client's
+    /// address is the forwarded one when a trusted proxy sends X-Forwarded-For; see <c>UseProxyHeaders</c>.)
+    /// </summary>
+    private sealed class SecureOutsideLoopbackCookie : RequestPathBaseCookieBuilder
+    {
+        public SecureOutsideLoopbackCookie()
+        {
+            SameSite = SameSiteMode.Lax;
+            HttpOnly = true;
+            SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            IsEssential = true;
+        }
+
+        public override CookieOptions Build(HttpContext context, DateTimeOffset expiresFrom)
+        {
+            var options = base.Build(context, expiresFrom);
+            if (context.Connection.RemoteIpAddress is not { } ip || !System.Net.IPAddress.IsLoopback(ip)) options.Secure = true;
+            return options;
+        }
+    }
 
     /// <summary>Log category for sign-in attempts.</summary>
     public sealed class SignInLog;

@@ -11,23 +11,42 @@ public sealed record SubmitRunRequest(string? Model, string? Suite, int? Limit, 
 
 public static class RunsApi
 {
+    public const int MaxResultPage = 100_000;
+
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var runs = app.MapGroup("/api/runs");
-        runs.MapGet("/", async (RunQueries queries, int? take, CancellationToken ct) =>
-            TypedResults.Ok(await queries.RecentAsync(Math.Clamp(take ?? 50, 1, 500), ct)));
-        runs.MapGet("/{id:guid}", async Task<Results<ContentHttpResult, NotFound>> (Guid id, RunQueries queries, CancellationToken ct) =>
-            await queries.SummaryAsync(id, ct) is { } summary
+        runs.MapGet("/", async Task<Results<Ok<IReadOnlyList<RunRow>>, ValidationProblem>> (RunQueries queries, HttpContext http, int? take, CancellationToken ct) =>
+            take is < 1 or > 500
+                ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["take"] = [$"must be between 1 and 500 (got {take})"] })
+                : TypedResults.Ok(await queries.RecentAsync(take ?? 50, await AdminAuth.IsAdminRequestAsync(http), ct)));
+        runs.MapGet("/{id:guid}", async Task<Results<ContentHttpResult, NotFound>> (Guid id, RunQueries queries, HttpContext http, CancellationToken ct) =>
+            !await VisibleAsync(id, queries, http, ct) ? TypedResults.NotFound()
+            : await queries.SummaryAsync(id, ct) is { } summary
                 ? TypedResults.Content(JsonSerializer.Serialize(summary, RunSummary.Json), "application/json")
                 : TypedResults.NotFound());
-        runs.MapGet("/{id:guid}/results", async (Guid id, RunQueries queries, string? filter, string? task, int? page, CancellationToken ct) =>
-            TypedResults.Ok(await queries.ResultsAsync(id, filter ?? "all", task, Math.Max(0, page ?? 0), 100, ct)));
-        runs.MapGet("/compare", async Task<Results<Ok<RunComparison>, ValidationProblem, ProblemHttpResult>> (string? a, string? b, RunComparisons comparisons, CancellationToken ct) =>
+        runs.MapGet("/{id:guid}/results", async Task<Results<Ok<ResultPage>, ValidationProblem, NotFound>> (Guid id, RunQueries queries, HttpContext http, string? filter,
+            string? task, int? page, CancellationToken ct) =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            // page × 100 must stay an int (a negative OFFSET is a PostgreSQL error); no run has ten million results.
+            if (page is < 0 or > MaxResultPage) errors["page"] = [$"must be between 0 and {MaxResultPage} (got {page})"];
+            if (filter is not (null or "" or "all" or "wrong" or "failed")) errors["filter"] = [$"'{filter}' is not one of all, wrong, failed"];
+            if (task is { Length: > 300 }) errors["task"] = [$"at most 300 characters (got {task.Length})"];
+            if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+            if (!await VisibleAsync(id, queries, http, ct)) return TypedResults.NotFound();
+            return TypedResults.Ok(await queries.ResultsAsync(id, string.IsNullOrEmpty(filter) ? "all" : filter, task, page ?? 0, 100, ct));
+        });
+        runs.MapGet("/compare", async Task<Results<Ok<RunComparison>, ValidationProblem, ProblemHttpResult>> (string? a, string? b, RunComparisons comparisons,
+            RunQueries queries, HttpContext http, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             if (!Guid.TryParse(a, out var runA)) errors["a"] = [$"'{a}' is not a run id"];
             if (!Guid.TryParse(b, out var runB)) errors["b"] = [$"'{b}' is not a run id"];
             if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+            foreach (var (field, run) in new[] { ("a", runA), ("b", runB) })
+                if (!await VisibleAsync(run, queries, http, ct))
+                    return TypedResults.Problem($"no run with id {run} ({field})", statusCode: StatusCodes.Status404NotFound);
             try
             {
                 return TypedResults.Ok(await comparisons.CompareAsync(runA, runB, cancellationToken: ct));
@@ -83,6 +102,10 @@ public static class RunsApi
         }).RequireAdmin();
         return app;
     }
+
+    /// <summary>A private suite's run exists only for admins: anyone else gets the same 404 as for an unknown id.</summary>
+    private static async Task<bool> VisibleAsync(Guid id, RunQueries queries, HttpContext http, CancellationToken ct) =>
+        !await queries.IsPrivateAsync(id, ct) || await AdminAuth.IsAdminRequestAsync(http);
 
     private static async Task<Results<Created<RunCreated>, ValidationProblem>> SubmitAsync(SubmitRunRequest request, RunSubmitter submitter, CancellationToken ct)
     {

@@ -42,6 +42,8 @@ public sealed class ArenaBattles(
         if (visitorHash is null) throw new ArenaException(StatusCodes.Status403Forbidden, "No visitor cookie: the arena needs cookies to tie a vote to the session that saw the battle.");
         prompt = prompt?.Trim();
         if (string.IsNullOrEmpty(prompt)) throw new ArenaException(StatusCodes.Status400BadRequest, "'prompt' is required: the question both models answer.", "prompt");
+        if (Evals.Storage.Text.StoredText.Problem(prompt) is { } problem)
+            throw new ArenaException(StatusCodes.Status400BadRequest, $"'prompt' {problem}.", "prompt");
         if (prompt.Length > options.MaxPromptChars)
             throw new ArenaException(StatusCodes.Status400BadRequest, $"'prompt' is {prompt.Length} characters; at most {options.MaxPromptChars} are allowed.", "prompt");
         if (!limits.TryStartBattle(visitorHash))

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Evals.Storage.Entities;
+using Evals.Storage.Text;
 
 namespace Evals.Web.Feedback;
 
@@ -30,6 +31,19 @@ public static partial class FeedbackEventParser
         ["event_id", "trace_id", "model", "experiment", "variant", "input", "output", "rating", "tags", "comment", "timestamp"];
 
     public static (ParsedFeedback? Event, Dictionary<string, string[]> Errors) Parse(JsonElement e, DateTimeOffset now)
+    {
+        try
+        {
+            return ParseObject(e, now);
+        }
+        catch (InvalidOperationException)
+        {
+            // A field name with an escaped lone surrogate: System.Text.Json cannot make it a string.
+            return (null, new Dictionary<string, string[]> { [""] = ["a field name contains a lone UTF-16 surrogate escape, which is not valid Unicode"] });
+        }
+    }
+
+    private static (ParsedFeedback? Event, Dictionary<string, string[]> Errors) ParseObject(JsonElement e, DateTimeOffset now)
     {
         var errors = new Dictionary<string, string[]>();
         if (e.ValueKind != JsonValueKind.Object)
@@ -74,7 +88,11 @@ public static partial class FeedbackEventParser
             errors[name] = [$"must be a string, not {Describe(value.ValueKind)}"];
             return null;
         }
-        var text = value.GetString()!;
+        if (ReadText(value, out var problem) is not { } text)
+        {
+            errors[name] = [problem!];
+            return null;
+        }
         if (!allowEmpty && string.IsNullOrWhiteSpace(text)) errors[name] = [$"must not be empty: {what}"];
         else if (text.Length > maxLength) errors[name] = [$"at most {maxLength} characters (got {text.Length})"];
         else return text;
@@ -85,9 +103,10 @@ public static partial class FeedbackEventParser
     {
         if (!e.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind != JsonValueKind.String) errors[name] = [$"must be a string, not {Describe(value.ValueKind)}"];
-        else if (string.IsNullOrWhiteSpace(value.GetString())) errors[name] = ["must not be empty; leave the field out instead"];
-        else if (value.GetString()!.Length > maxLength) errors[name] = [$"at most {maxLength} characters (got {value.GetString()!.Length})"];
-        else return value.GetString();
+        else if (ReadText(value, out var problem) is not { } text) errors[name] = [problem!];
+        else if (string.IsNullOrWhiteSpace(text)) errors[name] = ["must not be empty; leave the field out instead"];
+        else if (text.Length > maxLength) errors[name] = [$"at most {maxLength} characters (got {text.Length})"];
+        else return text;
         return null;
     }
 
@@ -102,8 +121,8 @@ public static partial class FeedbackEventParser
         }
         switch (value.ValueKind)
         {
-            case JsonValueKind.String when value.GetString() is "up" or "down":
-                var up = value.GetString() == "up";
+            case JsonValueKind.String when value.ValueEquals("up") || value.ValueEquals("down"):
+                var up = value.ValueEquals("up");
                 return (FeedbackEvent.Thumbs, up ? (short)1 : (short)0, up);
             case JsonValueKind.Number when value.TryGetInt32(out var stars) && stars is >= 1 and <= 5:
                 return (FeedbackEvent.Stars, (short)stars, stars >= 4);
@@ -126,9 +145,9 @@ public static partial class FeedbackEventParser
         var i = 0;
         foreach (var tag in value.EnumerateArray())
         {
-            if (tag.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(tag.GetString())) problems.Add($"[{i}] must be a non-empty string");
-            else if (tag.GetString()!.Length > MaxTagLength) problems.Add($"[{i}] has more than {MaxTagLength} characters");
-            else tags.Add(tag.GetString()!);
+            if (tag.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(ReadText(tag, out _) ?? "")) problems.Add($"[{i}] must be a non-empty string" + (tag.ValueKind == JsonValueKind.String && ReadText(tag, out var p) is null ? $" ({p})" : ""));
+            else if (ReadText(tag, out _)!.Length > MaxTagLength) problems.Add($"[{i}] has more than {MaxTagLength} characters");
+            else tags.Add(ReadText(tag, out _)!);
             i++;
         }
         if (i > MaxTags) problems.Add($"at most {MaxTags} tags (got {i})");
@@ -139,8 +158,8 @@ public static partial class FeedbackEventParser
     private static DateTimeOffset? Timestamp(JsonElement e, DateTimeOffset now, Dictionary<string, string[]> errors)
     {
         if (!e.TryGetProperty("timestamp", out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind != JsonValueKind.String || !IsoTime().IsMatch(value.GetString()!)
-            || !DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        if (value.ValueKind != JsonValueKind.String || !IsoTime().IsMatch(ReadText(value, out _) ?? "")
+            || !DateTimeOffset.TryParse(ReadText(value, out _), CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
             errors["timestamp"] = [$"must be an ISO 8601 time with a UTC offset, like 2026-11-23T08:00:00Z; got {value.GetRawText()}"];
             return null;
@@ -157,6 +176,26 @@ public static partial class FeedbackEventParser
     // An offset is required: a time without one would be read in the server's zone.
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})$")]
     private static partial Regex IsoTime();
+
+    /// <summary>
+    /// A JSON string that can be stored (<see cref="StoredText"/>: client text with NUL or a lone surrogate is refused,
+    /// never escaped); null with the reason otherwise. <c>GetString</c> itself throws on an escaped lone surrogate.
+    /// </summary>
+    internal static string? ReadText(JsonElement value, out string? problem)
+    {
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            problem = "contains a lone UTF-16 surrogate escape, which is not valid Unicode";
+            return null;
+        }
+        problem = StoredText.Problem(text);
+        return problem is null ? text : null;
+    }
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

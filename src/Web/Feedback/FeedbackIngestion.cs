@@ -78,5 +78,5 @@ public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactor
     }
 
     private static string? EventIdOf(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("event_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("event_id", out var id) && id.ValueKind == JsonValueKind.String ? FeedbackEventParser.ReadText(id, out _) : null;
 }

@@ -12,6 +12,9 @@ public sealed record LeaderboardFilter(string? Suite = null, string? Family = nu
 {
     public static readonly LeaderboardFilter Default = new();
 
+    public static readonly DateOnly MinDate = new(2000, 1, 1);
+    public static readonly DateOnly MaxDate = new(2999, 12, 31);
+
     /// <summary>Reads the query-string form (<c>suite, family, from, to, sort, dir, current</c>); each bad value is an error naming its field.</summary>
     public static (LeaderboardFilter? Filter, Dictionary<string, string[]> Errors) Parse(
         string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current)
@@ -20,7 +23,13 @@ public sealed record LeaderboardFilter(string? Suite = null, string? Family = nu
         DateOnly? Date(string field, string? text)
         {
             if (string.IsNullOrWhiteSpace(text)) return null;
-            if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+            if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            {
+                // The query adds a day to 'to'; 9999-12-31 would overflow, and no run is older than 2000.
+                if (date >= MinDate && date <= MaxDate) return date;
+                errors[field] = [$"'{text}' is outside {MinDate:yyyy-MM-dd} to {MaxDate:yyyy-MM-dd}"];
+                return null;
+            }
             errors[field] = [$"'{text}' is not a date in the form yyyy-MM-dd"];
             return null;
         }

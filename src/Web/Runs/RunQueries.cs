@@ -15,12 +15,25 @@ public sealed record ResultPage(IReadOnlyList<ResultRowView> Rows, int Total);
 /// <summary>What the run pages and the runs API read: one context per operation, one source of truth for both.</summary>
 public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunSummaryQuery summaries)
 {
-    public async Task<IReadOnlyList<RunRow>> RecentAsync(int take = 50, CancellationToken cancellationToken = default)
+    /// <param name="includePrivate">Runs of private suites (<see cref="IsPrivateAsync"/>) too: for admins only.</param>
+    public async Task<IReadOnlyList<RunRow>> RecentAsync(int take = 50, bool includePrivate = false, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var runs = await db.Runs.AsNoTracking().Include(r => r.Suite).OrderByDescending(r => r.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        var query = db.Runs.AsNoTracking().Include(r => r.Suite).AsQueryable();
+        if (!includePrivate) query = query.Where(r => !db.RegressionItems.Any(i => i.Suite == r.Suite!.Name));
+        var runs = await query.OrderByDescending(r => r.CreatedAt).Take(take).ToListAsync(cancellationToken);
         return runs.Select(r => new RunRow(r.Id, r.ModelName, r.Suite!.Name, r.Suite.Version, r.Status.ToString().ToLowerInvariant(), r.TotalItems,
             r.CompletedItems, r.FailedItems, r.CreatedAt, r.FinishedAt, r.Error)).ToList();
+    }
+
+    /// <summary>
+    /// A run of a private suite: a regression suite, whose items are users' own inputs copied from feedback traces.
+    /// Its runs (prompts, outputs) are shown to admins only, in the list, the pages and the APIs.
+    /// </summary>
+    public async Task<bool> IsPrivateAsync(Guid runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Runs.Where(r => r.Id == runId).AnyAsync(r => db.RegressionItems.Any(i => i.Suite == r.Suite!.Name), cancellationToken);
     }
 
     public Task<RunSummary?> SummaryAsync(Guid runId, CancellationToken cancellationToken = default) => summaries.GetAsync(runId, cancellationToken);

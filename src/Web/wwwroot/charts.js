@@ -3,12 +3,14 @@
 // data-chart-ready="true" (the browser tests wait for it). Formatters cannot travel in JSON, so a few named ones are
 // offered through data-echarts-formatter.
 (() => {
+  // A formatter's result is HTML: names come from admins and feedback clients (model, variant names), so escape them.
+  const escapeHtml = t => String(t ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const formatters = {
     // "12.3 [10.1, 14.5]" for bars with a CI: the value and the whisker ends in the series' data items.
     ci: p => {
       const d = p.data || {};
       const ci = d.ci ? ` [${d.ci[0].toFixed(1)}, ${d.ci[1].toFixed(1)}]` : "";
-      return `${p.name}<br/>${p.seriesName}: ${Number(p.value).toFixed(1)}${ci}`;
+      return `${escapeHtml(p.name)}<br/>${escapeHtml(p.seriesName)}: ${Number(p.value).toFixed(1)}${ci}`;
     },
   };
 

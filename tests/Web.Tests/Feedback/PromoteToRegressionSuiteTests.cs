@@ -97,7 +97,7 @@ public sealed class PromoteToRegressionSuiteTests(DatabaseFixture database, Chro
         var second = await RunAsync(environment, spec, "second.json");
         Assert.Equal(3, second.GetProperty("tasks").GetProperty("feedback-regressions/answers").GetProperty("n").GetInt32());
         Assert.NotEqual(first.GetProperty("suite_version").GetString(), second.GetProperty("suite_version").GetString());
-        var firstAgain = JsonDocument.Parse(await app.Client.GetStringAsync($"api/runs/{first.GetProperty("run_id").GetGuid()}")).RootElement;
+        var firstAgain = JsonDocument.Parse(await app.AdminClient.GetStringAsync($"api/runs/{first.GetProperty("run_id").GetGuid()}")).RootElement;
         Assert.Equal(first.GetProperty("suite_version").GetString(), firstAgain.GetProperty("suite_version").GetString());
 
         // A suite name taken by the datasets folder is refused.

@@ -32,7 +32,46 @@ public static class JsonLines
                 error = $"not valid JSON: {e.Message}";
             }
             if (error is null && node is not JsonObject) error = $"expected a JSON object, found {Describe(node)}";
-            yield return new JsonLine(lineNumber, node as JsonObject, error);
+            if (error is null && UnstorableText(node) is { } problem) error = problem;
+            yield return new JsonLine(lineNumber, error is null ? node as JsonObject : null, error);
+        }
+    }
+
+    /// <summary>
+    /// Storage's rule for text people send (<c>Evals.Storage.Text.StoredText</c>): a string with U+0000 or a lone
+    /// surrogate is refused, since PostgreSQL cannot store it. Null when every string in the document can be stored.
+    /// </summary>
+    public static string? UnstorableText(JsonNode? node, string path = "")
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, child) in obj)
+                    if (UnstorableText(child, path.Length == 0 ? name : $"{path}.{name}") is { } problem) return problem;
+                return null;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                    if (UnstorableText(array[i], $"{path}[{i}]") is { } problem) return problem;
+                return null;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                string text;
+                try
+                {
+                    text = value.GetValue<string>();
+                }
+                catch (InvalidOperationException)
+                {
+                    return $"field '{path}': a lone UTF-16 surrogate escape, which is not valid Unicode";
+                }
+                for (var i = 0; i < text.Length; i++)
+                {
+                    if (text[i] == '\0') return $"field '{path}': contains U+0000 (NUL) at character {i}, which cannot be stored";
+                    if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+                    else if (char.IsSurrogate(text[i])) return $"field '{path}': a lone UTF-16 surrogate at character {i}, which is not valid Unicode";
+                }
+                return null;
+            default:
+                return null;
         }
     }
 

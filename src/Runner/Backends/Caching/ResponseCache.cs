@@ -39,13 +39,15 @@ public sealed class ResponseCache(StorageConnection storage, ILogger<ResponseCac
             await using var command = new NpgsqlCommand(
                 "insert into response_cache (key, model, kind, response) values ($1, $2, $3, $4::jsonb) on conflict (key) do nothing", connection);
             command.Parameters.Add(new NpgsqlParameter { Value = key });
-            command.Parameters.Add(new NpgsqlParameter { Value = model });
+            // The identity names the model's options, and a say baseline's text may hold NUL (StoredText's rule: escaped).
+            command.Parameters.Add(new NpgsqlParameter { Value = Evals.Storage.Text.StoredText.Escape(model) });
             command.Parameters.Add(new NpgsqlParameter { Value = kind });
-            command.Parameters.Add(new NpgsqlParameter { Value = responseJson });
+            command.Parameters.Add(new NpgsqlParameter { Value = Evals.Storage.Text.StoredText.EscapeJson(responseJson) });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (Exception e) when (DatabaseRetry.IsTransient(e))
+        catch (Exception e) when (DatabaseRetry.IsTransient(e) || e is PostgresException { SqlState: [ '2', '2', .. ] })
         {
+            // Class 22 (data exception: text PostgreSQL cannot store) costs the cache entry, never the answer.
             logger.LogWarning("Response cache store failed ({Error}); the result is kept, only not cached", e.Message);
         }
     }

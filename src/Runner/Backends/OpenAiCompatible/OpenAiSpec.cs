@@ -57,6 +57,8 @@ public sealed record OpenAiSpec
         {
             if (env.Length == 0 || !env.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
                 throw new ModelSpecException($"model spec '{spec.Text}': key_env='{env}' is not an environment variable name (letters, digits, '_')");
+            if (!KeyEnvAllowed(env, out var rule))
+                throw new ModelSpecException($"model spec '{spec.Text}': key_env='{env}' is not allowed: only variables matching {rule} may hold model keys ({AllowedKeyEnvSetting})");
             keyEnv = env;
         }
         var stream = spec.Options.GetValueOrDefault("stream", "false");
@@ -86,6 +88,26 @@ public sealed record OpenAiSpec
             RefusalCodes = refusals,
             Probe = probe == "true",
         };
+    }
+
+    /// <summary>
+    /// The operator's list of environment variables that may be sent as a bearer token, comma-separated, <c>*</c> a
+    /// wildcard. Read from the process environment only (every node and the CLI see the same rule). Without it, only
+    /// names that say they are API keys: anything else (<c>ConnectionStrings__Evals</c>, <c>PGPASSWORD</c>, a cloud
+    /// secret) could otherwise be sent to whatever base URL an admin registered.
+    /// </summary>
+    public const string AllowedKeyEnvSetting = "Evals__AllowedKeyEnv";
+    public const string DefaultAllowedKeyEnv = "*_API_KEY,EVALS_*_KEY";
+
+    public static bool KeyEnvAllowed(string name, out string rule)
+    {
+        rule = Environment.GetEnvironmentVariable(AllowedKeyEnvSetting) is { Length: > 0 } configured ? configured : DefaultAllowedKeyEnv;
+        foreach (var pattern in rule.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var regex = "^" + string.Join(".*", pattern.Split('*').Select(System.Text.RegularExpressions.Regex.Escape)) + "$";
+            if (System.Text.RegularExpressions.Regex.IsMatch(name, regex, System.Text.RegularExpressions.RegexOptions.CultureInvariant)) return true;
+        }
+        return false;
     }
 
     /// <summary>The key from the environment, or null when the spec names no variable (local servers). Never logged.</summary>

@@ -127,7 +127,7 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
     [InlineData("openai:http://127.0.0.1:1/v1", "option model= is required")]
     [InlineData("openai:http://127.0.0.1:1/v1?model=x&colour=red", "unknown option(s) colour")]
     [InlineData("openai:http://127.0.0.1:1/v1?model=x&max_concurrency=0", "max_concurrency='0'")]
-    [InlineData("openai:http://127.0.0.1:1/v1?model=x&key_env=EVALS_TEST_SURELY_UNSET_VARIABLE", "environment variable EVALS_TEST_SURELY_UNSET_VARIABLE (key_env) is not set")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x&key_env=EVALS_TEST_SURELY_UNSET_KEY", "environment variable EVALS_TEST_SURELY_UNSET_KEY (key_env) is not set")]
     [InlineData("openai:http://127.0.0.1:1/v1?model=x", "cannot reach 127.0.0.1:1 (connection refused)")]
     [InlineData("openai:http://no-such-host.invalid/v1?model=x", "cannot reach no-such-host.invalid:80")]
     public void Describe_rejects_bad_specs_before_anything_is_enqueued(string spec, string message)

@@ -178,7 +178,7 @@ public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<Dat
 
     [Theory]
     [InlineData("openai:ftp://example.com/v1?model=x", "is not an http(s) base URL")]
-    [InlineData("openai:http://127.0.0.1:1/v1?model=x&key_env=EVALS_TEST_SURELY_UNSET_VARIABLE", "EVALS_TEST_SURELY_UNSET_VARIABLE (key_env) is not set")]
+    [InlineData("openai:http://127.0.0.1:1/v1?model=x&key_env=EVALS_TEST_SURELY_UNSET_KEY", "EVALS_TEST_SURELY_UNSET_KEY (key_env) is not set")]
     [InlineData("openai:http://127.0.0.1:1/v1?model=x", "cannot reach 127.0.0.1:1 (connection refused)")]
     public async Task Bad_openai_specs_exit_2_with_one_line_and_enqueue_nothing(string spec, string message)
     {

@@ -68,8 +68,9 @@ public sealed class RunPipelineTests(DatabaseFixture database) : IClassFixture<D
         Assert.Equal(items, spans.Count);
         Assert.Equal(concurrency, _server.MaxInFlight);
         // The steady state, by the server's own clock: the middle 80% of the run (start-up and the last, draining round
-        // left out). The pipeline's promise is C requests open all the time; the rate it can reach is C over the latency
-        // the server actually took, which on a loaded machine is more than the 200 ms it waits.
+        // left out). The pipeline's promise is C requests open all the time; the rate it can reach is C over the mean
+        // latency the server actually took (Little's law), which on a loaded machine is more than the 200 ms it waits:
+        // a busy test host delays some answers, which no client can make up for.
         var first = spans.Min(s => s.Start);
         var last = spans.Max(s => s.End);
         var from = first + (last - first) * 0.1;
@@ -77,10 +78,10 @@ public sealed class RunPipelineTests(DatabaseFixture database) : IClassFixture<D
         var window = (to - from).TotalSeconds;
         var open = spans.Sum(s => Math.Max(0, (Min(s.End, to) - Max(s.Start, from)).TotalSeconds)) / window;
         var finished = spans.Count(s => s.End >= from && s.End < to) / window;
-        var latency = spans.Select(s => (s.End - s.Start).TotalSeconds).Order().ElementAt(spans.Count / 2);
+        var latency = spans.Average(s => (s.End - s.Start).TotalSeconds);
         var nominal = concurrency / Latency.TotalSeconds;
         var reachable = concurrency / latency;
-        var report = $"{finished:0.0} items/s; C/L = {nominal:0.0} at the nominal {Latency.TotalMilliseconds:0} ms, {reachable:0.0} at the server's median " +
+        var report = $"{finished:0.0} items/s; C/L = {nominal:0.0} at the nominal {Latency.TotalMilliseconds:0} ms, {reachable:0.0} at the server's mean " +
             $"{latency * 1000:0} ms; mean in flight {open:0.0} of {concurrency}";
         Console.WriteLine(report);
         Assert.True(open >= 0.9 * concurrency, report);

@@ -11,13 +11,21 @@ public enum Aggregation
 }
 
 /// <summary>What every metric declares: its name as stored and shown, how it aggregates, and which way is better.</summary>
-public sealed record MetricInfo(string Name, Aggregation Aggregation, bool HigherIsBetter, string Description);
+/// <param name="Overlap">
+/// Scores text overlap with references (ROUGE, BLEU, Distinct): not a share of items answered right, so it has no chance
+/// level and its raw value means nothing beside an accuracy. Such a task enters the capability roll-up only relative to
+/// a reference run (CUGE's p/b), never raw.
+/// </param>
+public sealed record MetricInfo(string Name, Aggregation Aggregation, bool HigherIsBetter, string Description, bool Overlap = false);
 
 /// <summary>The metrics tasks may name in their manifest's <c>metric</c>; one file each in this folder.</summary>
 public static class MetricCatalog
 {
     public static IReadOnlyList<MetricInfo> All { get; } =
         [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info, NonHallucinationRate.Info];
+
+    /// <summary>Whether a task's metric is an overlap metric (unknown names are not).</summary>
+    public static bool IsOverlap(string name) => All.FirstOrDefault(m => m.Name == name)?.Overlap ?? false;
 
     public static MetricInfo Get(string name) =>
         All.FirstOrDefault(m => m.Name == name)

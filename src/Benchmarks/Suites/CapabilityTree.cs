@@ -15,8 +15,16 @@ public sealed class CapabilityTree
 
     public static readonly CapabilityTree Empty = new([]);
 
-    public CapabilityTree(IReadOnlyList<Capability> capabilities)
+    /// <param name="referenceModels">
+    /// Suite → the registered model whose latest succeeded run on that suite every run of it is scored relative to (CUGE's
+    /// p/b: the reference's score = 100, as CUGE uses mT5-small). Empty: chance normalisation only.
+    /// </param>
+    public CapabilityTree(IReadOnlyList<Capability> capabilities, IReadOnlyDictionary<string, string>? referenceModels = null)
     {
+        ReferenceModels = referenceModels ?? new Dictionary<string, string>();
+        foreach (var (suite, model) in ReferenceModels)
+            if (string.IsNullOrWhiteSpace(suite) || suite.Contains('/') || string.IsNullOrWhiteSpace(model))
+                throw new TaskDataException($"{FileName}: reference_models: '{suite}' → '{model}' must map a suite name to a registered model's name");
         var duplicate = capabilities.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new TaskDataException($"{FileName}: capability '{duplicate.Key}' is declared twice");
         foreach (var pattern in capabilities.SelectMany(c => c.Tasks))
@@ -27,6 +35,8 @@ public sealed class CapabilityTree
 
     public IReadOnlyList<Capability> Capabilities { get; }
 
+    public IReadOnlyDictionary<string, string> ReferenceModels { get; }
+
     /// <summary>The tree under a datasets folder, or <see cref="Empty"/> when it has none.</summary>
     public static CapabilityTree Load(string datasetsRoot)
     {
@@ -36,7 +46,7 @@ public sealed class CapabilityTree
         {
             var file = JsonSerializer.Deserialize<TreeFile>(File.ReadAllBytes(path), TaskManifest.Json)
                 ?? throw new TaskDataException($"{path}: empty");
-            return new CapabilityTree(file.Capabilities.Select(c => new Capability(c.Name, c.NameEn ?? c.Name, c.Tasks)).ToList());
+            return new CapabilityTree(file.Capabilities.Select(c => new Capability(c.Name, c.NameEn ?? c.Name, c.Tasks)).ToList(), file.ReferenceModels);
         }
         catch (JsonException e)
         {
@@ -53,7 +63,7 @@ public sealed class CapabilityTree
         return named.Count > 0 ? named : manifest.Capabilities;
     }
 
-    private sealed record TreeFile(string? Description, List<CapabilityEntry> Capabilities);
+    private sealed record TreeFile(string? Description, List<CapabilityEntry> Capabilities, Dictionary<string, string>? ReferenceModels = null);
 
     private sealed record CapabilityEntry(string Name, string? NameEn, List<string> Tasks);
 }

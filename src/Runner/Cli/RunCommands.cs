@@ -29,12 +29,15 @@ internal static class RunCommands
         var judge = new Option<string?>("--judge") { Description = "Judged suites (halluqa): the judge model's spec or registered name; it must have passed `evals judge-check`" };
         var selfCheck = new Option<int>("--selfcheck") { Description = "Judged suites: sample K more answers per item and report SelfCheck consistency and its AUROC" };
         var selfCheckTemperature = new Option<double>("--selfcheck-temperature") { Description = "Sampling temperature of the SelfCheck answers", DefaultValueFactory = _ => 1.0 };
+        var reference = ReferenceOption();
         var command = new Command("run", "Evaluate a model on a suite")
-            { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache, judge, selfCheck, selfCheckTemperature };
+            { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache, judge, selfCheck, selfCheckTemperature, reference };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(json) is not null && !parse.GetValue(wait))
                 throw new BadInputException("--json needs --wait (the summary exists once the run has ended)");
+            if (parse.GetValue(reference) is not null && !parse.GetValue(wait))
+                throw new BadInputException("--reference needs --wait (it normalises the summary printed once the run has ended; `evals runs show ID --reference …` does it later)");
             var hostWorker = parse.GetValue(wait) && !parse.GetValue(noWorker);
             using var host = await CliHost.CreateAsync(hostWorker, verbose: false, ct);
             await host.StartAsync(ct);
@@ -62,7 +65,7 @@ internal static class RunCommands
                 }
                 Console.Error.WriteLine($"Run {run.Id}: {run.ModelName} on {parse.GetValue(suite)}, {run.TotalItems} items");
                 var status = (await RunWaiter.WaitAsync(host.Services, [new WaitedRun(run.Id, run.ModelName)], ct))[0];
-                var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(run.Id, ct);
+                var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(run.Id, parse.GetValue(reference), ct);
                 PrintSummary(summary!);
                 if (parse.GetValue(json) is { } file)
                     await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(summary, RunSummary.Json), ct);
@@ -76,6 +79,12 @@ internal static class RunCommands
         return command;
     }
 
+    private static Option<string?> ReferenceOption() => new("--reference")
+    {
+        Description = "Normalise task scores against this run (id) or registered model (its latest succeeded run on the suite), CUGE-style: " +
+            "the reference = 100 on every task, capabilities average those percentages (default: the reference capabilities.json names for the suite, else chance)",
+    };
+
     internal static void PrintSummary(RunSummary summary)
     {
         // n counts every item asked; unparseable and refused answers are in it as misses (a miss is a miss).
@@ -88,6 +97,7 @@ internal static class RunCommands
         table.AddRow("[bold]overall[/]", "", $"[bold]{summary.Overall:0.00}[/]" + (summary.Status == "succeeded" && !summary.Complete ? " [red](incomplete)[/]" : ""),
             "", "", "", "", "", "", "", "");
         AnsiConsole.Write(table);
+        PrintNormalisation(summary);
         foreach (var (name, task) in summary.Tasks.Where(t => t.Value.Hallucination is not null))
             PrintHallucination(name, task, summary.Judge);
         var usage = summary.Usage;
@@ -99,6 +109,24 @@ internal static class RunCommands
         if (summary.Status == "succeeded" && !summary.Complete)
             AnsiConsole.MarkupLine($"[red]incomplete[/]: {summary.FailedItems} item(s) failed with errors and are left out of these scores; " +
                 $"`evals runs retry {summary.RunId}` completes the run (the gate and A/B tests refuse it until then)");
+    }
+
+    private static void PrintNormalisation(RunSummary summary)
+    {
+        if (summary.Reference is { } reference)
+        {
+            var table = new Table().Title($"relative to run {reference.RunId} ({Markup.Escape(reference.Model)}) = 100, CUGE-style")
+                .AddColumns("task", "score", "reference", "relative");
+            foreach (var (name, task) in summary.Tasks.Where(t => t.Value.ReferenceScore is not null))
+                table.AddRow(Markup.Escape(name), $"{task.Score:0.00}", $"{task.ReferenceScore:0.00}", task.Relative is { } r ? $"{r:0.00}" : "—");
+            AnsiConsole.Write(table);
+        }
+        if (summary.Capabilities.Count > 0)
+            AnsiConsole.MarkupLine($"capabilities ({summary.Normalisation}-normalised): " +
+                string.Join(", ", summary.Capabilities.Select(c => $"{Markup.Escape(c.Key)} {c.Value:0.00}")));
+        if (summary.ReferenceNote is { } note) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+        foreach (var (name, why) in summary.LeftOutOfCapabilities ?? [])
+            AnsiConsole.MarkupLine($"not in capabilities: {Markup.Escape(name)} — {Markup.Escape(why)}");
     }
 
     private static void PrintHallucination(string name, TaskSummary task, string? judge)
@@ -188,11 +216,12 @@ internal static class RunCommands
 
         var id = new Argument<Guid>("id") { Description = "Run id" };
         var asJson = new Option<bool>("--json") { Description = "Print the run summary JSON" };
-        var show = new Command("show", "A run's status and scores") { id, asJson };
+        var reference = ReferenceOption();
+        var show = new Command("show", "A run's status and scores") { id, asJson, reference };
         show.SetAction(async (parse, ct) =>
         {
             using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
-            var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(parse.GetValue(id), ct)
+            var summary = await host.Services.GetRequiredService<RunSummaryQuery>().GetAsync(parse.GetValue(id), parse.GetValue(reference), ct)
                 ?? throw new BadInputException($"no run with id {parse.GetValue(id)}");
             if (parse.GetValue(asJson)) Console.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));
             else

@@ -1,33 +1,73 @@
+using Evals.Benchmarks.Metrics;
 using Evals.Benchmarks.Suites;
 
 namespace Evals.Runner.Runs;
 
 /// <summary>A run's capability scores, its overall score and the plain mean of its task scores.</summary>
-public sealed record CapabilityScoresResult(SortedDictionary<string, double> Capabilities, double Overall, double TasksMean);
+/// <param name="Normalisation"><c>chance</c> or <c>reference</c>: what each task score was divided by before averaging.</param>
+/// <param name="Relative">Reference normalisation: each task's score as a percentage of the reference run's.</param>
+/// <param name="LeftOut">Tasks that count towards no capability, and why (an overlap metric without a reference …).</param>
+public sealed record CapabilityScoresResult(SortedDictionary<string, double> Capabilities, double Overall, double TasksMean,
+    string Normalisation = CapabilityScores.Chance, IReadOnlyDictionary<string, double>? Relative = null,
+    IReadOnlyDictionary<string, string>? LeftOut = null);
+
+/// <summary>The reference run's score per task (and the task version it scored) that CUGE-style normalisation divides by.</summary>
+public sealed record ReferenceScores(Guid RunId, string Model, IReadOnlyDictionary<string, (double Score, string Version)> Tasks);
 
 /// <summary>
-/// How a run's task scores roll up (README, "capabilities"): each scored task's chance-normalised score counts towards
-/// the capabilities the tree gives it, a capability is the mean of its tasks, overall the mean of the capabilities (the
-/// mean of the raw task scores when no task has a capability). The run summary and the leaderboard both use this.
+/// How a run's task scores roll up (README, "capabilities"): each scored task's normalised score counts towards the
+/// capabilities the tree gives it, a capability is the mean of its tasks, overall the mean of the capabilities (the mean
+/// of the raw task scores when no task has a capability). The run summary and the leaderboard both use this.
+/// <para>
+/// Two normalisations. <b>chance</b> (default): (score − chance) / (100 − chance) × 100, so guessing is 0 whatever the
+/// number of options; a task scored by an overlap metric (ROUGE, BLEU, Distinct) has no chance level and its raw value
+/// is not comparable with an accuracy, so it is left out of the roll-up (listed in <see cref="CapabilityScoresResult.LeftOut"/>).
+/// <b>reference</b> (CUGE's p/b): each task's score as a percentage of a reference run's score on the same task version
+/// (the reference = 100), which puts accuracies and overlap metrics on one scale; a task the reference did not score, scored
+/// on another version, or scored 0 is left out.
+/// </para>
 /// </summary>
 public static class CapabilityScores
 {
-    public static CapabilityScoresResult Compute(CapabilityTree tree, IEnumerable<(string TaskName, TaskManifest Manifest, TaskSummary Summary)> tasks)
+    public const string Chance = "chance";
+    public const string Reference = "reference";
+
+    public static CapabilityScoresResult Compute(CapabilityTree tree, IEnumerable<(string TaskName, TaskManifest Manifest, TaskSummary Summary)> tasks,
+        ReferenceScores? reference = null)
     {
         var perCapability = new Dictionary<string, List<double>>();
         var scored = new List<double>();
+        var relative = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var leftOut = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, manifest, summary) in tasks)
         {
             if (summary.N == 0) continue;
             scored.Add(summary.Score);
-            foreach (var capability in tree.Of(name, manifest))
+            var capabilities = tree.Of(name, manifest);
+            if (capabilities.Count == 0) continue;
+            double value;
+            if (reference is not null)
+            {
+                if (!reference.Tasks.TryGetValue(name, out var r)) { leftOut[name] = $"the reference run {reference.RunId} did not score this task"; continue; }
+                if (r.Version != summary.Version) { leftOut[name] = $"the reference run scored version {r.Version}, this run {summary.Version}"; continue; }
+                if (r.Score <= 0) { leftOut[name] = "the reference run scored 0 on this task; a ratio to it is undefined"; continue; }
+                value = relative[name] = Math.Round(100 * summary.Score / r.Score, 4);
+            }
+            else if (MetricCatalog.IsOverlap(summary.Metric))
+            {
+                leftOut[name] = $"{summary.Metric} is an overlap metric: it enters capabilities only relative to a reference run (CUGE's p/b)";
+                continue;
+            }
+            else value = summary.Normalised ?? summary.Score;
+            foreach (var capability in capabilities)
             {
                 if (!perCapability.TryGetValue(capability, out var list)) perCapability[capability] = list = [];
-                list.Add(summary.Normalised ?? summary.Score);
+                list.Add(value);
             }
         }
-        var capabilities = new SortedDictionary<string, double>(perCapability.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal);
+        var result = new SortedDictionary<string, double>(perCapability.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal);
         var tasksMean = scored.Count == 0 ? 0 : Math.Round(scored.Average(), 4);
-        return new CapabilityScoresResult(capabilities, capabilities.Count > 0 ? Math.Round(capabilities.Values.Average(), 4) : tasksMean, tasksMean);
+        return new CapabilityScoresResult(result, result.Count > 0 ? Math.Round(result.Values.Average(), 4) : tasksMean, tasksMean,
+            reference is null ? Chance : Reference, reference is null ? null : relative, leftOut.Count == 0 ? null : leftOut);
     }
 }

@@ -18,6 +18,14 @@ public sealed record RunSummary
     public double Overall { get; init; }
     /// <summary>The unweighted mean of the raw task scores, as the field <c>overall</c> was before the capability tree.</summary>
     public double TasksMean { get; init; }
+    /// <summary><c>chance</c> or <c>reference</c> (CUGE's p/b): how task scores were normalised before the capability roll-up.</summary>
+    public string Normalisation { get; init; } = CapabilityScores.Chance;
+    /// <summary>Reference normalisation: the run every task score is a percentage of.</summary>
+    public ReferenceRun? Reference { get; init; }
+    /// <summary>Why a reference named in <c>capabilities.json</c> could not be used.</summary>
+    public string? ReferenceNote { get; init; }
+    /// <summary>Scored tasks that count towards no capability, and why.</summary>
+    public SortedDictionary<string, string>? LeftOutOfCapabilities { get; init; }
     /// <summary>Per suite whose tasks declare categories (C-Eval, CMMLU): the mean over subjects per category and <c>overall</c>.</summary>
     public SortedDictionary<string, IReadOnlyDictionary<string, double>>? Categories { get; init; }
     public required UsageSummary Usage { get; init; }
@@ -65,11 +73,18 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public double? Chance { get; init; }
     /// <summary>(score − chance) / (100 − chance) × 100: what the capability tree averages.</summary>
     public double? Normalised { get; init; }
+    /// <summary>Reference normalisation: the reference run's score on this task.</summary>
+    public double? ReferenceScore { get; init; }
+    /// <summary>Reference normalisation: 100 × score / reference score, what the capability tree then averages.</summary>
+    public double? Relative { get; init; }
     /// <summary>Generation mode: how many answers each extraction rule decided (failures included: no_answer, hedged, …).</summary>
     public SortedDictionary<string, int>? Extraction { get; init; }
     /// <summary>Judged (hallucination) tasks: hallucination rate, per kind, refusal on unanswerable items, SelfCheck.</summary>
     public Evals.Benchmarks.Hallucination.HallucinationReport? Hallucination { get; init; }
 }
+
+/// <summary>The run a summary's scores are relative to, and its model.</summary>
+public sealed record ReferenceRun(Guid RunId, string Model);
 
 /// <param name="Cost">Summed per item from the model's configured prices (<c>price_in</c>, <c>price_out</c> per million
 /// tokens); items answered from the response cache cost nothing.</param>

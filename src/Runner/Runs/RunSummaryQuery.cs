@@ -13,7 +13,14 @@ namespace Evals.Runner.Runs;
 /// </summary>
 public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory, SuiteCatalog catalog)
 {
-    public async Task<RunSummary?> GetAsync(Guid runId, CancellationToken cancellationToken = default)
+    public Task<RunSummary?> GetAsync(Guid runId, CancellationToken cancellationToken = default) => GetAsync(runId, null, cancellationToken);
+
+    /// <param name="reference">
+    /// The run (id) or registered model (name: its latest succeeded run on the suite) that task scores are normalised
+    /// against, CUGE-style; null: the one <c>capabilities.json</c> names for the suite, else chance normalisation.
+    /// </param>
+    /// <exception cref="BadInputException">An explicit reference that is unknown, unfinished or of another suite.</exception>
+    public async Task<RunSummary?> GetAsync(Guid runId, string? reference, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().Include(r => r.Suite).ThenInclude(s => s!.Tasks).ThenInclude(t => t.Task)
@@ -24,6 +31,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             .ToListAsync(cancellationToken);
         var byTask = rows.ToLookup(r => r.TaskId);
         var tree = CapabilityTree.Load(catalog.Root);
+        var (referenceScores, referenceNote) = await ReferenceAsync(db, run.Suite!.Name, tree, reference, cancellationToken);
 
         // Per-call accounting lives in the items' details (see Jobs/CallDetails).
         var calls = await db.Database.SqlQuery<CallTotals>($"""
@@ -53,7 +61,11 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
                 list.Add((task.Name, manifest.Categories, summary.Score));
             }
         }
-        var (capabilities, overall, tasksMean) = CapabilityScores.Compute(tree, scoredTasks);
+        var rollUp = CapabilityScores.Compute(tree, scoredTasks, referenceScores);
+        if (referenceScores is not null)
+            foreach (var (name, _, _) in scoredTasks)
+                if (referenceScores.Tasks.TryGetValue(name, out var r))
+                    tasks[name] = tasks[name] with { ReferenceScore = r.Score, Relative = rollUp.Relative?.TryGetValue(name, out var rel) == true ? rel : null };
         var end = run.FinishedAt;
         var config = RunConfig.FromJson(run.Config);
         return new RunSummary
@@ -65,9 +77,13 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Mode = config.Mode,
             Status = run.Status.ToString().ToLowerInvariant(),
             Tasks = tasks,
-            Capabilities = capabilities,
-            Overall = overall,
-            TasksMean = tasksMean,
+            Capabilities = rollUp.Capabilities,
+            Overall = rollUp.Overall,
+            TasksMean = rollUp.TasksMean,
+            Normalisation = rollUp.Normalisation,
+            Reference = referenceScores is null ? null : new ReferenceRun(referenceScores.RunId, referenceScores.Model),
+            ReferenceNote = referenceNote,
+            LeftOutOfCapabilities = rollUp.LeftOut is null ? null : new SortedDictionary<string, string>(rollUp.LeftOut.ToDictionary(), StringComparer.Ordinal),
             Categories = categorised.Count == 0 ? null : new SortedDictionary<string, IReadOnlyDictionary<string, double>>(
                 categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value)
                     .ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4))), StringComparer.Ordinal),
@@ -85,6 +101,51 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{config.SelfCheckSamples} samples at temperature {config.SelfCheckTemperature}") : null,
             RescoredFrom = run.RescoredFrom,
         };
+    }
+
+    /// <summary>
+    /// The reference a summary is normalised against, with a note when the tree names one that cannot be used (the
+    /// summary then falls back to chance normalisation: a missing reference is not an error on every page).
+    /// </summary>
+    public async Task<(ReferenceScores? Scores, string? Note)> ReferenceAsync(string suite, string? reference, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await ReferenceAsync(db, suite, CapabilityTree.Load(catalog.Root), reference, cancellationToken);
+    }
+
+    private static async Task<(ReferenceScores? Scores, string? Note)> ReferenceAsync(EvalsDbContext db, string suite, CapabilityTree tree,
+        string? reference, CancellationToken cancellationToken)
+    {
+        var explicitly = reference is not null;
+        if (reference is null && !tree.ReferenceModels.TryGetValue(suite, out reference)) return (null, null);
+        var candidates = db.Runs.AsNoTracking().Where(r => r.Status == Storage.Entities.RunStatus.Succeeded && r.Suite!.Name == suite);
+        var referenceRun = Guid.TryParse(reference, out var id)
+            ? await db.Runs.AsNoTracking().Include(r => r.Suite).FirstOrDefaultAsync(r => r.Id == id, cancellationToken)
+            : await candidates.Include(r => r.Suite).Where(r => r.ModelName == reference.Trim()).OrderByDescending(r => r.FinishedAt)
+                .FirstOrDefaultAsync(cancellationToken);
+        string? problem = referenceRun switch
+        {
+            null when Guid.TryParse(reference, out _) => $"no run with id {reference}",
+            null => $"model '{reference}' has no succeeded run on suite '{suite}'",
+            { Status: not Storage.Entities.RunStatus.Succeeded } => $"run {referenceRun.Id} is {referenceRun.Status.ToString().ToLowerInvariant()}, not succeeded",
+            _ when referenceRun.Suite!.Name != suite => $"run {referenceRun.Id} evaluated suite '{referenceRun.Suite.Name}', not '{suite}'",
+            _ => null,
+        };
+        if (problem is not null)
+            return explicitly ? throw new BadInputException($"--reference: {problem}") : (null, $"reference from {CapabilityTree.FileName}: {problem}; chance normalisation used");
+        var scores = new Dictionary<string, (double, string)>(StringComparer.Ordinal);
+        var tasks = await db.SuiteTasks.AsNoTracking().Where(t => t.SuiteId == referenceRun!.SuiteId)
+            .Select(t => new { t.TaskId, t.Task!.Name, t.Task.Version, t.Task.Manifest }).ToListAsync(cancellationToken);
+        var rows = (await db.Results.AsNoTracking().Where(r => r.RunId == referenceRun!.Id)
+            .Select(r => new { r.TaskId, r.Outcome, r.Score, r.Parsed, r.Reference, r.Details }).ToListAsync(cancellationToken)).ToLookup(r => r.TaskId);
+        foreach (var task in tasks)
+        {
+            var manifest = JsonSerializer.Deserialize<TaskManifest>(task.Manifest, TaskManifest.Json)!;
+            var summary = TaskScoring.Summarise(manifest.Metric, task.Version,
+                rows[task.TaskId].Select(r => ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details)).ToList());
+            if (summary.N > 0) scores[task.Name] = (summary.Score, task.Version);
+        }
+        return (new ReferenceScores(referenceRun!.Id, referenceRun.ModelName, scores), null);
     }
 
     private static string? KindOf(string? details)

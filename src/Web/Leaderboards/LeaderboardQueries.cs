@@ -17,7 +17,7 @@ namespace Evals.Web.Leaderboards;
 /// <see cref="TaskScoring.SummariseAccuracyCounts"/>), and the items of tasks with another metric (EM/F1, macro-F1),
 /// which are summarised from their items exactly as the run page does.
 /// </summary>
-public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFactory, SuiteCatalog catalog)
+public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFactory, SuiteCatalog catalog, RunSummaryQuery summaries)
 {
     public async Task<Leaderboard> GetAsync(LeaderboardFilter filter, CancellationToken cancellationToken = default)
     {
@@ -51,6 +51,8 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             .ToLookup(r => (r.RunId, r.TaskId), r => RunSummaryQuery.ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details));
 
         var tree = CapabilityTree.Load(catalog.Root);
+        // CUGE-style: with a reference model named for the suite, capabilities average percentages of its scores.
+        var (reference, _) = await summaries.ReferenceAsync(suite, null, cancellationToken);
         var tasksBySuite = suiteTasks.ToLookup(t => t.SuiteId);
         var rows = new List<LeaderboardRow>(runs.Count);
         foreach (var run in runs)
@@ -82,7 +84,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                 cells[task.Name] = new LeaderboardCell(summary.Metric, summary.Score, summary.N, summary.CiLow, summary.CiHigh, summary.Chance,
                     summary.Normalised, task.Version, !currentTasks.TryGetValue(task.Name, out var now) || now != task.Version);
             }
-            var rollUp = CapabilityScores.Compute(tree, scored);
+            var rollUp = CapabilityScores.Compute(tree, scored, reference);
             rows.Add(new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
                 run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, items, rollUp.Overall, rollUp.TasksMean,
                 rollUp.Capabilities, cells, Complete: errors == 0));

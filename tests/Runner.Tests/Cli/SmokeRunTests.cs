@@ -38,6 +38,50 @@ public sealed class SmokeRunTests(DatabaseFixture database) : IClassFixture<Data
         Assert.Equal(normalised.Average(), root.GetProperty("overall").GetDouble(), 3);
     }
 
+    [Fact]
+    public async Task Runs_show_with_a_reference_scores_each_task_as_a_percentage_of_the_references_hand_count()
+    {
+        var environment = RunnerEnvironment.For(database.ConnectionString);
+        async Task<string> RunId(string spec)
+        {
+            var json = Path.Combine(Directory.CreateTempSubdirectory().FullName, "out.json");
+            var result = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(3), "run", "--model", spec, "--suite", "smoke", "--wait", "--json", json);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var document = JsonDocument.Parse(File.ReadAllText(json));
+            return document.RootElement.GetProperty("run_id").GetString()!;
+        }
+        var reference = await RunId("baseline:first");
+        var candidate = await RunId("baseline:majority");
+        {
+            // The reference is named by its model's name: its latest succeeded run on the suite.
+            var shown = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(1), "runs", "show", candidate, "--json", "--reference", "baseline:first");
+            Assert.True(shown.ExitCode == 0, shown.ToString());
+            using var summary = JsonDocument.Parse(shown.StdOut);
+            var root = summary.RootElement;
+            Assert.Equal("reference", root.GetProperty("normalisation").GetString());
+            Assert.Equal(reference, root.GetProperty("reference").GetProperty("run_id").GetString());
+
+            var majority = HandCount(MajorityChoice);
+            var first = HandCount(FirstChoice);
+            var relative = new List<double>();
+            foreach (var (task, (correct, n, _)) in majority)
+            {
+                var reference100 = 100.0 * first[task].Correct / first[task].N;
+                var score = root.GetProperty("tasks").GetProperty(task);
+                Assert.Equal(reference100, score.GetProperty("reference_score").GetDouble(), 3);
+                if (reference100 == 0) continue;
+                relative.Add(100 * (100.0 * correct / n) / reference100);
+                Assert.Equal(relative[^1], score.GetProperty("relative").GetDouble(), 3);
+            }
+            // Each smoke task is its own capability: overall is the mean of the percentages.
+            Assert.Equal(relative.Average(), root.GetProperty("overall").GetDouble(), 3);
+
+            var unknown = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(1), "runs", "show", candidate, "--reference", "no-such-model");
+            Assert.Equal(2, unknown.ExitCode);
+            Assert.Contains("--reference: model 'no-such-model' has no succeeded run on suite 'smoke'", unknown.StdErr);
+        }
+    }
+
     private static int FirstChoice(List<string> trainAnswers, IReadOnlyList<string> choices) => 0;
 
     private static int MajorityChoice(List<string> trainAnswers, IReadOnlyList<string> choices)

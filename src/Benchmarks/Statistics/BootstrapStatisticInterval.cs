@@ -10,18 +10,9 @@ public static class BootstrapStatisticInterval
 {
     public static BootstrapInterval Compute(int n, Func<int[], double> statistic, int rounds = 1000, long seed = 0, double confidence = 0.95)
     {
-        if (n <= 0) throw new ArgumentException("needs at least one item", nameof(n));
-        var all = Enumerable.Range(0, n).ToArray();
-        var values = new double[rounds];
-        var indices = new int[n];
-        for (var r = 0; r < rounds; r++)
-        {
-            var rng = SeededRandom.ForStream(seed, r);
-            for (var i = 0; i < n; i++) indices[i] = rng.NextInt(n);
-            values[r] = statistic(indices);
-        }
+        var values = BootstrapReplicates.Statistic(n, statistic, rounds, seed);
         Array.Sort(values);
         var (low, high) = BootstrapMeans.PercentileInterval(values, confidence);
-        return new BootstrapInterval(n, statistic(all), low, high, confidence, rounds, seed);
+        return new BootstrapInterval(n, statistic(Enumerable.Range(0, n).ToArray()), low, high, confidence, rounds, seed);
     }
 }

@@ -43,22 +43,11 @@ public static class CapabilityScores
         {
             if (summary.N == 0) continue;
             scored.Add(summary.Score);
-            var capabilities = tree.Of(name, manifest);
-            if (capabilities.Count == 0) continue;
-            double value;
-            if (reference is not null)
-            {
-                if (!reference.Tasks.TryGetValue(name, out var r)) { leftOut[name] = $"the reference run {reference.RunId} did not score this task"; continue; }
-                if (r.Version != summary.Version) { leftOut[name] = $"the reference run scored version {r.Version}, this run {summary.Version}"; continue; }
-                if (r.Score <= 0) { leftOut[name] = "the reference run scored 0 on this task; a ratio to it is undefined"; continue; }
-                value = relative[name] = Math.Round(100 * summary.Score / r.Score, 4);
-            }
-            else if (MetricCatalog.IsOverlap(summary.Metric))
-            {
-                leftOut[name] = $"{summary.Metric} is an overlap metric: it enters capabilities only relative to a reference run (CUGE's p/b)";
-                continue;
-            }
-            else value = summary.Normalised ?? summary.Score;
+            var (capabilities, normalise, why) = Contribution(tree, name, manifest, summary, reference);
+            if (why is not null) leftOut[name] = why;
+            if (normalise is null) continue;
+            var value = normalise(summary.Score);
+            if (reference is not null) relative[name] = value;
             foreach (var capability in capabilities)
             {
                 if (!perCapability.TryGetValue(capability, out var list)) perCapability[capability] = list = [];
@@ -69,5 +58,69 @@ public static class CapabilityScores
         var tasksMean = scored.Count == 0 ? 0 : Math.Round(scored.Average(), 4);
         return new CapabilityScoresResult(result, result.Count > 0 ? Math.Round(result.Values.Average(), 4) : tasksMean, tasksMean,
             reference is null ? Chance : Reference, reference is null ? null : relative, leftOut.Count == 0 ? null : leftOut);
+    }
+
+    /// <summary>
+    /// The overall score's 95% percentile interval by a stratified bootstrap: each task's items are resampled on their own
+    /// (<see cref="TaskScoring.Replicates"/>, one seed per task), and round r carries every task's r-th resampled score
+    /// through the same normalisation and roll-up as <see cref="Compute"/>. Null when no task was scored.
+    /// </summary>
+    public static (double Low, double High)? OverallInterval(CapabilityTree tree,
+        IEnumerable<(string TaskName, TaskManifest Manifest, TaskSummary Summary, double[] Replicates)> tasks, ReferenceScores? reference = null,
+        double confidence = 0.95)
+    {
+        var parts = new List<(double[] Replicates, int[] Capabilities, Func<double, double>? Normalise)>();
+        var capabilityIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (name, manifest, summary, replicates) in tasks)
+        {
+            if (summary.N == 0 || replicates.Length == 0) continue;
+            var (capabilities, normalise, _) = Contribution(tree, name, manifest, summary, reference);
+            parts.Add((replicates, normalise is null ? [] : capabilities.Select(c => capabilityIndex.TryGetValue(c, out var i) ? i : capabilityIndex[c] = capabilityIndex.Count).ToArray(), normalise));
+        }
+        if (parts.Count == 0) return null;
+        var rounds = parts.Min(p => p.Replicates.Length);
+        var overall = new double[rounds];
+        var sums = new double[capabilityIndex.Count];
+        var counts = new int[capabilityIndex.Count];
+        for (var r = 0; r < rounds; r++)
+        {
+            Array.Clear(sums);
+            Array.Clear(counts);
+            var raw = 0.0;
+            foreach (var (replicates, capabilities, normalise) in parts)
+            {
+                raw += replicates[r];
+                if (normalise is null) continue;
+                var value = normalise(replicates[r]);
+                foreach (var c in capabilities) { sums[c] += value; counts[c]++; }
+            }
+            overall[r] = capabilityIndex.Count == 0 ? raw / parts.Count : Enumerable.Range(0, sums.Length).Average(c => sums[c] / counts[c]);
+        }
+        Array.Sort(overall);
+        var alpha = (1 - confidence) / 2;
+        return (Math.Round(Benchmarks.Statistics.Quantile.OfSorted(overall, alpha), 4), Math.Round(Benchmarks.Statistics.Quantile.OfSorted(overall, 1 - alpha), 4));
+    }
+
+    /// <summary>
+    /// What one scored task adds to the roll-up: its capabilities and how its score is normalised, or null (with the
+    /// reason) when it counts towards none.
+    /// </summary>
+    private static (IReadOnlyList<string> Capabilities, Func<double, double>? Normalise, string? LeftOut) Contribution(
+        CapabilityTree tree, string name, TaskManifest manifest, TaskSummary summary, ReferenceScores? reference)
+    {
+        var capabilities = tree.Of(name, manifest);
+        if (capabilities.Count == 0) return (capabilities, null, null);
+        if (reference is not null)
+        {
+            if (!reference.Tasks.TryGetValue(name, out var r)) return (capabilities, null, $"the reference run {reference.RunId} did not score this task");
+            if (r.Version != summary.Version) return (capabilities, null, $"the reference run scored version {r.Version}, this run {summary.Version}");
+            if (r.Score <= 0) return (capabilities, null, "the reference run scored 0 on this task; a ratio to it is undefined");
+            return (capabilities, s => Math.Round(100 * s / r.Score, 4), null);
+        }
+        if (MetricCatalog.IsOverlap(summary.Metric))
+            return (capabilities, null, $"{summary.Metric} is an overlap metric: it enters capabilities only relative to a reference run (CUGE's p/b)");
+        if (summary.Normalised is null) return (capabilities, s => s, null);
+        var chance = summary.Chance ?? 0;
+        return (capabilities, s => TaskScoring.Normalise(s, chance), null);
     }
 }

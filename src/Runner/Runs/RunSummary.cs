@@ -16,6 +16,12 @@ public sealed record RunSummary
     public required SortedDictionary<string, double> Capabilities { get; init; }
     /// <summary>The mean of the capability scores (CUGE-style); with no capability, the mean of the task scores.</summary>
     public double Overall { get; init; }
+    /// <summary>
+    /// The overall's 95% interval: a stratified bootstrap (each task's items resampled on their own) carried through the
+    /// same normalisation and roll-up as <see cref="Overall"/>; null when no task was scored.
+    /// </summary>
+    public double? OverallCiLow { get; init; }
+    public double? OverallCiHigh { get; init; }
     /// <summary>The unweighted mean of the raw task scores, as the field <c>overall</c> was before the capability tree.</summary>
     public double TasksMean { get; init; }
     /// <summary><c>chance</c> or <c>reference</c> (CUGE's p/b): how task scores were normalised before the capability roll-up.</summary>

@@ -44,6 +44,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
 
         var tasks = new SortedDictionary<string, TaskSummary>(StringComparer.Ordinal);
         var scoredTasks = new List<(string, TaskManifest, TaskSummary)>();
+        var replicates = new List<(string, TaskManifest, TaskSummary, double[])>();
         var categorised = new Dictionary<string, List<(string, IReadOnlyList<string>, double)>>();
         foreach (var entry in run.Suite!.Tasks.OrderBy(t => t.Position))
         {
@@ -53,6 +54,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             var summary = TaskScoring.Summarise(manifest.Metric, task.Version, items);
             tasks[task.Name] = summary;
             scoredTasks.Add((task.Name, manifest, summary));
+            replicates.Add((task.Name, manifest, summary, TaskScoring.Replicates(manifest.Metric, items, summary, TaskScoring.SeedOf(task.Name))));
             if (summary.N == 0) continue;
             if (manifest.Categories.Count > 0)
             {
@@ -62,6 +64,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             }
         }
         var rollUp = CapabilityScores.Compute(tree, scoredTasks, referenceScores);
+        var overallInterval = CapabilityScores.OverallInterval(tree, replicates, referenceScores);
         if (referenceScores is not null)
             foreach (var (name, _, _) in scoredTasks)
                 if (referenceScores.Tasks.TryGetValue(name, out var r))
@@ -79,6 +82,8 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Tasks = tasks,
             Capabilities = rollUp.Capabilities,
             Overall = rollUp.Overall,
+            OverallCiLow = overallInterval?.Low,
+            OverallCiHigh = overallInterval?.High,
             TasksMean = rollUp.TasksMean,
             Normalisation = rollUp.Normalisation,
             Reference = referenceScores is null ? null : new ReferenceRun(referenceScores.RunId, referenceScores.Model),

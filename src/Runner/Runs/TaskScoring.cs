@@ -46,12 +46,8 @@ public static class TaskScoring
         var outcomes = Enum.GetValues<Outcome>().Where(o => judged || o != Outcome.Unjudged).ToDictionary(o => o.ToName(), _ => 0);
         foreach (var item in items) outcomes[item.Outcome.ToName()]++;
         if (metric == NonHallucinationRate.Name) return SummariseJudged(version, items, outcomes);
-        // A miss is a miss (DESIGN.md): every item the model was asked counts; only error items (no answer at all) do not.
-        var asked = items.Where(i => i.Outcome != Outcome.Error).ToList();
-        var answered = asked.Where(i => i.Outcome is Outcome.Correct or Outcome.Wrong).ToList();
-        // A metric the items do not carry (acc_norm_chars of a generated run) falls back to plain accuracy, named as such.
-        if (metric is not (Accuracy.Name or MacroF1.Name) && answered.Count > 0 && !answered.All(i => i.Numbers.ContainsKey(metric)))
-            metric = Accuracy.Name;
+        var (asked, answered) = Asked(items);
+        metric = EffectiveMetric(metric, answered);
         var (score, low, high) = metric == MacroF1.Name ? MacroF1Interval(asked) : MeanInterval(asked.Select(i => Value(i, metric)).ToArray());
 
         var others = new SortedDictionary<string, MetricSummary>(StringComparer.Ordinal);
@@ -80,6 +76,49 @@ public static class TaskScoring
             Normalised = asked.Count == 0 ? null : Normalise(score, chance),
             Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
         };
+    }
+
+    /// <summary>A miss is a miss (DESIGN.md): every item the model was asked counts; only error items (no answer at all) do not.</summary>
+    private static (List<ScoredItem> Asked, List<ScoredItem> Answered) Asked(IReadOnlyList<ScoredItem> items)
+    {
+        var asked = items.Where(i => i.Outcome != Outcome.Error).ToList();
+        return (asked, asked.Where(i => i.Outcome is Outcome.Correct or Outcome.Wrong).ToList());
+    }
+
+    /// <summary>A metric the items do not carry (acc_norm_chars of a generated run) falls back to plain accuracy, named as such.</summary>
+    private static string EffectiveMetric(string metric, List<ScoredItem> answered) =>
+        metric is not (Accuracy.Name or MacroF1.Name) && answered.Count > 0 && !answered.All(i => i.Numbers.ContainsKey(metric)) ? Accuracy.Name : metric;
+
+    /// <summary>
+    /// The task's score recomputed on <paramref name="rounds"/> resamples of its asked items (round r from the stream
+    /// (seed, r)), in round order: what the overall score's stratified bootstrap combines across tasks. Same metric and
+    /// values as <see cref="Summarise"/>; a judged task resamples its judged items' verdicts.
+    /// </summary>
+    public static double[] Replicates(string metric, IReadOnlyList<ScoredItem> items, TaskSummary summary, long seed, int rounds = BootstrapRounds)
+    {
+        if (summary.N == 0) return [];
+        if (metric == NonHallucinationRate.Name) return ShareReplicates(summary.N, summary.Score, seed, rounds);
+        var (asked, answered) = Asked(items);
+        metric = EffectiveMetric(metric, answered);
+        if (metric != MacroF1.Name) return BootstrapReplicates.Means(asked.Select(i => Value(i, metric)).ToArray(), rounds, seed);
+        var (gold, predicted) = MacroF1Labels(asked);
+        return BootstrapReplicates.Statistic(asked.Count, idx => MacroF1.Compute(idx.Select(i => gold[i]).ToArray(), idx.Select(i => predicted[i]).ToArray()), rounds, seed);
+    }
+
+    /// <summary>A task's own bootstrap seed (FNV-1a of its name): tasks resampled with one seed would move together.</summary>
+    public static long SeedOf(string taskName)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(taskName)) hash = (hash ^ b) * 1099511628211UL;
+        return (long)(hash >> 1);
+    }
+
+    /// <summary>Resampled shares (0–100) of <paramref name="n"/> items of which <paramref name="percent"/>% passed: accuracy from counts, judged rates.</summary>
+    public static double[] ShareReplicates(int n, double percent, long seed, int rounds = BootstrapRounds)
+    {
+        var values = new double[n];
+        values.AsSpan(0, (int)Math.Round(percent * n / 100)).Fill(100);
+        return BootstrapReplicates.Means(values, rounds, seed);
     }
 
     /// <summary>
@@ -172,12 +211,18 @@ public static class TaskScoring
     private static (double Score, double Low, double High) MacroF1Interval(List<ScoredItem> asked)
     {
         if (asked.Count == 0) return (0, 0, 0);
+        var (gold, predicted) = MacroF1Labels(asked);
+        var interval = BootstrapStatisticInterval.Compute(asked.Count,
+            idx => MacroF1.Compute(idx.Select(i => gold[i]).ToArray(), idx.Select(i => predicted[i]).ToArray()), BootstrapRounds, seed: 0);
+        return (Math.Round(interval.Mean, 4), Math.Round(interval.CiLow, 4), Math.Round(interval.CiHigh, 4));
+    }
+
+    private static (int[] Gold, int[] Predicted) MacroF1Labels(List<ScoredItem> asked)
+    {
         var classes = new Dictionary<string, int>(StringComparer.Ordinal);
         int Class(string? label) => classes.TryGetValue(label ?? "", out var c) ? c : classes[label ?? ""] = classes.Count;
         var gold = asked.Select(i => Class(i.Reference)).ToArray();
         var predicted = asked.Select(i => i.Outcome is Outcome.Correct or Outcome.Wrong ? Class(i.Parsed) : MacroF1.NoAnswer).ToArray();
-        var interval = BootstrapStatisticInterval.Compute(asked.Count,
-            idx => MacroF1.Compute(idx.Select(i => gold[i]).ToArray(), idx.Select(i => predicted[i]).ToArray()), BootstrapRounds, seed: 0);
-        return (Math.Round(interval.Mean, 4), Math.Round(interval.CiLow, 4), Math.Round(interval.CiHigh, 4));
+        return (gold, predicted);
     }
 }

@@ -12,6 +12,7 @@ public sealed record LeaderboardCell(string Metric, double Score, int N, double 
 /// <param name="OlderVersion">The run evaluated an older version of the suite than its current one: its scores are
 /// not comparable item for item with the current version's rows.</param>
 /// <param name="Baseline">random, majority or first when the run's model is a baseline (a chance line, not a contender).</param>
+/// <param name="OverallCiLow">The overall's 95% interval, as the run summary gives it (stratified bootstrap through the roll-up).</param>
 /// <param name="Complete">False when some of the run's items have outcome error (the model was not reached): its scores
 /// leave them out until <c>evals runs retry</c> completes it.</param>
 public sealed record LeaderboardRow(
@@ -31,7 +32,9 @@ public sealed record LeaderboardRow(
     double TasksMean,
     IReadOnlyDictionary<string, double> Capabilities,
     IReadOnlyDictionary<string, LeaderboardCell> Tasks,
-    bool Complete = true);
+    bool Complete = true,
+    double? OverallCiLow = null,
+    double? OverallCiHigh = null);
 
 /// <summary>The leaderboard of one suite: its current version, its tasks and capabilities as columns, one row per model.</summary>
 /// <param name="Tasks">The current version's tasks in suite order, then any task only older versions had.</param>

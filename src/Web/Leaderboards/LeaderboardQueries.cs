@@ -58,6 +58,8 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         foreach (var run in runs)
         {
             var scored = new List<(string, TaskManifest, TaskSummary)>();
+            var replicates = new List<(string, TaskManifest, TaskSummary, double[])>();
+            var cachedInterval = OverallIntervals.TryGetValue((run.RunId, reference?.RunId), out var known);
             var cells = new Dictionary<string, LeaderboardCell>(StringComparer.Ordinal);
             var items = 0;
             var errors = 0;
@@ -71,6 +73,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                     items += c.Total;
                     errors += c.Error;
                     summary = TaskScoring.SummariseAccuracyCounts(task.Version, c.ToDictionary(), c.Chance);
+                    if (!cachedInterval) replicates.Add((task.Name, manifest, summary, summary.N == 0 ? [] : TaskScoring.ShareReplicates(summary.N, summary.Score, TaskScoring.SeedOf(task.Name))));
                 }
                 else
                 {
@@ -78,6 +81,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                     items += scoredItems.Count;
                     errors += scoredItems.Count(i => i.Outcome == Outcome.Error);
                     summary = TaskScoring.Summarise(manifest.Metric, task.Version, scoredItems);
+                    if (!cachedInterval) replicates.Add((task.Name, manifest, summary, TaskScoring.Replicates(manifest.Metric, scoredItems, summary, TaskScoring.SeedOf(task.Name))));
                 }
                 scored.Add((task.Name, manifest, summary));
                 if (summary.N == 0) continue;
@@ -85,9 +89,14 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                     summary.Normalised, task.Version, !currentTasks.TryGetValue(task.Name, out var now) || now != task.Version);
             }
             var rollUp = CapabilityScores.Compute(tree, scored, reference);
+            if (!cachedInterval)
+            {
+                known = CapabilityScores.OverallInterval(tree, replicates, reference);
+                if (OverallIntervals.Count < MaxCachedIntervals) OverallIntervals[(run.RunId, reference?.RunId)] = known;
+            }
             rows.Add(new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
                 run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, items, rollUp.Overall, rollUp.TasksMean,
-                rollUp.Capabilities, cells, Complete: errors == 0));
+                rollUp.Capabilities, cells, Complete: errors == 0, known?.Low, known?.High));
         }
 
         var taskColumns = suiteTasks.Where(t => t.SuiteId == current.Id).Select(t => t.Name)
@@ -97,6 +106,11 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             .OrderBy(c => treeOrder.GetValueOrDefault(c, int.MaxValue)).ThenBy(c => c, StringComparer.Ordinal).ToList();
         return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, Sort(rows, filter), filter);
     }
+
+    // A finished run's results never change (a re-scoring is a new run), so its overall interval — 1,000 bootstrap rounds
+    // per task — is computed once per process and reference.
+    private const int MaxCachedIntervals = 100_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid Run, Guid? Reference), (double Low, double High)?> OverallIntervals = new();
 
     /// <summary><c>random</c> for <c>baseline:random?seed=3</c>; null for any other model. (A registered model is a contender
     /// whatever its spec: tests and drills register baselines under names to stand in for real models.)</summary>

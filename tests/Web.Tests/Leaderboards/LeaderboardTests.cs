@@ -56,6 +56,10 @@ public sealed class LeaderboardTests(SeededLeaderboard seeded, Chromium chromium
         {
             var summary = await Client.GetFromJsonAsync<JsonElement>($"api/runs/{row.GetProperty("run_id").GetGuid()}");
             Assert.Equal(summary.GetProperty("overall").GetDouble(), row.GetProperty("overall").GetDouble(), 6);
+            // The overall's interval: the same stratified bootstrap from counts here as from the items there.
+            Assert.Equal(summary.GetProperty("overall_ci_low").GetDouble(), row.GetProperty("overall_ci_low").GetDouble(), 6);
+            Assert.Equal(summary.GetProperty("overall_ci_high").GetDouble(), row.GetProperty("overall_ci_high").GetDouble(), 6);
+            Assert.InRange(row.GetProperty("overall").GetDouble(), row.GetProperty("overall_ci_low").GetDouble(), row.GetProperty("overall_ci_high").GetDouble());
             Assert.Equal(summary.GetProperty("tasks_mean").GetDouble(), row.GetProperty("tasks_mean").GetDouble(), 6);
             Assert.Equal(summary.GetProperty("total_items").GetInt32(), row.GetProperty("items").GetInt32());
             foreach (var task in summary.GetProperty("tasks").EnumerateObject())

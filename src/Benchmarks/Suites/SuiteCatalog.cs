@@ -43,6 +43,14 @@ public sealed class SuiteCatalog(string datasetsRoot)
         return (new SuiteDefinition(suite, tasks), entries.Where(Missing).Select(e => $"{e.Suite}/{e.Manifest.Name}").ToList());
     }
 
+    /// <summary>The suite's official leaderboard columns from its <c>suite.json</c>, or null (unknown suite, no suite.json, no view).</summary>
+    public LeaderboardView? ViewOf(string suite)
+    {
+        if (!SuiteNames().Contains(suite)) return null;
+        var path = Path.Combine(Root, suite, SuiteManifest.FileName);
+        return File.Exists(path) ? SuiteManifest.Read(path).Leaderboard : null;
+    }
+
     /// <summary>
     /// A suite's task manifests and the folder their <c>files</c> are relative to, without reading any data: what an
     /// import needs to know where to write, and what a listing can show before the data is imported.

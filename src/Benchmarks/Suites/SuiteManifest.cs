@@ -23,6 +23,8 @@ public sealed record SuiteManifest
     public JsonObject? Task { get; init; }
     /// <summary>Other suites' tasks that belong to this one too: <c>&lt;suite&gt;/&lt;task&gt;</c> or <c>&lt;suite&gt;/*</c>.</summary>
     public List<string>? Include { get; init; }
+    /// <summary>The columns the leaderboard opens on for this suite (the benchmark's own report); absent: one column per task.</summary>
+    public LeaderboardView? Leaderboard { get; init; }
 
     public static SuiteManifest Read(string path)
     {
@@ -34,6 +36,14 @@ public sealed record SuiteManifest
                 throw new TaskDataException($"{path}: neither 'subjects' (with 'task') nor 'include' declares a task");
             if (manifest.Subjects.Count > 0 && manifest.Task is null)
                 throw new TaskDataException($"{path}: field 'task': required with 'subjects'");
+            if (manifest.Leaderboard is { } view)
+            {
+                var categories = manifest.Subjects.Values.SelectMany(s => s.Categories ?? []).ToHashSet(StringComparer.Ordinal);
+                if (view.Columns.Count == 0) throw new TaskDataException($"{path}: field 'leaderboard.columns': empty");
+                foreach (var column in view.Columns)
+                    if (column.Key != Metrics.CategoryAverages.Overall && !categories.Contains(column.Key))
+                        throw new TaskDataException($"{path}: field 'leaderboard.columns': '{column.Key}' is neither '{Metrics.CategoryAverages.Overall}' nor a subject category ({string.Join(", ", categories.Order(StringComparer.Ordinal))})");
+            }
             return manifest;
         }
         catch (JsonException e)
@@ -89,3 +99,10 @@ public sealed record SuiteManifest
 
 /// <param name="NameZh">The Chinese subject name the official prompts use (C-Eval: 计算机网络).</param>
 public sealed record SubjectEntry(string NameZh, string? NameEn = null, List<string>? Categories = null);
+
+/// <summary>A suite's official leaderboard view: columns that are subject-category averages (or <c>overall</c>, the mean over subjects).</summary>
+public sealed record LeaderboardView(List<ViewColumn> Columns);
+
+/// <param name="Key">A subject category (C-Eval's STEM, Hard …) or <c>overall</c>.</param>
+/// <param name="Label">The header as the benchmark's own leaderboard prints it.</param>
+public sealed record ViewColumn(string Key, string Label);

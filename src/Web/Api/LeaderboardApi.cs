@@ -1,5 +1,4 @@
 using Evals.Web.Leaderboards;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Evals.Web.Api;
 
@@ -7,13 +6,25 @@ public static class LeaderboardApi
 {
     public static IEndpointRouteBuilder MapLeaderboardApi(this IEndpointRouteBuilder app)
     {
-        // The same query as the page: GET /api/leaderboard?suite=&family=&from=yyyy-MM-dd&to=&sort=&dir=asc|desc&current=true
-        app.MapGet("/api/leaderboard", async Task<Results<Ok<Leaderboard>, ValidationProblem>> (
-            LeaderboardQueries queries, string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current, CancellationToken ct) =>
+        // The same query as the page: GET /api/leaderboard?suite=&family=&from=yyyy-MM-dd&to=&sort=&dir=asc|desc&current=true&view=official|tasks
+        // &format=json|csv (csv: the page's table as a download).
+        app.MapGet("/api/leaderboard", async Task<IResult> (
+            LeaderboardQueries queries, string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current, string? view,
+            string? format, TimeProvider time, CancellationToken ct) =>
         {
-            var (filter, errors) = LeaderboardFilter.Parse(suite, family, from, to, sort, dir, current);
-            if (filter is null) return TypedResults.ValidationProblem(errors);
-            return TypedResults.Ok(await queries.GetAsync(filter, ct));
+            var (filter, errors) = LeaderboardFilter.Parse(suite, family, from, to, sort, dir, current, view);
+            var csv = format?.Trim() switch
+            {
+                null or "" or "json" => false,
+                "csv" => true,
+                _ => !errors.TryAdd("format", [$"'{format}' is not json or csv"]),
+            };
+            if (filter is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
+            var board = await queries.GetAsync(filter, ct);
+            return csv
+                ? TypedResults.File(System.Text.Encoding.UTF8.GetBytes(LeaderboardCsv.Write(board)), "text/csv; charset=utf-8",
+                    $"leaderboard-{board.Suite ?? "none"}-{time.GetUtcNow():yyyyMMdd}.csv")
+                : TypedResults.Ok(board);
         });
         return app;
     }

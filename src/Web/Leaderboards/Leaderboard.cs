@@ -13,6 +13,8 @@ public sealed record LeaderboardCell(string Metric, double Score, int N, double 
 /// not comparable item for item with the current version's rows.</param>
 /// <param name="Baseline">random, majority or first when the run's model is a baseline (a chance line, not a contender).</param>
 /// <param name="OverallCiLow">The overall's 95% interval, as the run summary gives it (stratified bootstrap through the roll-up).</param>
+/// <param name="Categories">Subject-category averages (C-Eval, CMMLU: each subject's score, then the mean per category
+/// and <c>overall</c> over all subjects), as the run summary's <c>categories</c> gives them for this suite.</param>
 /// <param name="Complete">False when some of the run's items have outcome error (the model was not reached): its scores
 /// leave them out until <c>evals runs retry</c> completes it.</param>
 public sealed record LeaderboardRow(
@@ -34,10 +36,12 @@ public sealed record LeaderboardRow(
     IReadOnlyDictionary<string, LeaderboardCell> Tasks,
     bool Complete = true,
     double? OverallCiLow = null,
-    double? OverallCiHigh = null);
+    double? OverallCiHigh = null,
+    IReadOnlyDictionary<string, double>? Categories = null);
 
 /// <summary>The leaderboard of one suite: its current version, its tasks and capabilities as columns, one row per model.</summary>
 /// <param name="Tasks">The current version's tasks in suite order, then any task only older versions had.</param>
+/// <param name="ViewColumns">The suite's official columns (its suite.json's <c>leaderboard</c>), null when it declares none.</param>
 public sealed record Leaderboard(
     string? Suite,
     IReadOnlyList<string> Suites,
@@ -47,8 +51,12 @@ public sealed record Leaderboard(
     IReadOnlyList<string> Capabilities,
     IReadOnlyList<string> Families,
     IReadOnlyList<LeaderboardRow> Rows,
-    LeaderboardFilter Filter)
+    LeaderboardFilter Filter,
+    IReadOnlyList<Evals.Benchmarks.Suites.ViewColumn>? ViewColumns = null)
 {
+    /// <summary>The table shows the suite's own columns instead of one per task.</summary>
+    [JsonIgnore] public bool OfficialView => Filter.View == LeaderboardFilter.OfficialView && ViewColumns is { Count: > 0 };
+
     [JsonIgnore] public IEnumerable<LeaderboardRow> Contenders => Rows.Where(r => r.Baseline is null);
     [JsonIgnore] public IEnumerable<LeaderboardRow> Baselines => Rows.Where(r => r.Baseline is not null);
 }

@@ -7,9 +7,14 @@ namespace Evals.Web.Leaderboards;
 /// runs finished in [<see cref="From"/>, <see cref="To"/>] (UTC days, both inclusive), sorted by <see cref="Sort"/>:
 /// <c>overall</c>, <c>model</c>, <c>date</c>, <c>items</c>, <c>task:&lt;suite/task&gt;</c> or <c>cap:&lt;capability&gt;</c>.
 /// </summary>
+/// <param name="View"><c>official</c> (default): the suite's own columns where its suite.json declares them (C-Eval's
+/// Avg, Hard, STEM …); <c>tasks</c>: one column per task (subject).</param>
 public sealed record LeaderboardFilter(string? Suite = null, string? Family = null, DateOnly? From = null, DateOnly? To = null,
-    string Sort = "overall", bool Descending = true, bool CurrentVersionOnly = false)
+    string Sort = "overall", bool Descending = true, bool CurrentVersionOnly = false, string View = LeaderboardFilter.OfficialView)
 {
+    public const string OfficialView = "official";
+    public const string TasksView = "tasks";
+
     public static readonly LeaderboardFilter Default = new();
 
     public static readonly DateOnly MinDate = new(2000, 1, 1);
@@ -17,7 +22,7 @@ public sealed record LeaderboardFilter(string? Suite = null, string? Family = nu
 
     /// <summary>Reads the query-string form (<c>suite, family, from, to, sort, dir, current</c>); each bad value is an error naming its field.</summary>
     public static (LeaderboardFilter? Filter, Dictionary<string, string[]> Errors) Parse(
-        string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current)
+        string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current, string? view = null)
     {
         var errors = new Dictionary<string, string[]>();
         DateOnly? Date(string field, string? text)
@@ -39,8 +44,11 @@ public sealed record LeaderboardFilter(string? Suite = null, string? Family = nu
         var sortKey = string.IsNullOrWhiteSpace(sort) ? "overall" : sort.Trim();
         if (sortKey is not ("overall" or "model" or "date" or "items")
             && !(sortKey.StartsWith("task:", StringComparison.Ordinal) && sortKey.Length > 5)
-            && !(sortKey.StartsWith("cap:", StringComparison.Ordinal) && sortKey.Length > 4))
-            errors["sort"] = [$"'{sort}' is not one of overall, model, date, items, task:<suite/task>, cap:<capability>"];
+            && !(sortKey.StartsWith("cap:", StringComparison.Ordinal) && sortKey.Length > 4)
+            && !(sortKey.StartsWith("cat:", StringComparison.Ordinal) && sortKey.Length > 4))
+            errors["sort"] = [$"'{sort}' is not one of overall, model, date, items, task:<suite/task>, cap:<capability>, cat:<category>"];
+        var viewName = string.IsNullOrWhiteSpace(view) ? OfficialView : view.Trim();
+        if (viewName is not (OfficialView or TasksView)) errors["view"] = [$"'{view}' is not {OfficialView} or {TasksView}"];
         var descending = dir?.Trim() switch
         {
             null or "" => sortKey != "model",
@@ -55,7 +63,7 @@ public sealed record LeaderboardFilter(string? Suite = null, string? Family = nu
             _ => Error("current", $"'{current}' is not true or false"),
         };
         if (errors.Count > 0) return (null, errors);
-        return (new LeaderboardFilter(Blank(suite), Blank(family), fromDate, toDate, sortKey, descending, currentOnly), errors);
+        return (new LeaderboardFilter(Blank(suite), Blank(family), fromDate, toDate, sortKey, descending, currentOnly, viewName), errors);
 
         bool Error(string field, string message)
         {
@@ -73,6 +81,7 @@ public sealed record LeaderboardFilter(string? Suite = null, string? Family = nu
         if (From is { } f) parts.Add(new("from", f.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         if (To is { } t) parts.Add(new("to", t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         if (CurrentVersionOnly) parts.Add(new("current", "true"));
+        if (View != OfficialView) parts.Add(new("view", View));
         parts.Add(new("sort", sort ?? Sort));
         parts.Add(new("dir", descending ?? Descending ? "desc" : "asc"));
         if (extra is not null) parts.AddRange(extra);

@@ -89,6 +89,10 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                     summary.Normalised, task.Version, !currentTasks.TryGetValue(task.Name, out var now) || now != task.Version);
             }
             var rollUp = CapabilityScores.Compute(tree, scored, reference);
+            var subjects = scored.Where(t => t.Item3.N > 0 && t.Item2.Categories.Count > 0 && t.Item1.StartsWith(suite + "/", StringComparison.Ordinal))
+                .Select(t => (t.Item1, (IReadOnlyList<string>)t.Item2.Categories, t.Item3.Score)).ToList();
+            var categories = subjects.Count == 0 ? null
+                : CategoryAverages.Compute(subjects).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4), StringComparer.Ordinal);
             if (!cachedInterval)
             {
                 known = CapabilityScores.OverallInterval(tree, replicates, reference);
@@ -96,7 +100,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             }
             rows.Add(new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
                 run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, items, rollUp.Overall, rollUp.TasksMean,
-                rollUp.Capabilities, cells, Complete: errors == 0, known?.Low, known?.High));
+                rollUp.Capabilities, cells, Complete: errors == 0, known?.Low, known?.High, categories));
         }
 
         var taskColumns = suiteTasks.Where(t => t.SuiteId == current.Id).Select(t => t.Name)
@@ -104,7 +108,8 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         var treeOrder = tree.Capabilities.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i);
         var capabilityColumns = rows.SelectMany(r => r.Capabilities.Keys).Distinct()
             .OrderBy(c => treeOrder.GetValueOrDefault(c, int.MaxValue)).ThenBy(c => c, StringComparer.Ordinal).ToList();
-        return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, Sort(rows, filter), filter);
+        return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, Sort(rows, filter), filter,
+            catalog.ViewOf(suite)?.Columns);
     }
 
     // A finished run's results never change (a re-scoring is a new run), so its overall interval — 1,000 bootstrap rounds
@@ -133,6 +138,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             "items" => r.Items,
             _ when filter.Sort.StartsWith("task:", StringComparison.Ordinal) => r.Tasks.TryGetValue(filter.Sort[5..], out var c) ? c.Score : null,
             _ when filter.Sort.StartsWith("cap:", StringComparison.Ordinal) => r.Capabilities.TryGetValue(filter.Sort[4..], out var v) ? v : null,
+            _ when filter.Sort.StartsWith("cat:", StringComparison.Ordinal) => r.Categories?.TryGetValue(filter.Sort[4..], out var c) == true ? c : null,
             _ => null,
         };
         if (filter.Sort == "model")

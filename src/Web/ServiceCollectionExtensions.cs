@@ -17,6 +17,7 @@ public static class ServiceCollectionExtensions
         builder.Services.AddSingleton<Experiments.ExperimentQueries>();
         builder.Services.AddSingleton<Experiments.OfflineExperiments>();
         builder.Services.AddSingleton<LeaderboardQueries>();
+        builder.Services.AddSingleton<Models.ModelQueries>();
         builder.Services.AddSingleton<RunComparisons>();
         if (seedSmokeRuns && builder.Configuration.GetValue("Evals:SeedSmokeRuns", true))
             builder.Services.AddHostedService<SmokeRunSeeder>();

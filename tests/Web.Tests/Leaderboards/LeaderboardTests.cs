@@ -26,6 +26,56 @@ public sealed class LeaderboardTests(SeededLeaderboard seeded, Chromium chromium
         board.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("model").GetString()!);
 
     [Fact]
+    public async Task A_model_page_shows_its_runs_its_familys_checkpoints_its_arena_rating_and_compares_with_another_model()
+    {
+        // An arena snapshot in which checkpoint 2 beat checkpoint 1 on 7 of 10 votes.
+        var battles = Enumerable.Range(0, 10).Select(i => new Evals.Benchmarks.Ratings.Battle("qwen-ckpt1", "qwen-ckpt2",
+            i < 7 ? Evals.Benchmarks.Ratings.BattleWinner.ModelB : Evals.Benchmarks.Ratings.BattleWinner.ModelA)).ToList();
+        var ratings = Evals.Runner.Arena.ArenaRatingsCalculator.Compute(battles, 20, 0);
+        await using (var db = Migrator.CreateContext(seeded.ConnectionString))
+        {
+            db.ArenaRatingSnapshots.Add(new Evals.Storage.Entities.ArenaRatingSnapshot
+            {
+                ComputedAt = DateTimeOffset.Parse("2026-06-01T00:00:00Z"), Battles = 10, Payload = JsonSerializer.Serialize(ratings, Evals.Runner.Arena.ArenaRatingsCalculator.Json),
+            });
+            await db.SaveChangesAsync();
+        }
+        var rows = RowsByModel(await BoardAsync());
+        var page = await chromium.NewPageAsync(Client.BaseAddress!);
+        await page.GotoAsync("leaderboard?suite=smoke");
+        await Chromium.FollowLinkAsync(page, "tr[data-model='qwen-ckpt2'] td.model a[href^='models/']");
+        await page.WaitForURLAsync("**/models/qwen-ckpt2");
+
+        await Assertions.Expect(page.Locator("h1.model-name")).ToContainTextAsync("accepted");
+        await Assertions.Expect(page.Locator("code.spec")).ToHaveTextAsync("baseline:first");
+        var rating = ratings.Rows.Single(r => r.Model == "qwen-ckpt2");
+        Assert.True(rating.Rating > ratings.Rows.Single(r => r.Model == "qwen-ckpt1").Rating);
+        await Assertions.Expect(page.Locator("dd.arena-rating")).ToContainTextAsync($"{rating.Rating:0} [{rating.CiLow:0}, {rating.CiHigh:0}]");
+        await Assertions.Expect(page.Locator("dd.arena-rating")).ToContainTextAsync("10 votes");
+
+        // Its runs on the suite: the one on the current version (the older version was never run by this checkpoint).
+        var section = page.Locator("section.model-suite[data-suite='smoke']");
+        await Assertions.Expect(section.Locator("table.runs tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(section.Locator($"tr[data-run='{seeded.CurrentRuns["qwen-ckpt2"]}'] td.overall"))
+            .ToContainTextAsync(rows["qwen-ckpt2"].GetProperty("overall").GetDouble().ToString("0.00"));
+        // The family's three checkpoints in registration order, each with its leaderboard overall.
+        var checkpoints = section.Locator("table.checkpoints tbody tr");
+        await Assertions.Expect(checkpoints).ToHaveCountAsync(3);
+        Assert.Equal(SeededLeaderboard.Checkpoints, await checkpoints.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.checkpoint)"));
+        foreach (var name in SeededLeaderboard.Checkpoints)
+            await Assertions.Expect(section.Locator($"tr[data-checkpoint='{name}'] td.num")).ToHaveTextAsync(rows[name].GetProperty("overall").GetDouble().ToString("0.00"));
+
+        // Compare with the majority baseline, item by item.
+        await section.Locator("form.compare-form select[name=b]").SelectOptionAsync(new SelectOptionValue { Label = SeededLeaderboard.Majority });
+        await section.Locator("form.compare-form button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync($"**/runs/compare?a={seeded.CurrentRuns["qwen-ckpt2"]}&b={seeded.CurrentRuns[SeededLeaderboard.Majority]}");
+        await Assertions.Expect(page.Locator("table.compare-tasks tbody tr")).ToHaveCountAsync(4);
+
+        var missing = await Client.GetAsync("models/no-such-model");
+        Assert.Contains("Model not found", await missing.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Each_model_shows_its_latest_run_with_the_run_summarys_scores_and_older_versions_are_marked()
     {
         var board = await BoardAsync();
@@ -198,7 +248,7 @@ public sealed class LeaderboardTests(SeededLeaderboard seeded, Chromium chromium
         await Assertions.Expect(page.Locator("#radar-chart[data-chart-ready=true] canvas")).ToHaveCountAsync(1);
 
         // Drill into a wrong item of checkpoint 2's run.
-        await Chromium.FollowLinkAsync(page, "tr[data-model='qwen-ckpt2'] td.model a");
+        await Chromium.FollowLinkAsync(page, "tr[data-model='qwen-ckpt2'] td.model a.run-link");
         await page.WaitForURLAsync($"**/runs/{seeded.CurrentRuns["qwen-ckpt2"]}");
         // The filter is an interactive button: until the circuit is up a click does nothing, so click until it applies.
         string[] outcomes = [];

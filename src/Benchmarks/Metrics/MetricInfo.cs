@@ -17,7 +17,10 @@ public sealed record MetricInfo(string Name, Aggregation Aggregation, bool Highe
 public static class MetricCatalog
 {
     public static IReadOnlyList<MetricInfo> All { get; } =
-        [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info, NonHallucinationRate.Info];
+        [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info, NonHallucinationRate.Info,
+         Generation.Rouge.Rouge1Info, Generation.Rouge.Rouge2Info, Generation.Rouge.RougeLInfo, Generation.CorpusBleu.Info,
+         Generation.DistinctN.InfoOf(1), Generation.DistinctN.InfoOf(2), Generation.DistinctN.InfoOf(3), Generation.DistinctN.InfoOf(4),
+         Generation.KeywordPrecision.Info];
 
     public static MetricInfo Get(string name) =>
         All.FirstOrDefault(m => m.Name == name)

@@ -72,20 +72,24 @@ public static class CorpusBleu
 
     public static BleuStatistics Statistics(string[] hypothesis, IReadOnlyList<string[]> references)
     {
-        var maxReferenceCounts = new Dictionary<Ngram, int>();
+        // Tokens become small integers for this segment, so an n-gram is one (long, int) key instead of four strings.
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        int[] Ids(string[] tokens) => tokens.Select(t => ids.TryGetValue(t, out var id) ? id : ids[t] = ids.Count + 1).ToArray();
+        var maxReferenceCounts = new Dictionary<(long, int), int>();
         var referenceLengths = new List<int>(references.Count);
         foreach (var reference in references)
         {
             referenceLengths.Add(reference.Length);
-            foreach (var (ngram, count) in Count(reference))
+            foreach (var (ngram, count) in Count(Ids(reference)))
                 if (count > maxReferenceCounts.GetValueOrDefault(ngram)) maxReferenceCounts[ngram] = count;
         }
         var correct = new int[MaxOrder];
         var total = new int[MaxOrder];
-        foreach (var (ngram, count) in Count(hypothesis))
+        foreach (var (ngram, count) in Count(Ids(hypothesis)))
         {
-            total[ngram.Order - 1] += count;
-            correct[ngram.Order - 1] += Math.Min(count, maxReferenceCounts.GetValueOrDefault(ngram));
+            var order = Order(ngram);
+            total[order - 1] += count;
+            correct[order - 1] += Math.Min(count, maxReferenceCounts.GetValueOrDefault(ngram));
         }
         return new BleuStatistics(hypothesis.Length, ClosestLength(hypothesis.Length, referenceLengths),
             correct[0], correct[1], correct[2], correct[3], total[0], total[1], total[2], total[3]);
@@ -159,17 +163,24 @@ public static class CorpusBleu
         return Math.Max(closest, 0);
     }
 
-    private static Dictionary<Ngram, int> Count(string[] tokens)
+    private static Dictionary<(long, int), int> Count(int[] tokens)
     {
-        var counts = new Dictionary<Ngram, int>();
+        var counts = new Dictionary<(long, int), int>(tokens.Length * MaxOrder);
         for (var n = 1; n <= MaxOrder; n++)
             for (var i = 0; i + n <= tokens.Length; i++)
             {
-                var ngram = new Ngram(n, tokens[i], n > 1 ? tokens[i + 1] : null, n > 2 ? tokens[i + 2] : null, n > 3 ? tokens[i + 3] : null);
-                counts[ngram] = counts.GetValueOrDefault(ngram) + 1;
+                // Ids start at 1 and stay below 2^21, so 0 marks an absent position and the key says its own order.
+                long head = 0;
+                for (var k = 0; k < Math.Min(n, 3); k++) head = (head << 21) | (uint)tokens[i + k];
+                var key = (head, n > 3 ? tokens[i + 3] : 0);
+                counts[key] = counts.GetValueOrDefault(key) + 1;
             }
         return counts;
     }
 
-    private readonly record struct Ngram(int Order, string A, string? B, string? C, string? D);
+    private static int Order((long Head, int Fourth) key)
+    {
+        if (key.Fourth != 0) return 4;
+        return key.Head >= 1L << 42 ? 3 : key.Head >= 1L << 21 ? 2 : 1;
+    }
 }

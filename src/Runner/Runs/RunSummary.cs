@@ -69,6 +69,8 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public SortedDictionary<string, int>? Extraction { get; init; }
     /// <summary>Judged (hallucination) tasks: hallucination rate, per kind, refusal on unanswerable items, SelfCheck.</summary>
     public Evals.Benchmarks.Hallucination.HallucinationReport? Hallucination { get; init; }
+    /// <summary>Corpus BLEU: sacreBLEU's signature for how it was computed (ours: <c>version:evals-1</c>).</summary>
+    public string? Signature { get; init; }
 }
 
 /// <param name="Cost">Summed per item from the model's configured prices (<c>price_in</c>, <c>price_out</c> per million

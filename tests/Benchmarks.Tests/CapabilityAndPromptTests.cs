@@ -15,7 +15,7 @@ public class CapabilityAndPromptTests
         var tree = CapabilityTree.Load(Datasets);
         Assert.NotEmpty(tree.Capabilities);
         var catalog = new SuiteCatalog(Datasets);
-        foreach (var suite in new[] { "smoke", "clue", "ceval", "cmmlu" })
+        foreach (var suite in new[] { "smoke", "clue", "ceval", "cmmlu", "cuge", "math" })
             foreach (var (manifest, _) in catalog.Manifests(suite))
             {
                 var fromTree = tree.Capabilities.Where(c => c.Tasks.Any(p => p == $"{suite}/{manifest.Name}" || p == $"{suite}/*")).Select(c => c.Name);

@@ -82,9 +82,11 @@ public class MetricTests
     [Fact]
     public void Every_metric_declares_its_aggregation_and_direction()
     {
-        Assert.Equal(["accuracy", "acc_norm_chars", "em", "f1", "macro_f1", "non_hallucination_rate"], MetricCatalog.All.Select(m => m.Name));
+        Assert.Equal(["accuracy", "acc_norm_chars", "em", "f1", "macro_f1", "non_hallucination_rate", "rouge_1", "rouge_2", "rouge_l", "bleu",
+            "distinct_1", "distinct_2", "distinct_3", "distinct_4", "keyword_precision"], MetricCatalog.All.Select(m => m.Name));
         Assert.All(MetricCatalog.All, m => Assert.True(m.HigherIsBetter));
         Assert.Equal(Aggregation.Corpus, MetricCatalog.Get("macro_f1").Aggregation);
-        Assert.Throws<KeyNotFoundException>(() => MetricCatalog.Get("bleu"));
+        Assert.Equal(Aggregation.Corpus, MetricCatalog.Get("bleu").Aggregation);
+        Assert.Throws<KeyNotFoundException>(() => MetricCatalog.Get("bleu_5"));
     }
 }

@@ -22,7 +22,10 @@ public sealed record MetricInfo(string Name, Aggregation Aggregation, bool Highe
 public static class MetricCatalog
 {
     public static IReadOnlyList<MetricInfo> All { get; } =
-        [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info, NonHallucinationRate.Info];
+        [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info, NonHallucinationRate.Info,
+         Generation.Rouge.Rouge1Info, Generation.Rouge.Rouge2Info, Generation.Rouge.RougeLInfo, Generation.CorpusBleu.Info,
+         Generation.DistinctN.InfoOf(1), Generation.DistinctN.InfoOf(2), Generation.DistinctN.InfoOf(3), Generation.DistinctN.InfoOf(4),
+         Generation.KeywordPrecision.Info];
 
     /// <summary>Whether a task's metric is an overlap metric (unknown names are not).</summary>
     public static bool IsOverlap(string name) => All.FirstOrDefault(m => m.Name == name)?.Overlap ?? false;

@@ -87,6 +87,8 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public SortedDictionary<string, int>? Extraction { get; init; }
     /// <summary>Judged (hallucination) tasks: hallucination rate, per kind, refusal on unanswerable items, SelfCheck.</summary>
     public Evals.Benchmarks.Hallucination.HallucinationReport? Hallucination { get; init; }
+    /// <summary>Corpus BLEU: sacreBLEU's signature for how it was computed (ours: <c>version:evals-1</c>).</summary>
+    public string? Signature { get; init; }
 }
 
 /// <summary>The run a summary's scores are relative to, and its model.</summary>

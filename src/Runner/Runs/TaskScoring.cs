@@ -1,5 +1,6 @@
 using Evals.Benchmarks.Hallucination;
 using Evals.Benchmarks.Metrics;
+using Evals.Benchmarks.Metrics.Generation;
 using Evals.Benchmarks.Statistics;
 using Evals.Benchmarks.Suites;
 
@@ -37,6 +38,10 @@ public static class TaskScoring
         [Cmrc2018Scorer.F1Name] = Cmrc2018Scorer.F1Info.Description,
         [MacroF1.Name] = MacroF1.Info.Description,
         [AnsweredAccuracy] = "share of correct answers among the items answered correctly or wrongly (unparseable and refused items left out); not the official score",
+        [Rouge.Rouge1Info.Name] = Rouge.Rouge1Info.Description,
+        [Rouge.Rouge2Info.Name] = Rouge.Rouge2Info.Description,
+        [Rouge.RougeLInfo.Name] = Rouge.RougeLInfo.Description,
+        [KeywordPrecision.Name] = KeywordPrecision.Info.Description,
     };
 
     public static TaskSummary Summarise(string metric, string version, IReadOnlyList<ScoredItem> items)
@@ -46,6 +51,7 @@ public static class TaskScoring
         var outcomes = Enum.GetValues<Outcome>().Where(o => judged || o != Outcome.Unjudged).ToDictionary(o => o.ToName(), _ => 0);
         foreach (var item in items) outcomes[item.Outcome.ToName()]++;
         if (metric == NonHallucinationRate.Name) return SummariseJudged(version, items, outcomes);
+        if (metric == CorpusBleu.Name || DistinctN.TryParse(metric, out _)) return SummariseCorpus(metric, version, items, outcomes);
         var (asked, answered) = Asked(items);
         metric = EffectiveMetric(metric, answered);
         var (score, low, high) = metric == MacroF1.Name ? MacroF1Interval(asked) : MeanInterval(asked.Select(i => Value(i, metric)).ToArray());
@@ -56,6 +62,7 @@ public static class TaskScoring
             var names = answered.SelectMany(i => i.Numbers.Keys).Where(Descriptions.ContainsKey).Distinct()
                 .Where(n => answered.All(i => i.Numbers.ContainsKey(n))).ToList();
             if (metric != Accuracy.Name) names.Add(Accuracy.Name);
+            foreach (var (name, corpus) in CorpusMetrics(asked, metric)) others[name] = corpus;
             foreach (var name in names.Where(n => n != metric).Distinct())
             {
                 var (s, l, h) = MeanInterval(asked.Select(i => Value(i, name)).ToArray());
@@ -75,6 +82,7 @@ public static class TaskScoring
             Chance = chance,
             Normalised = asked.Count == 0 ? null : Normalise(score, chance),
             Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
+            Signature = others.ContainsKey(CorpusBleu.Name) ? BleuSignature(asked) : null,
         };
     }
 
@@ -98,6 +106,8 @@ public static class TaskScoring
     {
         if (summary.N == 0) return [];
         if (metric == NonHallucinationRate.Name) return ShareReplicates(summary.N, summary.Score, seed, rounds);
+        if (metric == CorpusBleu.Name) return CorpusBleu.Replicates(BleuItems(Asked(items).Asked), rounds, seed);
+        if (DistinctN.TryParse(metric, out var order)) return DistinctN.Replicates(DistinctOutputs(Asked(items).Asked), order, rounds, seed);
         var (asked, answered) = Asked(items);
         metric = EffectiveMetric(metric, answered);
         if (metric != MacroF1.Name) return BootstrapReplicates.Means(asked.Select(i => Value(i, metric)).ToArray(), rounds, seed);
@@ -119,6 +129,65 @@ public static class TaskScoring
         var values = new double[n];
         values.AsSpan(0, (int)Math.Round(percent * n / 100)).Fill(100);
         return BootstrapReplicates.Means(values, rounds, seed);
+    }
+
+    /// <summary>
+    /// A generation task whose main metric is a corpus figure (BLEU, distinct-n): computed once over every asked item
+    /// from the per-item BLEU statistics or the stored outputs, with a percentile bootstrap that resamples items and
+    /// recomputes the corpus figure (not a mean of per-item values). The mean metrics (ROUGE, keyword precision,
+    /// accuracy as exact match) follow beside it as for any task.
+    /// </summary>
+    private static TaskSummary SummariseCorpus(string metric, string version, IReadOnlyList<ScoredItem> items, Dictionary<string, int> outcomes)
+    {
+        var asked = items.Where(i => i.Outcome != Outcome.Error).ToList();
+        var rougeL = Summarise(Rouge.RougeLInfo.Name, version, items);
+        var others = new SortedDictionary<string, MetricSummary>(rougeL.Metrics ?? new SortedDictionary<string, MetricSummary>(), StringComparer.Ordinal);
+        var main = others.Remove(metric, out var m) ? m : new MetricSummary(0, asked.Count, 0, 0, MetricCatalog.Get(metric).Description);
+        if (rougeL.Metric == Rouge.RougeLInfo.Name)
+            others[Rouge.RougeLInfo.Name] = new MetricSummary(rougeL.Score, rougeL.N, rougeL.CiLow, rougeL.CiHigh, Descriptions[Rouge.RougeLInfo.Name]);
+        return new TaskSummary(metric, main.Score, asked.Count, main.CiLow, main.CiHigh, outcomes, version)
+        {
+            Metrics = others.Count == 0 ? null : others,
+            Chance = 0,
+            Normalised = asked.Count == 0 ? null : main.Score,
+            Signature = rougeL.Signature,
+        };
+    }
+
+    /// <summary>
+    /// Corpus BLEU and distinct-1..4 of generation items (those carrying BLEU statistics), each with its bootstrap;
+    /// empty for other tasks. A miss is a miss: an item with no statistics stored (refused) counts as an empty output
+    /// against its stored references, which adds their length to the brevity penalty and no n-gram.
+    /// </summary>
+    private static Dictionary<string, MetricSummary> CorpusMetrics(List<ScoredItem> asked, string? metric)
+    {
+        var result = new Dictionary<string, MetricSummary>(StringComparer.Ordinal);
+        if (asked.Count == 0 || !asked.Any(i => BleuStatistics.FromNumbers(i.Numbers) is not null)) return result;
+        var bleu = CorpusBleu.Interval(BleuItems(asked), BootstrapRounds, seed: 0);
+        result[CorpusBleu.Name] = new MetricSummary(Math.Round(bleu.Mean, 4), asked.Count, Math.Round(bleu.CiLow, 4), Math.Round(bleu.CiHigh, 4),
+            $"{CorpusBleu.Info.Description}; {BleuSignature(asked)}");
+        var outputs = DistinctOutputs(asked);
+        for (var n = 1; n <= DistinctN.MaxOrder; n++)
+        {
+            var distinct = DistinctN.Interval(outputs, n, BootstrapRounds, seed: 0);
+            result[DistinctN.NameOf(n)] = new MetricSummary(Math.Round(distinct.Mean, 4), asked.Count, Math.Round(distinct.CiLow, 4),
+                Math.Round(distinct.CiHigh, 4), DistinctN.InfoOf(n).Description);
+        }
+        return result;
+    }
+
+    /// <summary>Each asked item's BLEU statistics; an item with none stored (refused) is an empty output against its references.</summary>
+    private static List<BleuStatistics> BleuItems(List<ScoredItem> asked) =>
+        asked.Select(i => i.Outcome is Outcome.Correct or Outcome.Wrong or Outcome.Unparseable && BleuStatistics.FromNumbers(i.Numbers) is { } s
+            ? s : CorpusBleu.Statistics("", Benchmarks.Suites.Generation.GenerationTask.ParseReferenceText(i.Reference))).ToList();
+
+    private static List<string> DistinctOutputs(List<ScoredItem> asked) =>
+        asked.Select(i => i.Outcome is Outcome.Correct or Outcome.Wrong ? i.Parsed ?? "" : "").ToList();
+
+    private static string BleuSignature(List<ScoredItem> asked)
+    {
+        var counts = asked.Select(i => Benchmarks.Suites.Generation.GenerationTask.ParseReferenceText(i.Reference).Count).Distinct().ToList();
+        return CorpusBleu.Signature(counts.Count == 1 ? counts[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : "var");
     }
 
     /// <summary>

@@ -7,8 +7,11 @@ namespace Evals.Web.Runs;
 public sealed record RunRow(Guid Id, string Model, string Suite, string SuiteVersion, string Status, int Total, int Completed, int Failed,
     DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error);
 
+/// <param name="Metrics">Generation items: their per-item metric values (ROUGE-1/2/L, keyword precision); null for other kinds.</param>
 public sealed record ResultRowView(string Task, string ItemKey, string? Prompt, string? RawOutput, string? Parsed, string? Reference,
-    string Outcome, double Score, double LatencyMs);
+    string Outcome, double Score, double LatencyMs,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyDictionary<string, double>? Metrics = null);
 
 public sealed record ResultPage(IReadOnlyList<ResultRowView> Rows, int Total);
 
@@ -38,6 +41,16 @@ public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunS
 
     public Task<RunSummary?> SummaryAsync(Guid runId, CancellationToken cancellationToken = default) => summaries.GetAsync(runId, cancellationToken);
 
+    /// <summary>The overlap metrics of a generation item's details (those carrying BLEU statistics), else null.</summary>
+    private static IReadOnlyDictionary<string, double>? GenerationMetrics(string? details)
+    {
+        if (details is null || !details.Contains("\"bleu_hyp_len\"", StringComparison.Ordinal)) return null;
+        var numbers = ItemDetails.Numbers(details);
+        return GenerationShown.Where(numbers.ContainsKey).ToDictionary(k => k, k => numbers[k]);
+    }
+
+    private static readonly string[] GenerationShown = ["rouge_1", "rouge_2", "rouge_l", "keyword_precision"];
+
     /// <param name="filter"><c>all</c>, <c>wrong</c> (wrong or unparseable) or <c>failed</c> (error or refused).</param>
     public async Task<ResultPage> ResultsAsync(Guid runId, string filter, string? task, int page, int pageSize, CancellationToken cancellationToken = default)
     {
@@ -55,9 +68,9 @@ public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunS
         };
         var total = await query.CountAsync(cancellationToken);
         var rows = await query.OrderBy(x => x.TaskName).ThenBy(x => x.r.Id).Skip(page * pageSize).Take(pageSize)
-            .Select(x => new ResultRowView(x.TaskName, x.r.ItemKey, x.r.Prompt, x.r.RawOutput, x.r.Parsed, x.r.Reference, x.r.Outcome, x.r.Score, x.r.LatencyMs))
+            .Select(x => new { View = new ResultRowView(x.TaskName, x.r.ItemKey, x.r.Prompt, x.r.RawOutput, x.r.Parsed, x.r.Reference, x.r.Outcome, x.r.Score, x.r.LatencyMs), x.r.Details })
             .ToListAsync(cancellationToken);
-        return new ResultPage(rows, total);
+        return new ResultPage(rows.Select(x => x.View with { Metrics = GenerationMetrics(x.Details) }).ToList(), total);
     }
 
     /// <summary>The other succeeded runs of the same suite version as <paramref name="runId"/>: what it can be compared with item by item.</summary>

@@ -43,6 +43,26 @@ public sealed class StoredOutputsTests
     }
 
     [Fact]
+    public void A_generation_output_is_scored_again_with_its_overlap_metrics_and_bleu_statistics()
+    {
+        var generation = new Evals.Benchmarks.Suites.Generation.GenerationTask("mine", new TaskManifest
+        {
+            Name = "titles", Kind = "generation", Files = new() { ["test"] = "test.jsonl" }, AnswerField = "title", Template = "{abstract}\n标题：",
+            Metric = "bleu",
+        }, [new TaskItem("q1", "test", 0, JsonSerializer.SerializeToElement(new { @abstract = "摘要。", title = "我爱北京天安门" }))]);
+        var row = StoredOutputs.Rescore(Run, Task, generation, generation.Items[0], 0, Stored("wrong", "我爱北京\n", """{"mode": "generate"}"""),
+            Source, "generate", Now);
+
+        Assert.Equal(("wrong", "我爱北京"), (row.Outcome, row.Parsed));
+        var details = Details(row);
+        Assert.Equal("scored", details["rescore"]!.GetValue<string>());
+        // 我爱北京 against 我爱北京天安门: every n-gram matches, 4 tokens against 7 (BP = e^(1 − 7/4)).
+        Assert.Equal([4, 7, 4, 3, 2, 1, 4, 3, 2, 1], Evals.Benchmarks.Metrics.Generation.BleuStatistics.Keys.Select(k => details[k]!.GetValue<double>()));
+        Assert.Equal(Math.Round(100 * Math.Exp(-0.75), 6), row.Score);
+        Assert.Equal(Math.Round(2 * (4 / 7.0) / (1 + 4 / 7.0) * 100, 6), details["rouge_l"]!.GetValue<double>());
+    }
+
+    [Fact]
     public void Log_likelihoods_are_rederived_when_stored_exactly_and_copied_otherwise()
     {
         var rederived = StoredOutputs.Rescore(Run, Task, Choices, Item, 0,

@@ -33,7 +33,10 @@ public static class ImportFormats
          new ClueFolderReader(),
          new CevalReader(),
          new CmmluReader(),
-         new Hallucination.HalluQaReader()]);
+         new Hallucination.HalluQaReader(),
+         new Generation.CslTitleReader(),
+         new Generation.WmtReader(),
+         new Generation.UhgevalReader()]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

@@ -116,8 +116,7 @@ public static class V1Api
 
         var id = $"chatcmpl-{Guid.NewGuid():N}";
         var created = time.GetUtcNow().ToUnixTimeSeconds();
-        var generate = new GenerateRequest(new TaskContext("v1", null), id, request.Prompt(), request.Stop,
-            new DecodingOptions(request.Temperature, request.TopP, request.MaxTokens, request.Seed));
+        var generate = request.ToGenerateRequest(id);
         if (request.Stream) return new StreamResult(backend, generate, request, id, created);
 
         Generation generation;

@@ -19,6 +19,31 @@ public sealed class CacheKeyTests
         Assert.Equal(KeyPinned, CachingBackend.KeyOf(CachingBackend.GenerateKeyText(Model, Single)));
     }
 
+    [Fact]
+    public void A_conversation_is_keyed_on_every_turn_and_never_on_its_stored_text_alone()
+    {
+        IReadOnlyList<ChatTurn> turns = [new("system", "你是导游。"), new("user", "我想去北京。"), new("assistant", "北京很好玩。"), new("user", "去哪儿？")];
+        var conversation = Single with { Prompt = Conversation.ToStored(turns), Messages = turns };
+        var text = CachingBackend.GenerateKeyText(Model, conversation);
+        Assert.EndsWith("""
+            "messages":[{"role":"system","content":"你是导游。"},{"role":"user","content":"我想去北京。"},{"role":"assistant","content":"北京很好玩。"},{"role":"user","content":"去哪儿？"}]}
+            """, text);
+
+        var key = CachingBackend.KeyOf(text);
+        // The same stored text without the turns (a string prompt that happens to read like one) is another request.
+        Assert.NotEqual(key, CachingBackend.KeyOf(CachingBackend.GenerateKeyText(Model, conversation with { Messages = null })));
+        // An earlier turn changed, the final user turn the same: another key.
+        IReadOnlyList<ChatTurn> other = [turns[0], new("user", "我想去上海。"), turns[2], turns[3]];
+        Assert.NotEqual(key, CachingBackend.KeyOf(CachingBackend.GenerateKeyText(Model, conversation with { Messages = other })));
+        // The user's one turn given as a conversation is not the string prompt's key (the /v1 server sends a lone user message as a string).
+        Assert.NotEqual(KeyPinned, CachingBackend.KeyOf(CachingBackend.GenerateKeyText(Model, Single with { Messages = [new("user", Single.Prompt)] })));
+
+        var scoring = new ChoiceRequest(Single.Task, "17", Conversation.ToStored(turns), ["是", "否"], turns);
+        Assert.NotEqual(CachingBackend.KeyOf(CachingBackend.ScoreKeyText(Model, scoring)),
+            CachingBackend.KeyOf(CachingBackend.ScoreKeyText(Model, scoring with { Messages = other })));
+        Assert.DoesNotContain("messages", CachingBackend.ScoreKeyText(Model, scoring with { Messages = null }));
+    }
+
     /// <summary>
     /// Computed at commit 1070c4b (before conversations), and independently from the request JSON below with Python's
     /// hashlib: existing cache entries stay valid only while this holds.

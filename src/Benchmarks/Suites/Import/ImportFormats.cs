@@ -33,7 +33,8 @@ public static class ImportFormats
          new ClueFolderReader(),
          new CevalReader(),
          new CmmluReader(),
-         new Hallucination.HalluQaReader()]);
+         new Hallucination.HalluQaReader(),
+         new Dialogue.KdConvReader()]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

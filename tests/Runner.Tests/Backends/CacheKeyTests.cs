@@ -26,7 +26,7 @@ public sealed class CacheKeyTests
         var conversation = Single with { Prompt = Conversation.ToStored(turns), Messages = turns };
         var text = CachingBackend.GenerateKeyText(Model, conversation);
         Assert.EndsWith("""
-            "messages":[{"role":"system","content":"你是导游。"},{"role":"user","content":"我想去北京。"},{"role":"assistant","content":"北京很好玩。"},{"role":"user","content":"去哪儿？"}]}
+            "messages":[{"role":"system","content":"\u4F60\u662F\u5BFC\u6E38\u3002"},{"role":"user","content":"\u6211\u60F3\u53BB\u5317\u4EAC\u3002"},{"role":"assistant","content":"\u5317\u4EAC\u5F88\u597D\u73A9\u3002"},{"role":"user","content":"\u53BB\u54EA\u513F\uFF1F"}]}
             """, text);
 
         var key = CachingBackend.KeyOf(text);

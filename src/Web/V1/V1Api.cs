@@ -128,6 +128,11 @@ public static class V1Api
         {
             return OpenAiError.Result(StatusCodes.Status400BadRequest, e.Message, "invalid_request_error", "messages", "content_filter");
         }
+        catch (ArgumentException e)
+        {
+            // A conversation for a model without a chat template (or served with chat=off): nothing the client sent can be joined right.
+            return OpenAiError.Invalid("messages", $"The messages cannot be used: {e.Message}.");
+        }
         return TypedResults.Json(new
         {
             id,

@@ -36,6 +36,7 @@ public sealed class V1Fixture : IAsyncLifetime
         {
             db.Models.Add(new Model { Name = "tiny", Kind = "onnx", Spec = $"onnx:{ModelFolder}" });
             db.Models.Add(new Model { Name = "first", Kind = "baseline", Spec = "baseline:first" });
+            db.Models.Add(new Model { Name = "tiny-raw", Kind = "onnx", Spec = $"onnx:{ModelFolder}?chat=off" });
             db.ApiKeys.Add(new ApiKey { Name = "slow", Scope = "v1", Hash = ApiKey.HashOf(SlowKey), Prefix = SlowKey[..10], RequestsPerMinute = 2 });
             db.ApiKeys.Add(new ApiKey { Name = "feedback", Scope = "feedback", Hash = ApiKey.HashOf(FeedbackKey), Prefix = FeedbackKey[..10] });
             await db.SaveChangesAsync();
@@ -234,6 +235,17 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
             """);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("messages[0].role", body.GetProperty("error").GetProperty("param").GetString());
+
+        // Served without its chat template, the model has no right way to join turns: a 400, not a server error.
+        (status, body) = await PostAsync("chat/completions", """
+            {"model": "tiny-raw", "max_tokens": 4, "messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好！"}, {"role": "user", "content": "去哪儿？"}]}
+            """);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("messages", body.GetProperty("error").GetProperty("param").GetString());
+        Assert.Contains("chat=off", body.GetProperty("error").GetProperty("message").GetString());
+        // A lone user message is still the raw prompt it always was for such a model.
+        (status, body) = await PostAsync("chat/completions", """{"model": "tiny-raw", "max_tokens": 4, "messages": [{"role": "user", "content": "你好"}]}""");
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, string body)

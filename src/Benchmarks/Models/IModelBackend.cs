@@ -31,8 +31,13 @@ public sealed record TaskContext(string TaskName, int? MajorityChoice);
 
 public sealed record DecodingOptions(double Temperature = 0, double TopP = 1, int MaxTokens = 256, int? Seed = null);
 
+/// <param name="Prompt">A single-turn prompt; for a conversation, its stored form (<see cref="Conversation.ToStored"/>).</param>
 /// <param name="Sample">SelfCheck: which of an item's sampled answers this is (0, 1, …); the response cache keys on it,
 /// so a rerun replays sample n as sample n. Null for an ordinary call.</param>
+/// <param name="Messages">
+/// A multi-turn prompt: the whole conversation, ending with the user's turn; backends send or template these turns, not
+/// <paramref name="Prompt"/>. Null for a single-turn prompt, which then serialises (and is cached) exactly as before.
+/// </param>
 public sealed record GenerateRequest(
     TaskContext Task,
     string ItemId,
@@ -40,7 +45,12 @@ public sealed record GenerateRequest(
     IReadOnlyList<string> StopSequences,
     DecodingOptions Decoding,
     IReadOnlyList<string>? Choices = null,
-    int? Sample = null);
+    int? Sample = null,
+    IReadOnlyList<ChatTurn>? Messages = null)
+{
+    /// <summary>The conversation to answer: <see cref="Messages"/>, or the prompt as the user's one turn.</summary>
+    public IReadOnlyList<ChatTurn> Turns() => Messages ?? [new ChatTurn(Conversation.User, Prompt)];
+}
 
 public sealed record Generation(string Text, int PromptTokens, int CompletionTokens, string? FinishReason = null, CallStats? Stats = null);
 
@@ -48,7 +58,13 @@ public sealed record Generation(string Text, int PromptTokens, int CompletionTok
 /// and whether it was answered from the response cache (then it cost nothing).</summary>
 public sealed record CallStats(double Cost = 0, double? TimeToFirstTokenMs = null, bool Cached = false);
 
-public sealed record ChoiceRequest(TaskContext Task, string ItemId, string Context, IReadOnlyList<string> Continuations);
+/// <param name="Context">The text the continuations follow; for a conversation, its stored form.</param>
+/// <param name="Messages">
+/// A conversation as the context: each continuation is scored as the start of the assistant's reply to it, which needs the
+/// model's chat template (in-process models have it; a remote endpoint's is unknown, so such backends refuse).
+/// </param>
+public sealed record ChoiceRequest(TaskContext Task, string ItemId, string Context, IReadOnlyList<string> Continuations,
+    IReadOnlyList<ChatTurn>? Messages = null);
 
 /// <param name="LogLikelihoods">One per continuation, natural log, summed over the continuation's tokens.</param>
 public sealed record ChoiceScores(IReadOnlyList<double> LogLikelihoods, int PromptTokens, int CompletionTokens = 0, CallStats? Stats = null);

@@ -27,6 +27,8 @@ public sealed class ChoiceTask : EvalTask
 
     public override TaskContext Context => _context.Value;
 
+    protected override bool TakesConversations => true;
+
     public override string? Validate(TaskItem item)
     {
         if (item.Fields.ValueKind != JsonValueKind.Object) return "item is not a JSON object";
@@ -66,7 +68,7 @@ public sealed class ChoiceTask : EvalTask
         var gold = AnswerIndex(item, out var problem) ?? throw new TaskDataException($"task {FullName}, item {item.Id}: {problem}");
         if (Manifest.ChoicesField is not null) gold = ((gold - rotation) % continuations.Count + continuations.Count) % continuations.Count;
         var options = Manifest.ChoicesField is not null && Manifest.AnswerStyle == "letter" ? Rotate(Options(item), rotation) : null;
-        return new PreparedItem(item, prompt.ToString(), continuations, gold, continuations[gold], options);
+        return Converse(new PreparedItem(item, prompt.ToString(), continuations, gold, continuations[gold], options));
     }
 
     public override ItemVerdict ScoreChoices(PreparedItem item, ChoiceScores scores)

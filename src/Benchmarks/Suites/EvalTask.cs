@@ -17,6 +17,8 @@ public abstract class EvalTask
         Items = items;
         if (manifest.FewshotSampling is not ("seeded" or "first"))
             throw new TaskDataException($"task {FullName}: fewshot_sampling '{manifest.FewshotSampling}' must be 'seeded' or 'first'");
+        if (manifest.MessagesField is not null && !TakesConversations)
+            throw new TaskDataException($"task {FullName}: kind '{manifest.Kind}' takes no 'messages_field'");
         _shotOrder = new Lazy<IReadOnlyList<TaskItem>>(() => ShotOrder(FewshotItems, manifest));
     }
 
@@ -55,6 +57,50 @@ public abstract class EvalTask
     /// <summary>Checks one item; returns the problem (naming the field) or null.</summary>
     public abstract string? Validate(TaskItem item);
 
+    /// <summary>Checks one item: its conversation (when the manifest names a <c>messages_field</c>), then what its kind requires.</summary>
+    public string? Check(TaskItem item) => ConversationProblem(item) ?? Validate(item);
+
+    /// <summary>
+    /// Whether items of this kind may carry context turns (<see cref="TaskManifest.MessagesField"/>): a kind that says so
+    /// passes every prepared item through <see cref="Converse"/>. The base constructor reads it: override it with a constant.
+    /// </summary>
+    protected virtual bool TakesConversations => false;
+
+    /// <summary>
+    /// A multi-turn item: the context turns of the item's <see cref="TaskManifest.MessagesField"/>, then the rendered prompt
+    /// (instruction, few-shot examples and template) as the user's last turn; an empty rendered prompt adds no turn, so the
+    /// conversation alone is the prompt. The stored prompt becomes the whole conversation. Items of a task without the
+    /// field are returned as they are.
+    /// </summary>
+    protected PreparedItem Converse(PreparedItem prepared)
+    {
+        if (Manifest.MessagesField is not { } field) return prepared;
+        var (context, problem) = ContextTurns(prepared.Item);
+        if (context is null) throw new TaskDataException($"task {FullName}, item {prepared.Item.Id}: field '{field}': {problem}");
+        IReadOnlyList<ChatTurn> turns = prepared.Prompt.Length == 0 ? context : [.. context, new ChatTurn(Conversation.User, prepared.Prompt)];
+        if (Conversation.PromptProblem(turns) is { } wrong) throw new TaskDataException($"task {FullName}, item {prepared.Item.Id}: field '{field}': {wrong}");
+        return prepared with { Prompt = Conversation.ToStored(turns), Messages = turns };
+    }
+
+    private string? ConversationProblem(TaskItem item)
+    {
+        if (Manifest.MessagesField is not { } field) return null;
+        var (context, problem) = ContextTurns(item);
+        if (context is null) return $"field '{field}': {problem}";
+        if (context.Count == 0) return $"field '{field}': no turns";
+        for (var i = 1; i < context.Count; i++)
+            if (context[i].Role == Conversation.System) return $"field '{field}': item {i + 1}: a system turn may only come first";
+        // With an empty template the context is the whole prompt, so the model must be answering the user.
+        if (Manifest.Template.Length == 0 && context[^1].Role != Conversation.User)
+            return $"field '{field}': item {context.Count}: the template is empty, so the last turn must be the user's, not the {context[^1].Role}'s";
+        return null;
+    }
+
+    private (IReadOnlyList<ChatTurn>? Turns, string? Problem) ContextTurns(TaskItem item) =>
+        item.Fields.ValueKind == System.Text.Json.JsonValueKind.Object && item.Fields.TryGetProperty(Manifest.MessagesField!, out var value)
+            ? Conversation.Read(value)
+            : (null, "missing");
+
     public abstract PreparedItem Prepare(TaskItem item, int shots);
 
     /// <summary>
@@ -76,9 +122,11 @@ public abstract class EvalTask
 }
 
 /// <param name="Reference">The gold answer as a person reads it (label word or letter).</param>
+/// <param name="Prompt">What is stored as the item's prompt: the prompt itself, or a conversation's stored form (<see cref="Conversation.ToStored"/>).</param>
 /// <param name="Options">Multiple choice answered by letter: the options' texts in the order shown, so that an answer giving the text counts.</param>
+/// <param name="Messages">A multi-turn item: the whole conversation the model answers (<see cref="EvalTask.Converse"/>).</param>
 public sealed record PreparedItem(TaskItem Item, string Prompt, IReadOnlyList<string> Continuations, int AnswerIndex, string Reference,
-    IReadOnlyList<string>? Options = null);
+    IReadOnlyList<string>? Options = null, IReadOnlyList<ChatTurn>? Messages = null);
 
 /// <param name="Score">0–100 for this item on the task's metric (graded metrics may give partial credit).</param>
 /// <param name="Metrics">Every further metric the item was scored on, 0–100 (CMRC 2018: em and f1; log-likelihood: acc_norm_chars).</param>

@@ -62,7 +62,7 @@ public static class TaskLoader
             raw.AddRange(ReadJsonLines(path, bytes, split, manifest.IdField));
         }
         var task = TaskKinds.Create(suite, manifest, raw.Select(r => r.Item).ToList());
-        var problems = raw.Select(r => (r, Problem: task.Validate(r.Item))).Where(p => p.Problem is not null)
+        var problems = raw.Select(r => (r, Problem: task.Check(r.Item))).Where(p => p.Problem is not null)
             .Select(p => $"{p.r.File}:{p.r.Line}: {p.Problem}").ToList();
         var duplicate = raw.GroupBy(r => (r.Item.Split, r.Item.Id)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)

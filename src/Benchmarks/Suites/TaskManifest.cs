@@ -29,6 +29,11 @@ public sealed record TaskManifest
     public List<LabelWord>? Labels { get; init; }
     /// <summary><c>letter</c> (the model answers A/B/C/D) or <c>text</c> (the model answers with the option itself).</summary>
     public string AnswerStyle { get; init; } = "letter";
+    /// <summary>
+    /// Multi-turn items: the item field holding the context turns (an array of <c>{role, content}</c>, roles system, user,
+    /// assistant); the rendered template becomes the user's last turn, or, when the template is empty, the turns alone are the prompt.
+    /// </summary>
+    public string? MessagesField { get; init; }
     /// <summary>Prompt with <c>{field}</c> placeholders; <c>{choices}</c> renders the lettered options.</summary>
     public required string Template { get; init; }
     /// <summary>Put between a few-shot example's prompt and its answer, and between examples.</summary>

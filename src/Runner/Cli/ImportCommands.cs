@@ -126,7 +126,7 @@ internal static class ImportCommands
                 foreach (var item in imported.Items.Where(i => i.Split == write.Split))
                 {
                     line++;
-                    if (task.Validate(item) is not { } problem) continue;
+                    if (task.Check(item) is not { } problem) continue;
                     bad.Add(item.Id);
                     problems.Add($"{write.Path}:{line}: item '{item.Id}' ({imported.Name}, split {write.Split}): {problem}");
                 }

@@ -336,7 +336,7 @@ public sealed class EvaluateRunJob(
         {
             try
             {
-                var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations), cancellationToken);
+                var scores = await backend.ScoreChoicesAsync(new ChoiceRequest(task.Context, prepared.Item.Id, prepared.Prompt, prepared.Continuations, prepared.Messages), cancellationToken);
                 var raw = string.Join(' ', scores.LogLikelihoods.Select(l => l.ToString("0.####", CultureInfo.InvariantCulture)));
                 return new Answer(task.ScoreChoices(prepared, scores), raw, scores.PromptTokens, scores.CompletionTokens, "loglikelihood", scores.Stats,
                     LogLikelihoods: scores.LogLikelihoods);
@@ -350,7 +350,7 @@ public sealed class EvaluateRunJob(
         var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
         var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
         var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
-            prepared.Continuations.Count > 0 ? prepared.Continuations : null);
+            prepared.Continuations.Count > 0 ? prepared.Continuations : null, Messages: prepared.Messages);
         var generation = await backend.GenerateAsync(request, cancellationToken);
         if (task is HallucinationQaTask judged && scoring is not null)
         {

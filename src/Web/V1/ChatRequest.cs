@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Evals.Benchmarks.Models;
 
 namespace Evals.Web.V1;
 
@@ -16,7 +17,8 @@ public sealed record ChatRequest(
     bool IncludeUsage,
     bool LogProbs)
 {
-    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
+    // "developer" is OpenAI's newer name for the system turn; tool turns answer tool calls, which this server never makes.
+    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant"];
 
     /// <summary>Returns the request, or the offending field (OpenAI's <c>param</c>) and why.</summary>
     public static (ChatRequest? Request, string? Param, string? Error) Parse(JsonElement body)
@@ -36,9 +38,11 @@ public sealed record ChatRequest(
             if (!message.TryGetProperty("content", out var content)) return (null, $"messages[{i}].content", $"messages[{i}].content is required.");
             var text = Content(content);
             if (text is null) return (null, $"messages[{i}].content", $"messages[{i}].content must be a string or an array of text parts.");
-            parsed.Add((role.GetString()!, text));
+            parsed.Add((role.GetString() == "developer" ? Conversation.System : role.GetString()!, text));
             i++;
         }
+        if (Conversation.PromptProblem(parsed.Select(m => new ChatTurn(m.Item1, m.Item2)).ToList()) is { } problem)
+            return (null, "messages", $"messages: {problem}.");
         var maxField = body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
         if (!RequestFields.Integer(body, maxField, 256, 1, 32_768, out var maxTokens)) return (null, maxField, $"'{maxField}' must be an integer in [1, 32768].");
         if (!RequestFields.Bool(body, "logprobs", out var logprobs)) return (null, "logprobs", "'logprobs' must be a boolean.");
@@ -47,18 +51,17 @@ public sealed record ChatRequest(
     }
 
     /// <summary>
-    /// The prompt the backend sees. A lone user message is passed as it is, so a model served here answers exactly as the
-    /// same model run in-process (which wraps a prompt in its own chat template). A longer conversation becomes a
-    /// role-labelled transcript ending with the assistant's turn.
+    /// What the backend is asked. A lone user message is passed as the prompt string, so a model served here answers
+    /// exactly as the same model run in-process (which wraps a prompt in its own chat template) and a cached answer stays
+    /// valid. A longer conversation is passed whole (the model's chat template renders every turn), with its stored form as
+    /// the prompt.
     /// </summary>
-    public string Prompt()
+    public GenerateRequest ToGenerateRequest(string id)
     {
-        if (Messages.Count == 1 && Messages[0].Role == "user") return Messages[0].Content;
-        if (Messages.All(m => m.Role is "system" or "developer" or "user") && Messages[^1].Role == "user")
-            return string.Join("\n\n", Messages.Select(m => m.Content));
-        var sb = new StringBuilder();
-        foreach (var (role, content) in Messages) sb.Append(role).Append(": ").Append(content).Append('\n');
-        return sb.Append("assistant: ").ToString();
+        var decoding = new DecodingOptions(Temperature, TopP, MaxTokens, Seed);
+        if (Messages.Count == 1 && Messages[0].Role == Conversation.User) return new GenerateRequest(new TaskContext("v1", null), id, Messages[0].Content, Stop, decoding);
+        var turns = Messages.Select(m => new ChatTurn(m.Role, m.Content)).ToList();
+        return new GenerateRequest(new TaskContext("v1", null), id, Conversation.ToStored(turns), Stop, decoding, Messages: turns);
     }
 
     private static string? Content(JsonElement content)

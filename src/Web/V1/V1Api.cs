@@ -116,8 +116,7 @@ public static class V1Api
 
         var id = $"chatcmpl-{Guid.NewGuid():N}";
         var created = time.GetUtcNow().ToUnixTimeSeconds();
-        var generate = new GenerateRequest(new TaskContext("v1", null), id, request.Prompt(), request.Stop,
-            new DecodingOptions(request.Temperature, request.TopP, request.MaxTokens, request.Seed));
+        var generate = request.ToGenerateRequest(id);
         if (request.Stream) return new StreamResult(backend, generate, request, id, created);
 
         Generation generation;
@@ -128,6 +127,11 @@ public static class V1Api
         catch (ModelRefusedException e)
         {
             return OpenAiError.Result(StatusCodes.Status400BadRequest, e.Message, "invalid_request_error", "messages", "content_filter");
+        }
+        catch (ArgumentException e)
+        {
+            // A conversation for a model without a chat template (or served with chat=off): nothing the client sent can be joined right.
+            return OpenAiError.Invalid("messages", $"The messages cannot be used: {e.Message}.");
         }
         return TypedResults.Json(new
         {

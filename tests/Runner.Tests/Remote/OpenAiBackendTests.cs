@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Evals.Benchmarks.Models;
 using Evals.Runner.Backends;
 using Evals.Runner.Backends.OpenAiCompatible;
@@ -26,6 +27,30 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
 
     private static GenerateRequest Request(string prompt) =>
         new(new TaskContext("t/x", null), "i1", prompt, ["\n"], new DecodingOptions());
+
+    [Fact]
+    public async Task Log_likelihood_over_a_conversation_is_refused_before_any_call()
+    {
+        await using var backend = Backend();
+        IReadOnlyList<ChatTurn> turns = [new("user", "你好"), new("assistant", "你好！"), new("user", "去哪儿玩？")];
+        var e = await Assert.ThrowsAsync<NotSupportedException>(() =>
+            backend.ScoreChoicesAsync(new ChoiceRequest(new TaskContext("t/x", null), "i1", Conversation.ToStored(turns), ["故宫", "长城"], turns)));
+        Assert.Contains("log-likelihood over a conversation needs the model's chat template", e.Message);
+        Assert.Contains("--mode generate", e.Message);
+        Assert.Equal(0, _server.Calls);
+    }
+
+    [Fact]
+    public void A_conversation_is_sent_as_one_message_per_turn_in_order()
+    {
+        IReadOnlyList<ChatTurn> turns = [new("system", "你是导游。"), new("user", "你好"), new("assistant", "你好！"), new("user", "去哪儿玩？")];
+        using var body = JsonDocument.Parse(ChatWire.Request("m", turns, 0, 16, null, null, []).ToString());
+        Assert.Equal(turns, body.RootElement.GetProperty("messages").EnumerateArray()
+            .Select(m => new ChatTurn(m.GetProperty("role").GetString()!, m.GetProperty("content").GetString()!)));
+        // A string prompt is still the one user message it always was.
+        Assert.Equal(ChatWire.Request("m", "你好", 0, 16, null, null, []).ToString(),
+            ChatWire.Request("m", [new ChatTurn("user", "你好")], 0, 16, null, null, []).ToString());
+    }
 
     [Fact]
     public async Task An_answer_carries_text_usage_cost_and_the_key_as_a_bearer_token()

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Evals.Benchmarks.Models;
+using Evals.Storage;
 using Evals.TestKit;
+using Microsoft.EntityFrameworkCore;
 
 namespace Evals.Web.Tests.Runs;
 
@@ -47,5 +50,15 @@ public sealed class RunPagesTests(DatabaseFixture database) : IClassFixture<Data
         Assert.Equal(72 - 6 - 7 - 14, wrong.GetProperty("total").GetInt32());
         Assert.Equal(45, wrong.GetProperty("rows").GetArrayLength()); // one page of 100
         Assert.All(wrong.GetProperty("rows").EnumerateArray(), r => Assert.Contains(r.GetProperty("outcome").GetString(), new[] { "wrong", "unparseable" }));
+
+        // A multi-turn item's stored prompt (the conversation as JSON) is shown turn by turn on the run page.
+        var conversation = Conversation.ToStored([new("user", "知道保和殿吗？"), new("assistant", "知道呀。"), new("user", "游玩需要多长时间？")]);
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+            Assert.Equal(1, await db.Results.Where(r => r.RunId == runId && r.ItemKey == "idioms-test-001")
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Prompt, conversation)));
+        var shown = await app.Client.GetStringAsync($"runs/{runId}");
+        Assert.Contains("""<li class="turn assistant"><span class="role">assistant</span><pre>知道呀。</pre></li>""", shown);
+        Assert.Contains("""<li class="turn user"><span class="role">user</span><pre>游玩需要多长时间？</pre></li>""", shown);
+        Assert.DoesNotContain("[{&quot;role&quot;", shown);
     }
 }

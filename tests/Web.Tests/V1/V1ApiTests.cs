@@ -4,7 +4,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Evals.Benchmarks.Models;
+using Evals.Runner.Backends.Onnx;
 using Evals.Runner.Backends.Onnx.TinyModel;
+using Evals.Runner.Backends.OpenAiCompatible;
 using Evals.Storage;
 using Evals.Storage.Entities;
 using Evals.TestKit;
@@ -33,6 +36,7 @@ public sealed class V1Fixture : IAsyncLifetime
         {
             db.Models.Add(new Model { Name = "tiny", Kind = "onnx", Spec = $"onnx:{ModelFolder}" });
             db.Models.Add(new Model { Name = "first", Kind = "baseline", Spec = "baseline:first" });
+            db.Models.Add(new Model { Name = "tiny-raw", Kind = "onnx", Spec = $"onnx:{ModelFolder}?chat=off" });
             db.ApiKeys.Add(new ApiKey { Name = "slow", Scope = "v1", Hash = ApiKey.HashOf(SlowKey), Prefix = SlowKey[..10], RequestsPerMinute = 2 });
             db.ApiKeys.Add(new ApiKey { Name = "feedback", Scope = "feedback", Hash = ApiKey.HashOf(FeedbackKey), Prefix = FeedbackKey[..10] });
             await db.SaveChangesAsync();
@@ -180,6 +184,76 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
         Assert.Equal("rate_limit_exceeded", limitError.GetProperty("code").GetString());
         Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(fixture.Key, ok)).Status);
+    }
+
+    /// <summary>
+    /// Issue 13, test 3: one multi-turn item asked in-process and through <c>openai:</c> against this server's /v1, which
+    /// applies the same chat template to every turn: the same prompt tokens, and (greedy) the same reply.
+    /// </summary>
+    [Fact]
+    public async Task A_conversation_asked_in_process_and_through_openai_against_v1_gives_the_same_prompt_tokens_and_reply()
+    {
+        IReadOnlyList<ChatTurn> turns =
+            [new("system", "你是导游。"), new("user", "知道保和殿吗？"), new("assistant", "知道呀，北京故宫中的一座殿宇式建筑。"), new("user", "游玩需要多长时间？")];
+        var request = new GenerateRequest(new TaskContext("cuge/kdconv", null), "3-3", Conversation.ToStored(turns), [],
+            new DecodingOptions(MaxTokens: 12), Messages: turns);
+
+        await using var local = OnnxBackend.Create(ModelSpec.Parse($"onnx:{fixture.ModelFolder}"));
+        var direct = await local.GenerateAsync(request);
+        Assert.Equal(local.Folder.Tokenizer.Encode(local.RenderPrompt(request)).Length, direct.PromptTokens);
+        Assert.NotEmpty(direct.Text);
+
+        const string keyVariable = "EVALS_TEST_MULTITURN_KEY";
+        Environment.SetEnvironmentVariable(keyVariable, fixture.Key);
+        foreach (var stream in new[] { false, true })
+        {
+            await using var remote = OpenAiCompatibleBackend.Create(ModelSpec.Parse(
+                $"openai:{V1.ToString().TrimEnd('/')}?model=tiny&key_env={keyVariable}&stream={(stream ? "true" : "false")}&retries=0"));
+            var served = await remote.GenerateAsync(request);
+            Assert.Equal(direct.PromptTokens, served.PromptTokens);
+            Assert.Equal(direct.Text, served.Text);
+            Assert.Equal(direct.CompletionTokens, served.CompletionTokens);
+        }
+
+        // Before conversations, /v1 flattened the turns into one transcript and the engine wrapped that as one user turn.
+        var flattened = string.Concat(turns.Select(t => $"{t.Role}: {t.Content}\n")) + "assistant: ";
+        Assert.NotEqual(local.Folder.Tokenizer.Encode(local.RenderPrompt(flattened)).Length, direct.PromptTokens);
+    }
+
+    [Fact]
+    public async Task A_conversation_v1_cannot_answer_is_a_400_naming_messages()
+    {
+        var (status, body) = await PostAsync("chat/completions", """
+            {"model": "tiny", "messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好！"}]}
+            """);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("messages", body.GetProperty("error").GetProperty("param").GetString());
+        Assert.Contains("the last turn must be the user's", body.GetProperty("error").GetProperty("message").GetString());
+
+        (status, body) = await PostAsync("chat/completions", """
+            {"model": "tiny", "messages": [{"role": "tool", "content": "42"}, {"role": "user", "content": "你好"}]}
+            """);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("messages[0].role", body.GetProperty("error").GetProperty("param").GetString());
+
+        // Served without its chat template, the model has no right way to join turns: a 400, not a server error.
+        (status, body) = await PostAsync("chat/completions", """
+            {"model": "tiny-raw", "max_tokens": 4, "messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好！"}, {"role": "user", "content": "去哪儿？"}]}
+            """);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("messages", body.GetProperty("error").GetProperty("param").GetString());
+        Assert.Contains("chat=off", body.GetProperty("error").GetProperty("message").GetString());
+        // A lone user message is still the raw prompt it always was for such a model.
+        (status, body) = await PostAsync("chat/completions", """{"model": "tiny-raw", "max_tokens": 4, "messages": [{"role": "user", "content": "你好"}]}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(V1, path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Key);
+        var response = await fixture.App.Client.SendAsync(request);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
     }
 
     [Fact]

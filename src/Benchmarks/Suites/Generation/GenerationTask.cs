@@ -42,6 +42,9 @@ public sealed class GenerationTask : EvalTask
 
     public override bool ScoresChoices => false;
 
+    /// <summary>Dialogue (KdConv): the context turns in, the next turn scored.</summary>
+    protected override bool TakesConversations => true;
+
     public override double ChanceScore(PreparedItem item) => 0;
 
     public override string? Validate(TaskItem item)
@@ -67,7 +70,7 @@ public sealed class GenerationTask : EvalTask
         prompt.Append(Render(item));
         var references = References(item);
         if (references.Count == 0) throw new TaskDataException($"task {FullName}, item {item.Id}: field '{Manifest.AnswerField}': no reference");
-        return new PreparedItem(item, prompt.ToString(), [], -1, ReferenceText(references));
+        return Converse(new PreparedItem(item, prompt.ToString(), [], -1, ReferenceText(references)));
     }
 
     public override ItemVerdict ScoreChoices(PreparedItem item, ChoiceScores scores) => new(Outcome.Error, 0, null);

@@ -36,7 +36,8 @@ public static class ImportFormats
          new Hallucination.HalluQaReader(),
          new Generation.CslTitleReader(),
          new Generation.WmtReader(),
-         new Generation.UhgevalReader()]);
+         new Generation.UhgevalReader(),
+         new Dialogue.KdConvReader()]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

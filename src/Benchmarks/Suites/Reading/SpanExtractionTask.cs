@@ -26,6 +26,8 @@ public sealed class SpanExtractionTask : EvalTask
 
     public override bool ScoresChoices => false;
 
+    protected override bool TakesConversations => true;
+
     public override string? Validate(TaskItem item)
     {
         if (item.Fields.ValueKind != JsonValueKind.Object) return "item is not a JSON object";
@@ -46,7 +48,7 @@ public sealed class SpanExtractionTask : EvalTask
         prompt.Append(Render(item));
         var references = References(item);
         if (references.Count == 0) throw new TaskDataException($"task {FullName}, item {item.Id}: field '{Manifest.AnswerField}': no reference answer");
-        return new PreparedItem(item, prompt.ToString(), [], -1, references[0]);
+        return Converse(new PreparedItem(item, prompt.ToString(), [], -1, references[0]));
     }
 
     public override ItemVerdict ScoreChoices(PreparedItem item, ChoiceScores scores) => new(Outcome.Error, 0, null);

@@ -33,7 +33,7 @@ public sealed class CachingBackend(IModelBackend inner, ResponseCache cache, str
     {
         // A request that names its sample index carries it in the key already (it is part of the request JSON).
         var sampling = (request.Decoding.Temperature > 0 || specSamples) && request.Decoding.Seed is null && request.Sample is null;
-        var key = Key("generate", JsonSerializer.Serialize(request, Json), sampling);
+        var key = Key(GenerateKeyText(modelIdentity, request), sampling);
         if (await cache.GetAsync(key, cancellationToken) is { } hit)
         {
             var stored = JsonSerializer.Deserialize<StoredGeneration>(hit, Json)!;
@@ -57,7 +57,7 @@ public sealed class CachingBackend(IModelBackend inner, ResponseCache cache, str
 
     public async Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default)
     {
-        var key = Key("score", JsonSerializer.Serialize(request, Json), sampling: false);
+        var key = Key(ScoreKeyText(modelIdentity, request), sampling: false);
         if (await cache.GetAsync(key, cancellationToken) is { } hit)
         {
             var stored = JsonSerializer.Deserialize<StoredScores>(hit, Json)!;
@@ -69,9 +69,19 @@ public sealed class CachingBackend(IModelBackend inner, ResponseCache cache, str
         return scores;
     }
 
-    private string Key(string kind, string requestJson, bool sampling)
+    /// <summary>What the key of a generation hashes (before any sample index): the model, the kind and the request as JSON.</summary>
+    internal static string GenerateKeyText(string modelIdentity, GenerateRequest request) =>
+        $"{modelIdentity}\ngenerate\n{JsonSerializer.Serialize(request, Json)}";
+
+    internal static string ScoreKeyText(string modelIdentity, ChoiceRequest request) =>
+        $"{modelIdentity}\nscore\n{JsonSerializer.Serialize(request, Json)}";
+
+    /// <summary>The cache key of a call that does not sample.</summary>
+    internal static string KeyOf(string keyText) => Hash(keyText);
+
+    private string Key(string keyText, bool sampling)
     {
-        var text = $"{modelIdentity}\n{kind}\n{requestJson}";
+        var text = keyText;
         if (sampling)
         {
             var sample = _samples.AddOrUpdate(Hash(text), 0, (_, n) => n + 1);

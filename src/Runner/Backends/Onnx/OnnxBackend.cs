@@ -163,13 +163,31 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
     public string RenderPrompt(string prompt) =>
         _chat && Folder.ChatTemplate is { } template ? template.Render([new ChatMessage("user", prompt)]) : prompt;
 
+    /// <summary>
+    /// A request's prompt as the model sees it: a conversation goes through the chat template whole (every turn, then the
+    /// assistant header); a single string as <see cref="RenderPrompt(string)"/> renders it.
+    /// </summary>
+    public string RenderPrompt(GenerateRequest request) =>
+        request.Messages is { } turns ? RenderConversation(turns) : RenderPrompt(request.Prompt);
+
+    /// <summary>A conversation through the folder's chat template; without one (or with chat=off) there is no right way to join turns.</summary>
+    public string RenderConversation(IReadOnlyList<ChatTurn> turns)
+    {
+        if (!_chat || Folder.ChatTemplate is not { } template)
+            throw new ArgumentException(Folder.ChatTemplate is null
+                ? $"a multi-turn prompt needs the model's chat template, and {Path.Combine(Folder.Folder, "tokenizer_config.json")} has none"
+                : "a multi-turn prompt needs the model's chat template, which chat=off turns off");
+        if (Conversation.PromptProblem(turns) is { } problem) throw new ArgumentException($"messages: {problem}");
+        return template.Render(turns.Select(t => new ChatMessage(t.Role, t.Content)).ToList());
+    }
+
     public Task<Generation> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
         GenerateAsync(request, null, cancellationToken);
 
     /// <summary>Generation that reports text as it is decoded (the /v1 server streams it).</summary>
     public async Task<Generation> GenerateAsync(GenerateRequest request, Action<string>? onText, CancellationToken cancellationToken = default)
     {
-        var ids = Folder.Tokenizer.Encode(RenderPrompt(request.Prompt));
+        var ids = Folder.Tokenizer.Encode(RenderPrompt(request));
         var sampling = new SamplingOptions(request.Decoding.Temperature, request.Decoding.TopP, _topK, request.Decoding.Seed);
         var settings = new GenerationSettings(request.Decoding.MaxTokens, sampling, request.StopSequences, Folder.EosIds);
         Action<int, string>? callback = onText is null ? null : (_, text) => onText(text);
@@ -206,9 +224,14 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Over a conversation the context is the templated conversation up to the assistant header, so each continuation is
+    /// scored as the start of the model's reply; a string context is scored as it is (no template), as before.
+    /// </summary>
     public async Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default)
     {
-        var (context, continuations) = EncodeChoices(request.Context, request.Continuations);
+        var text = request.Messages is { } turns ? RenderConversation(turns) : request.Context;
+        var (context, continuations) = EncodeChoices(text, request.Continuations);
         var scores = await RunAsync(() => _model.Score(context, continuations, _batch, cancellationToken), cancellationToken);
         return new ChoiceScores(scores.Select(s => s.LogLikelihood).ToList(), context.Length, continuations.Sum(c => c.Length));
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Evals.Benchmarks.Models;
 
 namespace Evals.Runner.Backends.OpenAiCompatible;
 
@@ -13,17 +14,24 @@ internal sealed record ChatAnswer(string Text, string? FinishReason, string? Ref
 /// </summary>
 internal static class ChatWire
 {
-    public static BinaryData Request(string model, string prompt, double temperature, int maxTokens, double? topP, int? seed, IReadOnlyList<string> stops)
+    public static BinaryData Request(string model, string prompt, double temperature, int maxTokens, double? topP, int? seed, IReadOnlyList<string> stops) =>
+        Request(model, [new ChatTurn(Conversation.User, prompt)], temperature, maxTokens, topP, seed, stops);
+
+    /// <summary>A conversation is sent as it is: one message per turn, in order.</summary>
+    public static BinaryData Request(string model, IReadOnlyList<ChatTurn> turns, double temperature, int maxTokens, double? topP, int? seed, IReadOnlyList<string> stops)
     {
-        var buffer = new MemoryStream(prompt.Length * 3 + 192);
+        var buffer = new MemoryStream(turns.Sum(t => t.Content.Length) * 3 + 64 * turns.Count + 128);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteStartArray("messages");
-            json.WriteStartObject();
-            json.WriteString("role", "user");
-            json.WriteString("content", prompt);
-            json.WriteEndObject();
+            foreach (var turn in turns)
+            {
+                json.WriteStartObject();
+                json.WriteString("role", turn.Role);
+                json.WriteString("content", turn.Content);
+                json.WriteEndObject();
+            }
             json.WriteEndArray();
             json.WriteString("model", model);
             json.WriteNumber("temperature", (float)temperature);

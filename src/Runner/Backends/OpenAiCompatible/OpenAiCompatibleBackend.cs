@@ -172,8 +172,8 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         var topP = _options.TopP ?? decoding.TopP;
         // Streaming goes through the SDK's typed streaming client; plain calls send prepared bytes through its protocol method.
         var call = _options.Stream
-            ? new Call(this, null, StreamingOptions(request, temperature, maxTokens, topP), [new UserChatMessage(request.Prompt)])
-            : new Call(this, BinaryContent.Create(ChatWire.Request(_options.Model, request.Prompt, temperature, maxTokens, topP < 1 ? topP : null, decoding.Seed, request.StopSequences)), null, null);
+            ? new Call(this, null, StreamingOptions(request, temperature, maxTokens, topP), request.Turns().Select(SdkMessage).ToArray())
+            : new Call(this, BinaryContent.Create(ChatWire.Request(_options.Model, request.Turns(), temperature, maxTokens, topP < 1 ? topP : null, decoding.Seed, request.StopSequences)), null, null);
         try
         {
             return await _pipeline.ExecuteAsync(static async (call, ct) =>
@@ -206,6 +206,13 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         public ChatMessage[]? Messages { get; } = messages;
         public int Attempts { get; set; }
     }
+
+    private static ChatMessage SdkMessage(ChatTurn turn) => turn.Role switch
+    {
+        Conversation.System => new SystemChatMessage(turn.Content),
+        Conversation.Assistant => new AssistantChatMessage(turn.Content),
+        _ => new UserChatMessage(turn.Content),
+    };
 
     private static ChatCompletionOptions StreamingOptions(GenerateRequest request, double temperature, int maxTokens, double topP)
     {
@@ -283,6 +290,9 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     /// </summary>
     public async Task<ChoiceScores> ScoreChoicesAsync(ChoiceRequest request, CancellationToken cancellationToken = default)
     {
+        // The legacy completions API takes text, and the endpoint's chat template is not ours to guess.
+        if (request.Messages is not null)
+            throw new NotSupportedException($"{_completionsUri}: log-likelihood over a conversation needs the model's chat template, which an OpenAI-compatible endpoint does not expose; run with --mode generate");
         await RequireEchoAsync(cancellationToken);
         var contextEnd = EchoScoring.CodePoints(request.Context.TrimEnd(' '));
         var echoes = await Task.WhenAll(request.Continuations.Select(c => EchoAsync(request.Context + c, cancellationToken)));

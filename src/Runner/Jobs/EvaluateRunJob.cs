@@ -347,7 +347,7 @@ public sealed class EvaluateRunJob(
                 fellBack.Value = true;
             }
         }
-        var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
+        var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : task.DefaultStopSequences;
         var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
         var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
             prepared.Continuations.Count > 0 ? prepared.Continuations : null);

@@ -67,6 +67,10 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public double? Normalised { get; init; }
     /// <summary>Generation mode: how many answers each extraction rule decided (failures included: no_answer, hedged, …).</summary>
     public SortedDictionary<string, int>? Extraction { get; init; }
+    /// <summary>Tasks with a <c>breakdown_field</c> (CMATH's grade): the score per value of that field, keyed by the value.</summary>
+    public SortedDictionary<string, MetricSummary>? Breakdown { get; init; }
+    /// <summary>The item field <see cref="Breakdown"/> is keyed by.</summary>
+    public string? BreakdownField { get; init; }
     /// <summary>Judged (hallucination) tasks: hallucination rate, per kind, refusal on unanswerable items, SelfCheck.</summary>
     public Evals.Benchmarks.Hallucination.HallucinationReport? Hallucination { get; init; }
 }

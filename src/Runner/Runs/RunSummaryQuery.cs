@@ -43,6 +43,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             var manifest = JsonSerializer.Deserialize<TaskManifest>(task.Manifest, TaskManifest.Json)!;
             var items = byTask[task.Id].Select(r => ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details)).ToList();
             var summary = TaskScoring.Summarise(manifest.Metric, task.Version, items);
+            if (summary.Breakdown is not null) summary = summary with { BreakdownField = manifest.BreakdownField };
             tasks[task.Name] = summary;
             scoredTasks.Add((task.Name, manifest, summary));
             if (summary.N == 0) continue;
@@ -97,7 +98,14 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
 
     /// <summary>A stored result as <see cref="TaskScoring.Summarise"/> reads it.</summary>
     public static ScoredItem ToScoredItem(string outcome, double score, string? parsed, string? reference, string? details) =>
-        new(OutcomeNames.Parse(outcome), score, parsed, reference, ItemDetails.Numbers(details), RuleOf(details), KindOf(details));
+        new(OutcomeNames.Parse(outcome), score, parsed, reference, ItemDetails.Numbers(details), RuleOf(details), KindOf(details), GroupOf(details));
+
+    private static string? GroupOf(string? details)
+    {
+        if (details is null || !details.Contains("\"group\"", StringComparison.Ordinal)) return null;
+        using var document = JsonDocument.Parse(details);
+        return document.RootElement.TryGetProperty(ItemDetails.Group, out var group) && group.ValueKind == JsonValueKind.String ? group.GetString() : null;
+    }
 
     private static string? RuleOf(string? details)
     {

@@ -33,7 +33,9 @@ public static class ImportFormats
          new ClueFolderReader(),
          new CevalReader(),
          new CmmluReader(),
-         new Hallucination.HalluQaReader()]);
+         new Hallucination.HalluQaReader(),
+         new Maths.CmathReader(),
+         new Maths.MgsmReader()]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

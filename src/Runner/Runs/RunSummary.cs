@@ -38,6 +38,8 @@ public sealed record RunSummary
     public string? Judge { get; init; }
     /// <summary>SelfCheck: samples per item and their temperature, when sampled.</summary>
     public string? SelfCheck { get; init; }
+    /// <summary>Self-consistency (<c>--samples K</c>): samples per item and their temperature; absent for one answer per item.</summary>
+    public string? SelfConsistency { get; init; }
     /// <summary>A re-scoring (<c>evals runs rescore</c>): the run whose stored outputs it scored again; absent otherwise.</summary>
     public Guid? RescoredFrom { get; init; }
 

@@ -84,6 +84,9 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt {Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version}",
             SelfCheck = config.SelfCheckSamples > 0
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{config.SelfCheckSamples} samples at temperature {config.SelfCheckTemperature}") : null,
+            SelfConsistency = config.Samples > 0
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"majority vote of {config.Samples} samples per numeric-answer item at temperature {config.Decoding.Temperature}")
+                : null,
             RescoredFrom = run.RescoredFrom,
         };
     }

@@ -123,6 +123,11 @@ public sealed class MathRunTests(DatabaseFixture database) : IClassFixture<Datab
         Assert.Equal(("1000003", "wrong"), (tie.Parsed, tie.Outcome));
         using var details = JsonDocument.Parse(tie.Details!);
         Assert.Equal(["1000003", null, cmath[3].Gold], details.RootElement.GetProperty("votes").EnumerateArray().Select(v => v.GetProperty("answer").GetString()));
+
+        // Re-scoring votes again from the stored samples, calling no model.
+        var rescored = await RunAsync(env, "runs", "rescore", runId.ToString(), "--wait");
+        Assert.Equal(50, rescored.GetProperty("tasks").GetProperty("math/cmath").GetProperty("score").GetDouble(), 6);
+        Assert.Equal(600, rescored.GetProperty("tasks").GetProperty("math/cmath").GetProperty("extraction").GetProperty("majority_of_3").GetInt32());
     }
 
     private static (int Correct, int Wrong, int Unparseable) Outcomes(JsonElement task)

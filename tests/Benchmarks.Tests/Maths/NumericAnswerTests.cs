@@ -80,6 +80,8 @@ public class NumericAnswerTests
         { "答案是 15 元，一共 3 人。", 15, "answer_phrase" },
         { "答案：\n\n18", 18, "answer_phrase" },
         { "答：一共有十二个。", 12, "answer_phrase" },
+        { "答：两千克。", 2, "answer_phrase" },                             // 千克 is a unit (kg)
+        { "答：三千米，合两千零五十米。", 3, "answer_phrase" },
         { "答案是：三角形的面积是 12 平方厘米。", 12, "answer_phrase" },
         { "所以 12+5=17（个）。", 17, "conclusion" },
         { "每盒 6 个，4 盒是 24 个，因此还剩 24-20=4 个", 4, "conclusion" },

@@ -30,7 +30,8 @@ public static partial class NumberScanner
     [GeneratedRegex(@"(?<sign>负)?(?<den>" + ChineseNumber + ")分之(?<num>" + ChineseNumber + ")")]
     private static partial Regex ChineseFraction();
 
-    [GeneratedRegex(@"(?<sign>负)?(?<n>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)")]
+    // 千 before 克/米/瓦 is the kilo of a unit (两千克 = 2 kg), not a thousand.
+    [GeneratedRegex(@"(?<sign>负)?(?<n>(?:[零〇一二两三四五六七八九十百万亿]|千(?![克米瓦]))+(?:点[零〇一二三四五六七八九]+)?)")]
     private static partial Regex ChineseNumeral();
 
     [GeneratedRegex(@"\\[dt]?frac\s*\{\s*(-?\d+(?:\.\d+)?)\s*\}\s*\{\s*(\d+(?:\.\d+)?)\s*\}")]

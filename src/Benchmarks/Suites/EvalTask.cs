@@ -54,6 +54,9 @@ public abstract class EvalTask
     /// <summary>Whether <see cref="ScoreChoices"/> applies (log-likelihood over fixed continuations); span extraction is generation only.</summary>
     public virtual bool ScoresChoices => true;
 
+    /// <summary>Where generation stops when the manifest names no <c>stop_sequences</c>: the end of the line, as a short answer ends.</summary>
+    public virtual IReadOnlyList<string> DefaultStopSequences => ["\n"];
+
     /// <summary>Checks one item; returns the problem (naming the field) or null.</summary>
     public abstract string? Validate(TaskItem item);
 
@@ -132,5 +135,6 @@ public sealed record PreparedItem(TaskItem Item, string Prompt, IReadOnlyList<st
 /// <param name="Metrics">Every further metric the item was scored on, 0–100 (CMRC 2018: em and f1; log-likelihood: acc_norm_chars).</param>
 /// <param name="Rule">Generation mode: the extraction rule that decided (<see cref="AnswerExtraction"/>).</param>
 /// <param name="Picked">The index of the continuation chosen, when one was.</param>
+/// <param name="Group">The item's value of the manifest's <c>breakdown_field</c> (CMATH's grade), which the summary breaks scores down by.</param>
 public sealed record ItemVerdict(Outcome Outcome, double Score, string? Parsed, IReadOnlyDictionary<string, double>? Metrics = null,
-    string? Rule = null, int? Picked = null);
+    string? Rule = null, int? Picked = null, string? Group = null);

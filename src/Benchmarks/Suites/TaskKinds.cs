@@ -7,6 +7,7 @@ public static class TaskKinds
         ("multiple_choice", (s, m, i) => new ChoiceTask(s, m, i)),
         ("classification", (s, m, i) => new ChoiceTask(s, m, i)),
         ("span_extraction", (s, m, i) => new Reading.SpanExtractionTask(s, m, i)),
+        (Maths.NumericAnswerTask.KindName, (s, m, i) => new Maths.NumericAnswerTask(s, m, i)),
         (Hallucination.HallucinationQaTask.KindName, (s, m, i) => new Hallucination.HallucinationQaTask(s, m, i)),
         (Generation.GenerationTask.KindName, (s, m, i) => new Generation.GenerationTask(s, m, i)));
 

@@ -45,8 +45,18 @@ public sealed record TaskManifest
     public List<string> Categories { get; init; } = [];
     /// <summary>Span extraction: where generation stops.</summary>
     public List<string>? StopSequences { get; init; }
-    /// <summary>Span extraction: the most tokens to generate.</summary>
+    /// <summary>Span extraction, numeric answers: the most tokens to generate.</summary>
     public int? MaxTokens { get; init; }
+    /// <summary>
+    /// Numeric answers: the relative tolerance for answers not both written as integers (CMATH: 0.01); absent or 0 for
+    /// an exact match (MGSM). See <see cref="Maths.NumericComparison"/>.
+    /// </summary>
+    public double? Tolerance { get; init; }
+    /// <summary>
+    /// An item field whose values split the task's summary (CMATH's <c>grade</c>): the score per value beside the task's,
+    /// when categories per task would not do because the items of one task differ.
+    /// </summary>
+    public string? BreakdownField { get; init; }
     /// <summary>
     /// Set when the data is not shipped but placed by <c>evals import</c>: which format fills the files, and where users
     /// obtain the official ones. <see cref="Files"/> then names the JSON Lines files that the import writes.

@@ -1,3 +1,4 @@
+using Evals.Benchmarks.Models;
 using System.CommandLine;
 using System.Text.Json;
 using Evals.Runner.Runs;
@@ -29,9 +30,11 @@ internal static class RunCommands
         var judge = new Option<string?>("--judge") { Description = "Judged suites (halluqa): the judge model's spec or registered name; it must have passed `evals judge-check`" };
         var selfCheck = new Option<int>("--selfcheck") { Description = "Judged suites: sample K more answers per item and report SelfCheck consistency and its AUROC" };
         var selfCheckTemperature = new Option<double>("--selfcheck-temperature") { Description = "Sampling temperature of the SelfCheck answers", DefaultValueFactory = _ => 1.0 };
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature of the answers (default 0: greedy); a model spec's own temperature=T wins" };
+        var samples = new Option<int>("--samples") { Description = "Numeric-answer (math) tasks: sample K answers per item and score their majority vote (self-consistency); needs a temperature above 0" };
         var reference = ReferenceOption();
         var command = new Command("run", "Evaluate a model on a suite")
-            { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache, judge, selfCheck, selfCheckTemperature, reference };
+            { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache, judge, selfCheck, selfCheckTemperature, temperature, samples, reference };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(json) is not null && !parse.GetValue(wait))
@@ -55,6 +58,8 @@ internal static class RunCommands
                     Judge = parse.GetValue(judge),
                     SelfCheckSamples = parse.GetValue(selfCheck),
                     SelfCheckTemperature = parse.GetValue(selfCheckTemperature),
+                    Decoding = new DecodingOptions(Temperature: parse.GetValue(temperature)),
+                    Samples = parse.GetValue(samples),
                 };
                 var run = await host.Services.GetRequiredService<RunSubmitter>()
                     .SubmitAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, config), message => Console.Error.WriteLine($"warning: {message}"), ct);
@@ -100,6 +105,10 @@ internal static class RunCommands
         PrintNormalisation(summary);
         foreach (var (name, task) in summary.Tasks.Where(t => t.Value.Hallucination is not null))
             PrintHallucination(name, task, summary.Judge);
+        foreach (var (name, task) in summary.Tasks.Where(t => t.Value.Breakdown is not null))
+            AnsiConsole.MarkupLine($"{Markup.Escape(name)} by {Markup.Escape(task.BreakdownField ?? "group")}: " + string.Join(", ",
+                task.Breakdown!.Select(g => $"{Markup.Escape(g.Key)} {g.Value.Score:0.00} (n {g.Value.N})")));
+        if (summary.SelfConsistency is { } voting) AnsiConsole.MarkupLine($"self-consistency: {Markup.Escape(voting)}");
         var usage = summary.Usage;
         AnsiConsole.MarkupLine($"usage: {usage.PromptTokens} prompt + {usage.CompletionTokens} completion tokens, cost {usage.Cost:0.######}, " +
             $"{usage.CachedItems} cached, mean latency {usage.MeanLatencyMs:0.#} ms" + (usage.MeanTtftMs is { } ttft ? $", mean time to first token {ttft:0.#} ms" : ""));

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
+using Evals.Benchmarks.Suites.Maths;
 using Evals.Runner.Backends;
 using Evals.Runner.Backends.Caching;
 using Evals.Runner.Hallucination;
@@ -324,7 +325,7 @@ public sealed class EvaluateRunJob(
                 tokensIn, tokensOut, error, time.GetUtcNow(), details);
     }
 
-    /// <param name="Judged">Judged tasks: the judge's reply, the item's kind and SelfCheck figures, for the result's details.</param>
+    /// <param name="Judged">Judged tasks: the judge's reply, the item's kind and SelfCheck figures; self-consistency: the samples. For the result's details.</param>
     private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats, System.Text.Json.Nodes.JsonObject? Judged = null,
         IReadOnlyList<double>? LogLikelihoods = null);
 
@@ -347,10 +348,11 @@ public sealed class EvaluateRunJob(
                 fellBack.Value = true;
             }
         }
-        var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : ["\n"];
+        var stops = task.Manifest.StopSequences is { Count: > 0 } own ? own : task.DefaultStopSequences;
         var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
         var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
             prepared.Continuations.Count > 0 ? prepared.Continuations : null, Messages: prepared.Messages);
+        if (task is NumericAnswerTask numeric && config.Samples > 0) return await VoteAsync(numeric, prepared, backend, request, config.Samples, cancellationToken);
         var generation = await backend.GenerateAsync(request, cancellationToken);
         if (task is HallucinationQaTask judged && scoring is not null)
         {
@@ -359,6 +361,28 @@ public sealed class EvaluateRunJob(
         }
         return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
             "generate", generation.Stats);
+    }
+
+    /// <summary>
+    /// Self-consistency: <paramref name="count"/> sampled answers (sample n is its own request, so the response cache keeps
+    /// them apart and a rerun replays them), scored by majority vote. The raw output is the first sample; every sample's
+    /// text and extracted answer go into the details, so the vote can be audited and re-scored.
+    /// </summary>
+    private static async Task<Answer> VoteAsync(NumericAnswerTask task, PreparedItem prepared, IModelBackend backend, GenerateRequest request, int count,
+        CancellationToken cancellationToken)
+    {
+        var outputs = new List<string>(count);
+        var (tokensIn, tokensOut, cost, cached) = (0, 0, 0.0, true);
+        for (var n = 0; n < count; n++)
+        {
+            var generation = await backend.GenerateAsync(request with { Sample = n }, cancellationToken);
+            outputs.Add(generation.Text);
+            (tokensIn, tokensOut) = (tokensIn + generation.PromptTokens, tokensOut + generation.CompletionTokens);
+            cost += generation.Stats?.Cost ?? 0;
+            cached &= generation.Stats?.Cached ?? false;
+        }
+        var details = new System.Text.Json.Nodes.JsonObject { [NumericSamples.Key] = NumericSamples.ToJson(outputs) };
+        return new Answer(task.ScoreMajority(prepared, outputs), outputs[0], tokensIn, tokensOut, "generate", new CallStats(cost, null, cached), details);
     }
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)

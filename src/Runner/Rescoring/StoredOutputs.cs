@@ -4,6 +4,7 @@ using Evals.Benchmarks.Hallucination;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
+using Evals.Benchmarks.Suites.Maths;
 using Evals.Runner.Hallucination;
 using Evals.Runner.Runs;
 using Evals.Storage.Entities;
@@ -35,7 +36,7 @@ public static class StoredOutputs
     /// <summary>Details the scoring does not produce and a re-scoring keeps: the call's accounting and what a judge and SelfCheck recorded.</summary>
     private static readonly string[] Kept =
     [
-        "mode", "cost", "ttft_ms", "cached", LogLikelihoodsKey, ItemDetails.Circular,
+        "mode", "cost", "ttft_ms", "cached", LogLikelihoodsKey, ItemDetails.Circular, NumericSamples.Key,
         HallucinationScoring.KindKey, HallucinationScoring.UnanswerableKey, HallucinationScoring.JudgeOutputKey, HallucinationScoring.SamplesKey,
         HallucinationScoring.NgramKey, HallucinationScoring.JudgeConsistencyKey, HallucinationScoring.JudgeConsistencyUnjudgedKey,
     ];
@@ -76,6 +77,8 @@ public static class StoredOutputs
                 return Copy(runId, taskId, stored, details, now, "copied: no judge reply stored");
             verdict = judged.ScoreJudged(prepared, stored.RawOutput, judgeOutput);
         }
+        else if (task is NumericAnswerTask numeric && NumericSamples.Outputs(details) is { Count: > 0 } sampled)
+            verdict = numeric.ScoreMajority(prepared, sampled);
         else verdict = task.ScoreGeneration(prepared, stored.RawOutput);
 
         var fresh = ItemDetails.From(verdict, task.ChanceScore(prepared));

@@ -36,6 +36,12 @@ public sealed record RunConfig
     /// <summary>SelfCheck: the sampling temperature (<c>--selfcheck-temperature</c>).</summary>
     public double SelfCheckTemperature { get; init; } = 1.0;
 
+    /// <summary>
+    /// Self-consistency (<c>--samples K</c>): numeric-answer tasks ask K sampled answers per item and score their majority
+    /// vote (<c>NumericAnswerTask.ScoreMajority</c>); 0 for one answer per item. Needs sampling (temperature &gt; 0).
+    /// </summary>
+    public int Samples { get; init; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

@@ -1,6 +1,7 @@
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
+using Evals.Benchmarks.Suites.Maths;
 using Evals.Runner.Hallucination;
 using Evals.Runner.Backends;
 using Evals.Runner.Jobs;
@@ -65,6 +66,7 @@ public sealed class RunSubmitter(
         CancellationToken cancellationToken)
     {
         var config = await ResolveJudgingAsync(ResolveConfig(requested, model), suite, cancellationToken);
+        CheckSamples(config, model, suite);
         try
         {
             backends.CheckSuite(model.Spec, suite.Name, suite.Tasks.Select(t => t.Task.EvalItems.OrderBy(i => i.Ordinal).Select(i => i.Id).ToList())
@@ -139,6 +141,22 @@ public sealed class RunSubmitter(
         if (!backends.Describe(judge.Spec).Generate) throw new BadInputException($"--judge '{judge.Name}' cannot generate text");
         await judgeChecks.EnsureQualifiedAsync(judge, cancellationToken);
         return config with { Judge = judge.Spec.Text, JudgeName = judge.Name };
+    }
+
+    /// <summary>
+    /// Self-consistency votes over sampled answers: K identical greedy answers would make the vote a costly copy of one
+    /// answer, so <c>--samples</c> needs sampling on (the run's or the model spec's temperature above 0) and a task to vote in.
+    /// </summary>
+    private static void CheckSamples(RunConfig config, ResolvedModel model, SuiteDefinition suite)
+    {
+        if (config.Decoding.Temperature is < 0 or > 2 || double.IsNaN(config.Decoding.Temperature))
+            throw new BadInputException($"--temperature must be in [0, 2] (got {config.Decoding.Temperature})");
+        if (config.Samples == 0) return;
+        if (config.Samples is < 2 or > 64) throw new BadInputException($"--samples must be in [2, 64] (got {config.Samples}); leave it out for one answer per item");
+        if (config.Decoding.Temperature <= 0 && !Backends.Caching.ModelIdentity.Samples(model.Spec))
+            throw new BadInputException($"--samples {config.Samples}: sampling is off (temperature 0), so every sample would be the same answer; give --temperature T > 0 or a model spec with temperature=T");
+        if (!suite.Tasks.Any(t => t.Task is NumericAnswerTask))
+            throw new BadInputException($"--samples: suite '{suite.Name}' has no numeric-answer task to vote in");
     }
 
     private RunConfig ResolveConfig(RunConfig config, ResolvedModel model)

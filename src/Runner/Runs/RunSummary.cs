@@ -52,6 +52,8 @@ public sealed record RunSummary
     public string? Judge { get; init; }
     /// <summary>SelfCheck: samples per item and their temperature, when sampled.</summary>
     public string? SelfCheck { get; init; }
+    /// <summary>Self-consistency (<c>--samples K</c>): samples per item and their temperature; absent for one answer per item.</summary>
+    public string? SelfConsistency { get; init; }
     /// <summary>A re-scoring (<c>evals runs rescore</c>): the run whose stored outputs it scored again; absent otherwise.</summary>
     public Guid? RescoredFrom { get; init; }
 
@@ -85,6 +87,10 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public double? Relative { get; init; }
     /// <summary>Generation mode: how many answers each extraction rule decided (failures included: no_answer, hedged, …).</summary>
     public SortedDictionary<string, int>? Extraction { get; init; }
+    /// <summary>Tasks with a <c>breakdown_field</c> (CMATH's grade): the score per value of that field, keyed by the value.</summary>
+    public SortedDictionary<string, MetricSummary>? Breakdown { get; init; }
+    /// <summary>The item field <see cref="Breakdown"/> is keyed by.</summary>
+    public string? BreakdownField { get; init; }
     /// <summary>Judged (hallucination) tasks: hallucination rate, per kind, refusal on unanswerable items, SelfCheck.</summary>
     public Evals.Benchmarks.Hallucination.HallucinationReport? Hallucination { get; init; }
     /// <summary>Corpus BLEU: sacreBLEU's signature for how it was computed (ours: <c>version:evals-1</c>).</summary>

@@ -52,6 +52,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             var manifest = JsonSerializer.Deserialize<TaskManifest>(task.Manifest, TaskManifest.Json)!;
             var items = byTask[task.Id].Select(r => ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details)).ToList();
             var summary = TaskScoring.Summarise(manifest.Metric, task.Version, items);
+            if (summary.Breakdown is not null) summary = summary with { BreakdownField = manifest.BreakdownField };
             tasks[task.Name] = summary;
             scoredTasks.Add((task.Name, manifest, summary));
             replicates.Add((task.Name, manifest, summary, TaskScoring.Replicates(manifest.Metric, items, summary, TaskScoring.SeedOf(task.Name))));
@@ -104,6 +105,9 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt {Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version}",
             SelfCheck = config.SelfCheckSamples > 0
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{config.SelfCheckSamples} samples at temperature {config.SelfCheckTemperature}") : null,
+            SelfConsistency = config.Samples > 0
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"majority vote of {config.Samples} samples per numeric-answer item at temperature {config.Decoding.Temperature}")
+                : null,
             RescoredFrom = run.RescoredFrom,
         };
     }
@@ -163,7 +167,14 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
 
     /// <summary>A stored result as <see cref="TaskScoring.Summarise"/> reads it.</summary>
     public static ScoredItem ToScoredItem(string outcome, double score, string? parsed, string? reference, string? details) =>
-        new(OutcomeNames.Parse(outcome), score, parsed, reference, ItemDetails.Numbers(details), RuleOf(details), KindOf(details));
+        new(OutcomeNames.Parse(outcome), score, parsed, reference, ItemDetails.Numbers(details), RuleOf(details), KindOf(details), GroupOf(details));
+
+    private static string? GroupOf(string? details)
+    {
+        if (details is null || !details.Contains("\"group\"", StringComparison.Ordinal)) return null;
+        using var document = JsonDocument.Parse(details);
+        return document.RootElement.TryGetProperty(ItemDetails.Group, out var group) && group.ValueKind == JsonValueKind.String ? group.GetString() : null;
+    }
 
     private static string? RuleOf(string? details)
     {

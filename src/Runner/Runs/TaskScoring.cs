@@ -8,8 +8,9 @@ namespace Evals.Runner.Runs;
 
 /// <summary>One stored result as the summary needs it.</summary>
 /// <param name="Kind">Judged (hallucination) tasks: the item's kind, from its details.</param>
+/// <param name="Group">The item's value of its manifest's <c>breakdown_field</c> (CMATH's grade), from its details.</param>
 public sealed record ScoredItem(Outcome Outcome, double Score, string? Parsed, string? Reference, IReadOnlyDictionary<string, double> Numbers, string? Rule,
-    string? Kind = null);
+    string? Kind = null, string? Group = null);
 
 /// <summary>A further metric reported beside a task's main one (acc_norm_chars, circular, f1 …).</summary>
 public sealed record MetricSummary(double Score, int N, double CiLow, double CiHigh, string Description);
@@ -83,6 +84,7 @@ public static class TaskScoring
             Normalised = asked.Count == 0 ? null : Normalise(score, chance),
             Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
             Signature = others.ContainsKey(CorpusBleu.Name) ? BleuSignature(asked) : null,
+            Breakdown = Breakdown(asked, metric),
         };
     }
 
@@ -188,6 +190,22 @@ public static class TaskScoring
     {
         var counts = asked.Select(i => Benchmarks.Suites.Generation.GenerationTask.ParseReferenceText(i.Reference).Count).Distinct().ToList();
         return CorpusBleu.Signature(counts.Count == 1 ? counts[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : "var");
+    }
+
+    /// <summary>
+    /// The main metric per value of the items' breakdown group (CMATH's grade), each over that group's asked items with
+    /// its own interval, exactly as the task's score is over all of them; null when the items carry no group.
+    /// </summary>
+    private static SortedDictionary<string, MetricSummary>? Breakdown(List<ScoredItem> asked, string metric)
+    {
+        if (metric == MacroF1.Name || !asked.Any(i => i.Group is not null)) return null;
+        var groups = new SortedDictionary<string, MetricSummary>(StringComparer.Ordinal);
+        foreach (var group in asked.GroupBy(i => i.Group ?? "(none)"))
+        {
+            var (score, low, high) = MeanInterval(group.Select(i => Value(i, metric)).ToArray());
+            groups[group.Key] = new MetricSummary(score, group.Count(), low, high, $"{metric} over the items of group {group.Key}");
+        }
+        return groups;
     }
 
     /// <summary>

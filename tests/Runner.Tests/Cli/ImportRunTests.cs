@@ -177,7 +177,7 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
     }
 
     /// <summary>The shipped manifests (no data) in a temporary datasets folder, so that imports never touch the checkout.</summary>
-    private static string CopyManifests()
+    internal static string CopyManifests()
     {
         var root = Directory.CreateTempSubdirectory("evals-import-").FullName;
         foreach (var file in Directory.EnumerateFiles(RepoPaths.Datasets, "*", System.IO.SearchOption.AllDirectories))

@@ -37,7 +37,9 @@ public static class ImportFormats
          new Generation.CslTitleReader(),
          new Generation.WmtReader(),
          new Generation.UhgevalReader(),
-         new Dialogue.KdConvReader()]);
+         new Dialogue.KdConvReader(),
+         new Maths.CmathReader(),
+         new Maths.MgsmReader()]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

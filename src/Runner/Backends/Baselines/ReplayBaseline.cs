@@ -14,7 +14,8 @@ namespace Evals.Runner.Backends.Baselines;
 /// </list>
 /// SelfCheck samples (requests with a sample index <c>n</c>) are answered from <c>samples</c> file <c>n mod count</c>
 /// (HalluQA format: other models' answers to the same question, a deterministic stand-in for sampling), or with the
-/// main output when no samples file is given. An item the file has no output for is an error for that item
+/// main output when no samples file is given; from a JSON Lines file, sample <c>n</c> is the line's <c>samples[n mod count]</c>
+/// (self-consistency), or its output when the line has none. An item the file has no output for is an error for that item
 /// ("no output in replay file"): the run ends incomplete, as when a model could not be reached.
 /// </summary>
 internal sealed class ReplayBaseline(HalluQaResponseFile? main, ReplayOutputFile? lines, IReadOnlyList<HalluQaResponseFile> samples, string description)
@@ -64,7 +65,7 @@ internal sealed class ReplayBaseline(HalluQaResponseFile? main, ReplayOutputFile
         {
             if (lines is not null)
                 return lines.Outputs.TryGetValue((request.Task.TaskName, request.ItemId), out var output)
-                    ? Task.FromResult(new Generation(output.Output, 0, 0, "stop"))
+                    ? Task.FromResult(new Generation(request.Sample is { } n && output.Samples is { Count: > 0 } sampled ? sampled[n % sampled.Count] : output.Output, 0, 0, "stop"))
                     : throw new InvalidOperationException($"no output in replay file {lines.Path} for task '{request.Task.TaskName}' item '{request.ItemId}'");
         }
         var source = request.Sample is { } k && samples.Count > 0 ? samples[k % samples.Count] : main!;

@@ -7,7 +7,9 @@ namespace Evals.Runner.Backends.Baselines;
 /// <summary>
 /// Model outputs produced elsewhere, as JSON Lines: one <c>{"task": "&lt;suite&gt;/&lt;task&gt;", "item_id": "…",
 /// "output": "…"}</c> per line (OpenCompass's eval-only mode and lm-evaluation-harness's predict-only write the
-/// outputs; a line per item in this shape lets Evals score them). Further fields are ignored; blank lines are skipped.
+/// outputs; a line per item in this shape lets Evals score them), optionally with <c>"samples": ["…", …]</c>, the
+/// answers sampled for the item (self-consistency, <c>--samples K</c>: sample n is <c>samples[n mod count]</c>).
+/// Further fields are ignored; blank lines are skipped.
 /// Every problem is reported as <c>file:line: what is wrong</c>, all of them at once. Read once per process per file
 /// version (path, size and time stamp).
 /// </summary>
@@ -88,8 +90,15 @@ internal sealed record ReplayOutputFile(string Path, IReadOnlyDictionary<(string
                 return "field 'item_id': missing or not a string or integer";
             if (!root.TryGetProperty("output", out var text) || text.ValueKind != JsonValueKind.String)
                 return "field 'output': missing or not a string";
+            List<string>? samples = null;
+            if (root.TryGetProperty("samples", out var sampled))
+            {
+                if (sampled.ValueKind != JsonValueKind.Array || sampled.GetArrayLength() == 0 || sampled.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
+                    return "field 'samples': not a non-empty array of strings";
+                samples = sampled.EnumerateArray().Select(s => s.GetString()!).ToList();
+            }
             var itemId = id.ValueKind == JsonValueKind.String ? id.GetString()!.Trim() : id.GetRawText();
-            output = new ReplayOutput(number, taskName, itemId, text.GetString()!);
+            output = new ReplayOutput(number, taskName, itemId, text.GetString()!, samples);
             return null;
         }
     }
@@ -117,4 +126,5 @@ internal sealed record ReplayOutputFile(string Path, IReadOnlyDictionary<(string
 }
 
 /// <param name="Line">Where it is in its file (1-based), for messages.</param>
-internal sealed record ReplayOutput(int Line, string Task, string ItemId, string Output);
+/// <param name="Samples">Sampled answers for self-consistency; null when the line has none.</param>
+internal sealed record ReplayOutput(int Line, string Task, string ItemId, string Output, IReadOnlyList<string>? Samples = null);

@@ -4,8 +4,9 @@ namespace Evals.Web.Arena;
 
 /// <summary>
 /// The arena over HTTP, for scripts and abuse tests: the same services as the page, so the same rules. The visitor is
-/// the <see cref="VisitorCookie"/>; posts are JSON (a cross-site form cannot send it without a CORS preflight, and the
-/// cookie is SameSite=Lax).
+/// the <see cref="VisitorCookie"/>, which must come from an earlier response (<c>GET /api/arena/visitor</c> issues one);
+/// posts are JSON (a cross-site form cannot send it without a CORS preflight, and the cookie is SameSite=Lax). A request
+/// a limit refuses is a 429 naming the limit and its window, with Retry-After.
 /// </summary>
 public static class ArenaApi
 {
@@ -15,6 +16,8 @@ public static class ArenaApi
     public static IEndpointRouteBuilder MapArenaApi(this IEndpointRouteBuilder app)
     {
         var arena = app.MapGroup("/api/arena");
+        // The cookie middleware issues the cookie on this response if the request had none; the answer says which.
+        arena.MapGet("/visitor", (HttpContext http) => Results.Json(new { has_cookie = VisitorCookie.HashOf(http) is not null }));
         arena.MapPost("/battles", async (StartBattle? body, HttpContext http, ArenaBattles battles, CancellationToken ct) =>
         {
             try
@@ -24,7 +27,7 @@ public static class ArenaApi
             }
             catch (ArenaException e)
             {
-                return Problem(e.Status, e.Message, e.Field);
+                return e.Limit is { } limit ? Limited(http, limit) : Problem(e.Status, e.Message, e.Field);
             }
         });
         arena.MapGet("/battles/{id:guid}", async (Guid id, HttpContext http, ArenaBattles battles, ArenaQueries queries, CancellationToken ct) =>
@@ -34,6 +37,7 @@ public static class ArenaApi
         arena.MapPost("/battles/{id:guid}/vote", async (Guid id, CastVote? body, HttpContext http, ArenaVoting voting, CancellationToken ct) =>
         {
             var outcome = await voting.VoteAsync(id, VisitorCookie.HashOf(http), http.Connection.RemoteIpAddress, body?.Winner, ct);
+            if (outcome.Limit is { } limit) return Limited(http, limit);
             return outcome.Accepted
                 ? Results.Json(new { accepted = true, counted = outcome.Counted, identified_by = outcome.IdentifiedBy, model_a = outcome.ModelA, model_b = outcome.ModelB, message = outcome.Message })
                 : Problem(outcome.Status, outcome.Message, outcome.Status == StatusCodes.Status400BadRequest ? "winner" : null);
@@ -43,6 +47,18 @@ public static class ArenaApi
                 ? Results.Json(new { computed_at = snapshot.ComputedAt, battles = snapshot.Battles, excluded = snapshot.Excluded, ratings })
                 : Problem(StatusCodes.Status404NotFound, "No ratings yet: no snapshot has been computed.", null));
         return app;
+    }
+
+    private static IResult Limited(HttpContext http, LimitRefusal limit)
+    {
+        var retryAfter = ArenaLimits.RetryAfterSeconds(limit.RetryAfter);
+        http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(detail: limit.Message, statusCode: StatusCodes.Status429TooManyRequests, extensions: new Dictionary<string, object?>
+        {
+            ["limit"] = limit.Limit,
+            ["window_seconds"] = limit.WindowSeconds,
+            ["retry_after_seconds"] = retryAfter,
+        });
     }
 
     private static IResult Problem(int status, string detail, string? field) => field is null

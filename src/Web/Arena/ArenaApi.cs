@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Evals.Web.Admin;
 
 namespace Evals.Web.Arena;
 
@@ -12,6 +13,7 @@ public static class ArenaApi
 {
     public sealed record StartBattle(string? Prompt);
     public sealed record CastVote(string? Winner);
+    public sealed record ExcludeVoter(string? Reason);
 
     public static IEndpointRouteBuilder MapArenaApi(this IEndpointRouteBuilder app)
     {
@@ -46,8 +48,34 @@ public static class ArenaApi
             await queries.LatestRatingsAsync(ct) is var (snapshot, ratings)
                 ? Results.Json(new { computed_at = snapshot.ComputedAt, battles = snapshot.Battles, excluded = snapshot.Excluded, ratings })
                 : Problem(StatusCodes.Status404NotFound, "No ratings yet: no snapshot has been computed.", null));
+        // Admins: the outlier-voter analysis (as on /admin/arena), and excluding all of one voter's votes.
+        arena.MapGet("/voters", async (ArenaQueries queries, CancellationToken ct) =>
+            await queries.VotersAsync(ct) is { } review
+                ? Results.Json(new
+                {
+                    ratings_computed_at = review.RatingsComputedAt,
+                    min_votes = review.Options.MinVotes,
+                    z_threshold = review.Options.ZThreshold,
+                    voters = review.Voters.Select(v => new
+                    {
+                        voter = v.Voter, votes = v.Votes, decisive = v.Decisive, mean_log_likelihood = Number(v.MeanLogLikelihood),
+                        expected_mean_log_likelihood = Number(v.ExpectedMeanLogLikelihood), agreement = Number(v.Agreement),
+                        expected_agreement = Number(v.ExpectedAgreement), z = Number(v.Z), flagged = v.Flagged,
+                    }),
+                    excluded = review.Excluded.Select(x => new { voter = x.VisitorHash, votes = x.Votes, reason = x.Reason }),
+                })
+                : Problem(StatusCodes.Status404NotFound, "No ratings yet: the analysis compares votes with the latest ratings snapshot.", null))
+            .RequireAdmin();
+        arena.MapPost("/voters/{voter}/exclude", async (string voter, ExcludeVoter? body, ArenaQueries queries, CancellationToken ct) =>
+        {
+            var (error, field, excluded) = await queries.ExcludeVoterAsync(voter, body?.Reason, "admin API", ct);
+            return error is null ? Results.Json(new { excluded })
+                : Problem(field is null ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, error, field);
+        }).RequireAdmin();
         return app;
     }
+
+    private static double? Number(double value) => double.IsNaN(value) ? null : value;
 
     private static IResult Limited(HttpContext http, LimitRefusal limit)
     {

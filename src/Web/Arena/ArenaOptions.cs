@@ -26,6 +26,10 @@ public sealed class ArenaOptions
     /// <summary>Battles with the same normalised prompt the whole site takes per <see cref="IdenticalPromptWindowSeconds"/>.</summary>
     public int IdenticalPromptsPerWindow { get; set; } = 20;
     public int IdenticalPromptWindowSeconds { get; set; } = 3600;
+    /// <summary>Decisive votes a voter needs before the outlier-voter analysis judges it.</summary>
+    public int OutlierMinVotes { get; set; } = 20;
+    /// <summary>Standard deviations below the ratings' expectation at which a voter is flagged.</summary>
+    public double OutlierZThreshold { get; set; } = 3;
     /// <summary>The rate-limit window in seconds (60 = the per-minute limits above).</summary>
     public int RateLimitWindowSeconds { get; set; } = 60;
     /// <summary>Longest answer, in tokens.</summary>
@@ -45,6 +49,8 @@ public sealed class ArenaOptions
             (nameof(MaxTokens), MaxTokens), (nameof(MaxPromptChars), MaxPromptChars),
         })
             if (value < 1) throw new InvalidOperationException($"Arena:{name} must be at least 1 (got {value})");
+        if (OutlierMinVotes < 1) throw new InvalidOperationException($"Arena:{nameof(OutlierMinVotes)} must be at least 1 (got {OutlierMinVotes})");
+        if (!(OutlierZThreshold > 0)) throw new InvalidOperationException($"Arena:{nameof(OutlierZThreshold)} must be above 0 (got {OutlierZThreshold})");
         // A battle starts two answers; a smaller budget would refuse every battle.
         if (GenerationsPerMinute < 2) throw new InvalidOperationException($"Arena:{nameof(GenerationsPerMinute)} must be at least 2, one battle's answers (got {GenerationsPerMinute})");
         if (RateLimitWindowSeconds > 86_400 || IdenticalPromptWindowSeconds > 86_400)

@@ -15,7 +15,7 @@ namespace Evals.Web.Tests.Arena;
 /// identical-prompt and site-wide generation limits and the daily vote cap bind across both nodes; a refused request
 /// stores nothing and costs no limit anything.
 /// </summary>
-public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private static readonly Dictionary<string, string> Limits = new()
     {
@@ -94,6 +94,7 @@ public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database) : IClas
             db.Models.Add(new Model { Name = "beta", Kind = "baseline", Spec = "baseline:say?text=%E4%B9%99" });
             await db.SaveChangesAsync();
         }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var starting = new[]
         {
             WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string>(Limits) { ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.1" }),
@@ -111,6 +112,7 @@ public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database) : IClas
         }
         await using var a = nodes[0];
         await using var b = nodes[1];
+        var startup = clock.Elapsed;
 
         // 1. No cookie, no battle and no vote, on either node; the refusal says why.
         foreach (var node in new[] { a, b })
@@ -166,5 +168,6 @@ public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database) : IClas
             var votes = await db.ArenaVotes.OrderBy(v => v.VotedAt).Select(v => new { v.BattleId, v.Winner }).ToListAsync();
             Assert.Equal(new[] { (first, "model_a"), (second, "tie") }, votes.Select(v => (v.BattleId, v.Winner)));
         }
+        output.WriteLine($"two nodes started in {startup.TotalSeconds:0.0} s; the requests and checks took {(clock.Elapsed - startup).TotalSeconds:0.0} s");
     }
 }

@@ -31,6 +31,7 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<ArenaVote> ArenaVotes => Set<ArenaVote>();
     public DbSet<ArenaNameTerm> ArenaNameTerms => Set<ArenaNameTerm>();
     public DbSet<ArenaRatingSnapshot> ArenaRatingSnapshots => Set<ArenaRatingSnapshot>();
+    public DbSet<ArenaLimitCounter> ArenaLimitCounters => Set<ArenaLimitCounter>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -163,6 +163,37 @@ namespace Evals.Storage.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Evals.Storage.Entities.ArenaLimitCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer")
+                        .HasColumnName("count");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("Key", "WindowStart")
+                        .HasName("pk_arena_limit_counters");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_arena_limit_counters_expires_at");
+
+                    b.ToTable("arena_limit_counters", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_arena_limit_counters_window", "count >= 0 and expires_at > window_start");
+                        });
+                });
+
             modelBuilder.Entity("Evals.Storage.Entities.ArenaNameTerm", b =>
                 {
                     b.Property<string>("Term")

@@ -10,11 +10,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Evals.Web.Arena;
 
-/// <summary>Why a battle could not start; <see cref="Field"/> names the input at fault, if any.</summary>
-public sealed class ArenaException(int status, string message, string? field = null) : Exception(message)
+/// <summary>
+/// Why a battle could not start; <see cref="Field"/> names the input at fault, if any, and <see cref="Limit"/> the limit
+/// that refused it, if one did.
+/// </summary>
+public sealed class ArenaException(int status, string message, string? field = null, LimitRefusal? limit = null) : Exception(message)
 {
     public int Status { get; } = status;
     public string? Field { get; } = field;
+    public LimitRefusal? Limit { get; } = limit;
 }
 
 /// <summary>
@@ -28,7 +32,7 @@ public sealed class ArenaBattles(
     ServedModels served,
     BackendFactory backends,
     ArenaOptions options,
-    ArenaRateLimits limits,
+    ArenaLimits limits,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<ArenaBattles> logger)
@@ -39,15 +43,19 @@ public sealed class ArenaBattles(
 
     public async Task<(ArenaBattle Battle, LiveBattle Live)> StartAsync(string? visitorHash, System.Net.IPAddress? ip, string? prompt, CancellationToken cancellationToken = default)
     {
-        if (visitorHash is null) throw new ArenaException(StatusCodes.Status403Forbidden, "No visitor cookie: the arena needs cookies to tie a vote to the session that saw the battle.");
+        if (visitorHash is null)
+            throw new ArenaException(StatusCodes.Status403Forbidden, $"No visitor cookie: the arena needs the '{VisitorCookie.Name}' cookie from an earlier response (load the arena page, or GET /api/arena/visitor, then send it back) to tie a vote to the session that saw the battle.");
         prompt = prompt?.Trim();
         if (string.IsNullOrEmpty(prompt)) throw new ArenaException(StatusCodes.Status400BadRequest, "'prompt' is required: the question both models answer.", "prompt");
         if (Evals.Storage.Text.StoredText.Problem(prompt) is { } problem)
             throw new ArenaException(StatusCodes.Status400BadRequest, $"'prompt' {problem}.", "prompt");
         if (prompt.Length > options.MaxPromptChars)
             throw new ArenaException(StatusCodes.Status400BadRequest, $"'prompt' is {prompt.Length} characters; at most {options.MaxPromptChars} are allowed.", "prompt");
-        if (!limits.TryStartBattle(visitorHash))
-            throw new ArenaException(StatusCodes.Status429TooManyRequests, $"Too many battles: at most {options.BattlesPerMinutePerVisitor} per {options.RateLimitWindowSeconds} s from one visitor.");
+        if (await limits.TryStartBattleAsync(visitorHash, ip, prompt, cancellationToken) is { } refusal)
+        {
+            logger.LogInformation("Arena battle from {Ip} refused by {Limit}", ip, refusal.Limit);
+            throw new ArenaException(StatusCodes.Status429TooManyRequests, refusal.Message, limit: refusal);
+        }
 
         var (modelA, modelB) = await DrawPairAsync(cancellationToken);
         var battle = new ArenaBattle { VisitorHash = visitorHash, Prompt = prompt, ModelA = modelA, ModelB = modelB, CreatedAt = time.GetUtcNow() };

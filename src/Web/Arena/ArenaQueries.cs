@@ -1,3 +1,4 @@
+using Evals.Benchmarks.Ratings;
 using Evals.Runner.Arena;
 using Evals.Runner.Jobs;
 using Evals.Storage;
@@ -15,8 +16,18 @@ public sealed record BattleView(Guid Id, string Prompt, string AnswerA, string A
 public sealed record BattleRow(Guid Id, DateTimeOffset CreatedAt, string Prompt, string ModelA, string ModelB, string AnswerA, string AnswerB,
     Guid? VoteId, string? Winner, DateTimeOffset? VotedAt, string? IdentifiedBy, string? ExcludedReason, string? ExcludedBy);
 
+/// <summary>Votes of one voter that an admin left out of the ratings.</summary>
+public sealed record ExcludedVoter(string VisitorHash, int Votes, string Reason);
+
+/// <summary>The outlier-voter analysis against one ratings snapshot, and the voters already excluded.</summary>
+public sealed record VoterReview(DateTimeOffset RatingsComputedAt, OutlierVoterOptions Options, IReadOnlyList<VoterAgreement> Voters, IReadOnlyList<ExcludedVoter> Excluded)
+{
+    public IEnumerable<VoterAgreement> Flagged => Voters.Where(v => v.Flagged);
+    public int Judged => Voters.Count(v => v.Decisive >= Options.MinVotes);
+}
+
 /// <summary>Reads and admin edits for the arena pages and API: one context per operation.</summary>
-public sealed class ArenaQueries(IDbContextFactory<EvalsDbContext> dbFactory, ISchedulerFactory schedulers, TimeProvider time)
+public sealed class ArenaQueries(IDbContextFactory<EvalsDbContext> dbFactory, ISchedulerFactory schedulers, ArenaOptions options, TimeProvider time)
 {
     public async Task<(ArenaRatingSnapshot Snapshot, ArenaRatings Ratings)?> LatestRatingsAsync(CancellationToken cancellationToken = default)
     {
@@ -61,6 +72,42 @@ public sealed class ArenaQueries(IDbContextFactory<EvalsDbContext> dbFactory, IS
         var changed = await db.ArenaVotes.Where(v => v.Id == voteId && v.ExcludedReason == null)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.ExcludedReason, reason).SetProperty(v => v.ExcludedBy, admin).SetProperty(v => v.ExcludedAt, now), cancellationToken);
         return changed == 1 ? null : $"Vote {voteId} does not exist or is already excluded.";
+    }
+
+    /// <summary>
+    /// Each voter's counted votes against the latest ratings (<see cref="OutlierVoters"/>), worst agreement first, and
+    /// the voters whose votes were excluded; null before the first ratings snapshot.
+    /// </summary>
+    public async Task<VoterReview?> VotersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var latest = await db.ArenaRatingSnapshots.AsNoTracking().OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken);
+        if (latest is null) return null;
+        var ratings = ArenaRatingsCalculator.Read(latest).Rows.ToDictionary(r => r.Model, r => r.Rating, StringComparer.Ordinal);
+        var votes = await db.ArenaVotes.AsNoTracking().Where(v => v.IdentifiedBy == null && v.ExcludedReason == null)
+            .Select(v => new { v.VisitorHash, v.Battle!.ModelA, v.Battle.ModelB, v.Winner }).ToListAsync(cancellationToken);
+        var outlierOptions = new OutlierVoterOptions(options.OutlierMinVotes, options.OutlierZThreshold);
+        var analysis = OutlierVoters.Analyse(votes.Select(v => new VoterBattle(v.VisitorHash, new Battle(v.ModelA, v.ModelB, Battle.ParseWinner(v.Winner)))), ratings, outlierOptions);
+        var excludedVotes = await db.ArenaVotes.AsNoTracking().Where(v => v.ExcludedReason != null)
+            .Select(v => new { v.VisitorHash, v.ExcludedReason }).ToListAsync(cancellationToken);
+        var excluded = excludedVotes.GroupBy(v => v.VisitorHash)
+            .Select(g => new ExcludedVoter(g.Key, g.Count(), g.Select(v => v.ExcludedReason!).Distinct().Order(StringComparer.Ordinal).First()))
+            .OrderByDescending(x => x.Votes).ThenBy(x => x.VisitorHash, StringComparer.Ordinal).Take(100).ToList();
+        return new VoterReview(latest.ComputedAt, outlierOptions, analysis, excluded);
+    }
+
+    /// <summary>Leaves every not yet excluded vote of one voter out of the ratings: the per-vote exclusion, for all of them.</summary>
+    /// <returns>The votes excluded, or the error and, when the reason is at fault, "reason".</returns>
+    public async Task<(string? Error, string? Field, int Excluded)> ExcludeVoterAsync(string visitorHash, string? reason, string admin, CancellationToken cancellationToken = default)
+    {
+        reason = reason?.Trim();
+        if (string.IsNullOrEmpty(reason)) return ("A reason is required to exclude a voter's votes.", "reason", 0);
+        if (reason.Length > 500) return ("The reason is longer than 500 characters.", "reason", 0);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var changed = await db.ArenaVotes.Where(v => v.VisitorHash == visitorHash && v.ExcludedReason == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.ExcludedReason, reason).SetProperty(v => v.ExcludedBy, admin).SetProperty(v => v.ExcludedAt, now), cancellationToken);
+        return changed == 0 ? ($"Voter {visitorHash[..Math.Min(12, visitorHash.Length)]}… has no vote left to exclude.", null, 0) : (null, null, changed);
     }
 
     public async Task<IReadOnlyList<string>> NameTermsAsync(CancellationToken cancellationToken = default)

@@ -7,7 +7,7 @@ public static class ArenaServices
         var options = configuration.GetSection("Arena").Get<ArenaOptions>() ?? new ArenaOptions();
         options.Validate();
         services.AddSingleton(options);
-        services.AddSingleton<ArenaRateLimits>();
+        services.AddSingleton<ArenaLimits>();
         services.AddSingleton<ArenaBattles>();
         services.AddSingleton<ArenaVoting>();
         services.AddSingleton<ArenaQueries>();

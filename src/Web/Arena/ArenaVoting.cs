@@ -7,15 +7,15 @@ using Npgsql;
 namespace Evals.Web.Arena;
 
 /// <summary>The result of a vote attempt: HTTP status, a message for people, and the models' names once revealed.</summary>
-public sealed record VoteOutcome(int Status, string Message, bool Accepted, bool Counted = false, string? IdentifiedBy = null, string? ModelA = null, string? ModelB = null);
+public sealed record VoteOutcome(int Status, string Message, bool Accepted, bool Counted = false, string? IdentifiedBy = null, string? ModelA = null, string? ModelB = null, LimitRefusal? Limit = null);
 
 /// <summary>
 /// The one code path for votes, used by the arena page and <c>POST /api/arena/battles/{id}/vote</c> alike. A vote is
-/// accepted only within the rate limits, for a battle that exists, from the visitor that saw it, after both answers
+/// accepted only within the limits (<see cref="ArenaLimits"/>, every attempt within them counts), for a battle that exists, from the visitor that saw it, after both answers
 /// finished without error, and once (a unique index backs the check against races). A vote whose battle's answers name
 /// a model is stored but does not count in the ratings.
 /// </summary>
-public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, ArenaRateLimits limits, TimeProvider time, ILogger<ArenaVoting> logger)
+public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, ArenaLimits limits, TimeProvider time, ILogger<ArenaVoting> logger)
 {
     /// <summary>Accepted spellings: Chatbot Arena's winners and the page's buttons' short names.</summary>
     public static BattleWinner? ParseWinner(string? winner) => winner switch
@@ -32,9 +32,9 @@ public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, Are
         if (ParseWinner(winnerText) is not { } winner)
             return new(StatusCodes.Status400BadRequest, $"'winner' must be one of model_a, model_b, tie, tie (bothbad) (got '{winnerText}').", false);
         if (visitorHash is null)
-            return new(StatusCodes.Status403Forbidden, "No visitor cookie: a vote is accepted only from the session that saw the battle.", false);
-        if (limits.TryVote(visitorHash, ip?.ToString() ?? "unknown") is { } limited)
-            return Refused(StatusCodes.Status429TooManyRequests, limited, battleId);
+            return new(StatusCodes.Status403Forbidden, $"No visitor cookie: a vote is accepted only from the session that saw the battle (its '{VisitorCookie.Name}' cookie).", false);
+        if (await limits.TryVoteAsync(visitorHash, ip, cancellationToken) is { } limited)
+            return Refused(StatusCodes.Status429TooManyRequests, limited.Message, battleId) with { Limit = limited };
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var battle = await db.ArenaBattles.AsNoTracking().Include(b => b.Vote).FirstOrDefaultAsync(b => b.Id == battleId, cancellationToken);

@@ -4,13 +4,14 @@ using System.Text;
 namespace Evals.Web.Arena;
 
 /// <summary>
-/// A random visitor id in an HttpOnly cookie, issued on the first request that lacks one. Only its SHA-256 is stored
-/// (with each battle and vote); a vote is accepted only from the visitor hash that started the battle.
+/// A random visitor id in an HttpOnly cookie, issued on the first response to a request that lacks one. Only its SHA-256
+/// is stored (with each battle and vote); a vote is accepted only from the visitor hash that started the battle. The id
+/// is read from the request alone, never handed to the request that minted it: a battle or a vote needs a cookie issued
+/// on an earlier response, so a client that keeps no cookies gets no battles.
 /// </summary>
 public static class VisitorCookie
 {
     public const string Name = "evals_visitor";
-    private const string ItemKey = "evals:visitor";
 
     public static IApplicationBuilder UseVisitorCookie(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
@@ -25,16 +26,14 @@ public static class VisitorCookie
                 MaxAge = TimeSpan.FromDays(365),
                 Secure = http.Request.IsHttps,
             });
-            http.Items[ItemKey] = id;
         }
         await next(http);
     });
 
-    /// <summary>The SHA-256 (hex) of this request's visitor id, or null when it has none.</summary>
+    /// <summary>The SHA-256 (hex) of the visitor id this request carries, or null when it carries none.</summary>
     public static string? HashOf(HttpContext? http)
     {
-        if (http is null) return null;
-        var id = http.Items[ItemKey] as string ?? http.Request.Cookies[Name];
+        var id = http?.Request.Cookies[Name];
         return IsWellFormed(id) ? Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id!))) : null;
     }
 

@@ -15,11 +15,21 @@ public static class EdgeProtection
     {
         services.Configure<ForwardedHeadersOptions>(o =>
         {
-            // Only proxies on this machine (the default KnownProxies: loopback) and those the operator names
-            // (ForwardedHeaders__KnownProxies__0=10.0.0.5) are believed; anyone else's X-Forwarded-For is ignored.
+            // Only proxies on this machine (the framework's default: loopback) are believed, or, once the operator names
+            // any (ForwardedHeaders__KnownProxies__0=10.0.0.5, ForwardedHeaders__KnownNetworks__0=10.0.0.0/24), only
+            // those; anyone else's X-Forwarded-For is ignored. The arena's per-address limits count the result.
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
-                o.KnownProxies.Add(IPAddress.Parse(proxy));
+            var proxies = configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [];
+            var networks = configuration.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [];
+            if (proxies.Length + networks.Length == 0) return;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            for (var i = 0; i < proxies.Length; i++)
+                o.KnownProxies.Add(IPAddress.TryParse(proxies[i], out var proxy) ? proxy
+                    : throw new InvalidOperationException($"ForwardedHeaders:KnownProxies:{i} must be an IP address (got '{proxies[i]}')"));
+            for (var i = 0; i < networks.Length; i++)
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(networks[i], out var network) ? network
+                    : throw new InvalidOperationException($"ForwardedHeaders:KnownNetworks:{i} must be a network such as 10.0.0.0/24 (got '{networks[i]}')"));
         });
         // A value the framework cannot bind (take=abc) is a 400 in every environment, not an exception that Development
         // throws and logs as unhandled.

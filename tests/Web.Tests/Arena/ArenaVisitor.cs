@@ -5,13 +5,31 @@ using Evals.TestKit;
 
 namespace Evals.Web.Tests.Arena;
 
-/// <summary>One arena visitor over HTTP: its own cookie jar, so its own visitor cookie.</summary>
-public sealed class ArenaVisitor(Uri baseAddress) : IDisposable
+/// <summary>
+/// One arena visitor over HTTP: its own cookie jar, so its own visitor cookie, fetched (as a browser gets it with the
+/// page) before its first battle or vote.
+/// </summary>
+public sealed class ArenaVisitor : IDisposable
 {
-    public HttpClient Client { get; } = new(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    private readonly CookieContainer _cookies = new();
+
+    public ArenaVisitor(Uri baseAddress) =>
+        Client = new HttpClient(new HttpClientHandler { CookieContainer = _cookies }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public HttpClient Client { get; }
+
+    /// <summary>Gets the visitor cookie from an earlier response, unless the jar already holds one.</summary>
+    public async Task EnsureCookieAsync()
+    {
+        if (_cookies.GetCookies(Client.BaseAddress!)["evals_visitor"] is not null) return;
+        var response = await Client.GetAsync("api/arena/visitor");
+        response.EnsureSuccessStatusCode();
+        Assert.NotNull(_cookies.GetCookies(Client.BaseAddress!)["evals_visitor"]);
+    }
 
     public async Task<Guid> StartBattleAsync(string prompt)
     {
+        await EnsureCookieAsync();
         var response = await Client.PostAsJsonAsync("api/arena/battles", new { prompt });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
@@ -30,6 +48,7 @@ public sealed class ArenaVisitor(Uri baseAddress) : IDisposable
 
     public async Task<(HttpStatusCode Status, JsonElement Body)> VoteAsync(Guid battle, string winner)
     {
+        await EnsureCookieAsync();
         var response = await Client.PostAsJsonAsync($"api/arena/battles/{battle}/vote", new { winner });
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }

@@ -44,7 +44,7 @@ public sealed class ArenaVoteAbuseTests(DatabaseFixture database) : IClassFixtur
         {
             ["Evals__SeedSmokeRuns"] = "false",
             ["Arena__VotesPerMinutePerVisitor"] = "4",
-            ["Arena__VotesPerMinutePerIp"] = "11",
+            ["Arena__VotesPerMinutePerIp"] = "10",
             ["Arena__RateLimitWindowSeconds"] = "3600",
             ["Arena__RatingsIntervalSeconds"] = "1",
             ["Arena__BootstrapRounds"] = "50",
@@ -52,6 +52,7 @@ public sealed class ArenaVoteAbuseTests(DatabaseFixture database) : IClassFixtur
         var baseAddress = app.Client.BaseAddress!;
 
         using var empty = new ArenaVisitor(baseAddress);
+        await empty.EnsureCookieAsync();
         var blank = await empty.Client.PostAsJsonAsync("api/arena/battles", new { prompt = "  " });
         Assert.Equal(HttpStatusCode.BadRequest, blank.StatusCode);
         Assert.True((await blank.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("prompt", out _));
@@ -79,12 +80,12 @@ public sealed class ArenaVoteAbuseTests(DatabaseFixture database) : IClassFixtur
         Assert.Equal(HttpStatusCode.Forbidden, foreign);
         Assert.Contains("another session", foreignBody.GetProperty("detail").GetString());
         using var cookieless = new HttpClient { BaseAddress = baseAddress };
-        // ip 5
+        // not counted: refused before any limit
         var noCookie = await cookieless.PostAsync($"api/arena/battles/{battle}/vote",
             new StringContent("{\"winner\":\"model_b\"}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Forbidden, noCookie.StatusCode);
-        // A request without the cookie is a new visitor: it gets a cookie of its own, not the battle's.
-        Assert.Contains("another session", await noCookie.Content.ReadAsStringAsync());
+        // A request without the cookie is refused as such: the cookie its response issues is not its own yet.
+        Assert.Contains("No visitor cookie", await noCookie.Content.ReadAsStringAsync());
         var (bad, badBody) = await first.VoteAsync(battle, "alpha");                                   // refused before any limit counts
         Assert.Equal(HttpStatusCode.BadRequest, bad);
         Assert.True(badBody.GetProperty("errors").TryGetProperty("winner", out _));
@@ -100,7 +101,7 @@ public sealed class ArenaVoteAbuseTests(DatabaseFixture database) : IClassFixtur
         using var curious = new ArenaVisitor(baseAddress);
         var named = await curious.StartBattleAsync("你是谁？");
         await curious.WaitFinishedAsync(named, () => app.Output);
-        var (namedStatus, namedBody) = await curious.VoteAsync(named, "tie");                          // ip 6
+        var (namedStatus, namedBody) = await curious.VoteAsync(named, "tie");                          // ip 5
         Assert.Equal(HttpStatusCode.OK, namedStatus);
         Assert.False(namedBody.GetProperty("counted").GetBoolean());
         Assert.Contains("通义千问", namedBody.GetProperty("identified_by").GetString());
@@ -114,19 +115,19 @@ public sealed class ArenaVoteAbuseTests(DatabaseFixture database) : IClassFixtur
         for (var i = 0; i < 5; i++) battles.Add(await burst.StartBattleAsync($"第{i}题：一加一等于几？"));
         foreach (var b in battles) await burst.WaitFinishedAsync(b, () => app.Output);
         var outcomes = new List<(HttpStatusCode, JsonElement)>();
-        foreach (var b in battles) outcomes.Add(await burst.VoteAsync(b, "model_b"));            // ip 7..10, then refused by the visitor limit
+        foreach (var b in battles) outcomes.Add(await burst.VoteAsync(b, "model_b"));            // ip 6..9, then refused by the visitor limit
         Assert.All(outcomes.Take(4), o => Assert.Equal(HttpStatusCode.OK, o.Item1));
         Assert.Equal(HttpStatusCode.TooManyRequests, outcomes[4].Item1);
         Assert.Contains("from this visitor", outcomes[4].Item2.GetProperty("detail").GetString());
         Assert.Equal(0, await VotesOnAsync(battles[4]));
 
-        // 5. A fresh visitor from the same address: the 11th counted attempt from this IP passes, the 12th is refused.
+        // 5. A fresh visitor from the same address: the 10th counted attempt from this IP passes, the 11th is refused.
         using var next = new ArenaVisitor(baseAddress);
         var allowed = await next.StartBattleAsync("一年有几个季节？");
         var refused = await next.StartBattleAsync("一周有几天？");
         await next.WaitFinishedAsync(allowed, () => app.Output);
         await next.WaitFinishedAsync(refused, () => app.Output);
-        Assert.Equal(HttpStatusCode.OK, (await next.VoteAsync(allowed, "model_a")).Status);               // ip 11
+        Assert.Equal(HttpStatusCode.OK, (await next.VoteAsync(allowed, "model_a")).Status);               // ip 10
         var (overIp, overIpBody) = await next.VoteAsync(refused, "model_a");
         Assert.Equal(HttpStatusCode.TooManyRequests, overIp);
         Assert.Contains("from this IP address", overIpBody.GetProperty("detail").GetString());

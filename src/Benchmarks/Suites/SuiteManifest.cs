@@ -23,6 +23,11 @@ public sealed record SuiteManifest
     public JsonObject? Task { get; init; }
     /// <summary>Other suites' tasks that belong to this one too: <c>&lt;suite&gt;/&lt;task&gt;</c> or <c>&lt;suite&gt;/*</c>.</summary>
     public List<string>? Include { get; init; }
+    /// <summary>
+    /// The suite's items are not for everyone (users' own inputs, unpublished questions): its runs are shown to admins
+    /// only. A <c>suite.json</c> may say just this, beside task folders that declare the tasks.
+    /// </summary>
+    public bool Private { get; init; }
 
     public static SuiteManifest Read(string path)
     {
@@ -30,7 +35,7 @@ public sealed record SuiteManifest
         {
             var manifest = JsonSerializer.Deserialize<SuiteManifest>(File.ReadAllBytes(path), TaskManifest.Json)
                 ?? throw new TaskDataException($"{path}: empty suite manifest");
-            if (manifest.Subjects.Count == 0 && manifest.Include is not { Count: > 0 })
+            if (manifest.Subjects.Count == 0 && manifest.Include is not { Count: > 0 } && !manifest.Private)
                 throw new TaskDataException($"{path}: neither 'subjects' (with 'task') nor 'include' declares a task");
             if (manifest.Subjects.Count > 0 && manifest.Task is null)
                 throw new TaskDataException($"{path}: field 'task': required with 'subjects'");

@@ -14,7 +14,7 @@ public static class LeaderboardApi
             var (filter, errors) = LeaderboardFilter.Parse(suite, family, from, to, sort, dir, current);
             if (filter is null) return TypedResults.ValidationProblem(errors);
             return TypedResults.Ok(await queries.GetAsync(filter, ct));
-        });
+        }).RequireRateLimiting(Hosting.HeavyRequests.Policy);
         return app;
     }
 }

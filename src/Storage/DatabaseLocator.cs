@@ -19,6 +19,8 @@ public static class DatabaseLocator
         var root = Path.IsPathRooted(options.DataDirectory) ? options.DataDirectory : Path.Combine(Home(), options.DataDirectory);
         var cluster = LocalPostgres.Create(new LocalPostgresOptions(root, options.EmbeddedPort));
         var connectionString = await cluster.EnsureRunningAsync(cancellationToken);
+        if (cluster.MigratedFromTrust)
+            log?.Invoke($"The embedded PostgreSQL cluster trusted every local connection; it now requires the password kept in {cluster.PasswordFile} (scram-sha-256).");
         log?.Invoke($"Using the embedded PostgreSQL cluster in {cluster.DataDirectory} on 127.0.0.1:{cluster.Port} (set ConnectionStrings__Evals to use another database).");
         return connectionString;
     }

@@ -21,14 +21,16 @@ builder.Services.AddFeedbackApi(builder.Configuration);
 builder.Services.AddAdminAuth();
 builder.Services.AddArena(builder.Configuration);
 builder.Services.AddEdgeProtection(builder.Configuration);
+builder.Services.AddHeavyRequests(builder.Configuration);
 
 var app = builder.Build();
 app.UseEdgeProtection();
 app.UseV1Keys();
 app.UseFeedbackKeys();
 app.UseVisitorCookie();
-app.UseRateLimiter();
 app.UseAuthentication();
+app.UseHeavyRequestAdmins();
+app.UseRateLimiter();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();

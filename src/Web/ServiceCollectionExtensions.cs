@@ -13,6 +13,7 @@ public static class ServiceCollectionExtensions
         builder.Services.AddProblemDetails();
         // One JSON style for the whole API, the same as the run summary's (DESIGN.md).
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.AddSingleton<Hosting.ComputedResultCache>();
         builder.Services.AddSingleton<RunQueries>();
         builder.Services.AddSingleton<Experiments.ExperimentQueries>();
         builder.Services.AddSingleton<Experiments.OfflineExperiments>();

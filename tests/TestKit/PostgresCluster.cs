@@ -58,11 +58,11 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>A cluster of its own, for tests that stop and start the server.</summary>
+    /// <summary>A cluster of its own, for tests that stop and start the server. Trust, like every test fixture cluster: it lives in a temp folder for one test process and holds no one's data.</summary>
     public static async Task<PostgresCluster> StartPrivateAsync()
     {
         var folder = Directory.CreateTempSubdirectory("evals-pg-").FullName;
-        var server = LocalPostgres.Create(new LocalPostgresOptions(folder, PreferredPort: 0, Durable: false, Database: "postgres", MaxConnections: 300));
+        var server = LocalPostgres.Create(new LocalPostgresOptions(folder, PreferredPort: 0, Durable: false, Database: "postgres", MaxConnections: 300, RequirePassword: false));
         await server.EnsureRunningAsync();
         return new PostgresCluster(server.ConnectionString("postgres"), server, folder);
     }

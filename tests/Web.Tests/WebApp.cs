@@ -45,6 +45,8 @@ public sealed class WebApp : IAsyncDisposable
         info.Environment["Runner__Datasets"] = RepoPaths.Datasets;
         info.Environment["Runner__CheckinIntervalMs"] = "1000";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        // Tests poll run summaries many times a second; the per-address limit is tested on its own (HeavyRequestTests).
+        info.Environment["HeavyRequests__PerMinutePerAddress"] = "1000000";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
         var adminKey = Evals.Storage.Entities.ApiKey.NewKey();
         await using (var db = Evals.Storage.Migrator.CreateContext(connectionString))

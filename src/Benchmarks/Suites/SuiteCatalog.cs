@@ -55,6 +55,41 @@ public sealed class SuiteCatalog(string datasetsRoot)
     /// A suite's task manifests and the folder their <c>files</c> are relative to, without reading any data: what an
     /// import needs to know where to write, and what a listing can show before the data is imported.
     /// </summary>
+    /// <summary>
+    /// Suites whose runs are for admins only: <c>"private": true</c> in their <c>suite.json</c>, or including a task of
+    /// such a suite. A <c>suite.json</c> that cannot be read counts as private: a broken file must not publish runs.
+    /// </summary>
+    public IReadOnlySet<string> PrivateSuites()
+    {
+        var declared = new Dictionary<string, (bool Private, List<string> Includes)>(StringComparer.Ordinal);
+        foreach (var suite in SuiteNames())
+        {
+            var file = Path.Combine(Root, suite, SuiteManifest.FileName);
+            if (!File.Exists(file))
+            {
+                declared[suite] = (false, []);
+                continue;
+            }
+            try
+            {
+                var manifest = SuiteManifest.Read(file);
+                declared[suite] = (manifest.Private, (manifest.Include ?? []).Select(p => p.Split('/')[0]).ToList());
+            }
+            catch (TaskDataException)
+            {
+                declared[suite] = (true, []);
+            }
+        }
+        var result = declared.Where(d => d.Value.Private).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (suite, entry) in declared)
+                if (!result.Contains(suite) && entry.Includes.Any(result.Contains)) grew |= result.Add(suite);
+        }
+        return result;
+    }
+
     public IReadOnlyList<(TaskManifest Manifest, string Folder)> Manifests(string suite) =>
         Entries(suite).Select(e => (e.Manifest, e.Folder)).ToList();
 

@@ -25,6 +25,11 @@ public sealed record SuiteManifest
     public List<string>? Include { get; init; }
     /// <summary>The columns the leaderboard opens on for this suite (the benchmark's own report); absent: one column per task.</summary>
     public LeaderboardView? Leaderboard { get; init; }
+    /// <summary>
+    /// The suite's items are not for everyone (users' own inputs, unpublished questions): its runs are shown to admins
+    /// only. A <c>suite.json</c> may say just this, beside task folders that declare the tasks.
+    /// </summary>
+    public bool Private { get; init; }
 
     public static SuiteManifest Read(string path)
     {
@@ -32,7 +37,7 @@ public sealed record SuiteManifest
         {
             var manifest = JsonSerializer.Deserialize<SuiteManifest>(File.ReadAllBytes(path), TaskManifest.Json)
                 ?? throw new TaskDataException($"{path}: empty suite manifest");
-            if (manifest.Subjects.Count == 0 && manifest.Include is not { Count: > 0 })
+            if (manifest.Subjects.Count == 0 && manifest.Include is not { Count: > 0 } && !manifest.Private)
                 throw new TaskDataException($"{path}: neither 'subjects' (with 'task') nor 'include' declares a task");
             if (manifest.Subjects.Count > 0 && manifest.Task is null)
                 throw new TaskDataException($"{path}: field 'task': required with 'subjects'");

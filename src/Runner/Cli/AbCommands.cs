@@ -46,13 +46,15 @@ internal static class AbCommands
             if (parse.GetValue(json)?.Directory is { Exists: false } dir) throw new BadInputException($"--json: folder '{dir.FullName}' does not exist");
 
             using var host = await CliHost.CreateAsync(!parse.GetValue(noWorker), verbose: false, ct);
+            // Everything is validated before the worker starts: a refusal then stops nothing half-started (a scheduler
+            // stopped right after its start logged a faulted task).
+            var services = host.Services;
+            var validated = await services.GetRequiredService<RunSubmitter>()
+                .ValidateAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, new RunConfig { Limit = parse.GetValue(limit) }), m => Console.Error.WriteLine($"warning: {m}"), ct);
+            var files = named.Select(v => PromptVariantFile.Read(v.Name, v.Path, validated.Suite)).ToList();
             await host.StartAsync(ct);
             try
             {
-                var services = host.Services;
-                var validated = await services.GetRequiredService<RunSubmitter>()
-                    .ValidateAsync(new RunRequest(parse.GetValue(model)!, parse.GetValue(suite)!, new RunConfig { Limit = parse.GetValue(limit) }), m => Console.Error.WriteLine($"warning: {m}"), ct);
-                var files = named.Select(v => PromptVariantFile.Read(v.Name, v.Path, validated.Suite)).ToList();
                 var experiment = Guid.CreateVersion7(services.GetRequiredService<TimeProvider>().GetUtcNow());
                 var requests = files.Select(f => (validated with
                 {

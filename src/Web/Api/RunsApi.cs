@@ -2,6 +2,7 @@ using System.Text.Json;
 using Evals.Runner.Runs;
 using Evals.Storage.Entities;
 using Evals.Web.Admin;
+using Evals.Web.Hosting;
 using Evals.Web.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -24,7 +25,7 @@ public static class RunsApi
             !await VisibleAsync(id, queries, http, ct) ? TypedResults.NotFound()
             : await queries.SummaryAsync(id, ct) is { } summary
                 ? TypedResults.Content(JsonSerializer.Serialize(summary, RunSummary.Json), "application/json")
-                : TypedResults.NotFound());
+                : TypedResults.NotFound()).RequireRateLimiting(HeavyRequests.Policy);
         runs.MapGet("/{id:guid}/results", async Task<Results<Ok<ResultPage>, ValidationProblem, NotFound>> (Guid id, RunQueries queries, HttpContext http, string? filter,
             string? task, int? page, CancellationToken ct) =>
         {
@@ -36,7 +37,7 @@ public static class RunsApi
             if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
             if (!await VisibleAsync(id, queries, http, ct)) return TypedResults.NotFound();
             return TypedResults.Ok(await queries.ResultsAsync(id, string.IsNullOrEmpty(filter) ? "all" : filter, task, page ?? 0, 100, ct));
-        });
+        }).RequireRateLimiting(HeavyRequests.Policy);
         runs.MapGet("/compare", async Task<Results<Ok<RunComparison>, ValidationProblem, ProblemHttpResult>> (string? a, string? b, RunComparisons comparisons,
             RunQueries queries, HttpContext http, CancellationToken ct) =>
         {
@@ -59,7 +60,7 @@ public static class RunsApi
             {
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.Field] = [e.Message] });
             }
-        });
+        }).RequireRateLimiting(HeavyRequests.Policy);
         runs.MapPost("/", SubmitAsync).RequireAdmin();
         runs.MapPost("/{id:guid}/cancel", async Task<Results<Ok<string>, ProblemHttpResult>> (Guid id, RunControl control, CancellationToken ct) =>
         {

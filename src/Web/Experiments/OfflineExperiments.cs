@@ -3,6 +3,7 @@ using Evals.Runner.Gate;
 using Evals.Runner.Runs;
 using Evals.Storage;
 using Evals.Storage.Entities;
+using Evals.Web.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace Evals.Web.Experiments;
@@ -24,7 +25,7 @@ public sealed record OfflineExperimentView(OfflineExperimentSummary Summary, Var
 /// Offline prompt A/B experiments (<c>evals ab run</c>): the runs that share <c>config.experiment</c>, one per variant,
 /// compared with exactly the code and settings the CLI uses (same seed and resamples), so the page and the CLI's JSON agree.
 /// </summary>
-public sealed class OfflineExperiments(IDbContextFactory<EvalsDbContext> dbFactory, IServiceProvider services)
+public sealed class OfflineExperiments(IDbContextFactory<EvalsDbContext> dbFactory, IServiceProvider services, ComputedResultCache cache)
 {
     public const int Rounds = 10_000;
     public const double Alpha = 0.05;
@@ -43,17 +44,26 @@ public sealed class OfflineExperiments(IDbContextFactory<EvalsDbContext> dbFacto
         if (!summary.Succeeded)
             return new OfflineExperimentView(summary, null, notes,
                 "not every variant's run succeeded: " + string.Join(", ", summary.Variants.Where(v => v.Status != RunStatus.Succeeded).Select(v => $"{v.Variant} {v.Status.ToString().ToLowerInvariant()}")));
+        // Every variant's run succeeded: their results never change, so the report is computed once per set of runs.
+        var (report, reportNotes, problem) = await cache.GetOrComputeAsync("experiment", $"{id}:{string.Join(',', summary.Variants.Select(v => v.RunId))}",
+            () => ReportAsync(summary), cancellationToken);
+        return new OfflineExperimentView(summary, report, reportNotes, problem);
+    }
+
+    private async Task<(VariantReport? Report, List<string> Notes, string? Problem)> ReportAsync(OfflineExperimentSummary summary)
+    {
+        var notes = new List<string>();
         try
         {
             var aligned = await ActivatorUtilities.CreateInstance<GateRuns>(services)
-                .AlignedScoresAsync(summary.Variants.Select(v => (v.RunId, $"variant {v.Variant}")).ToList(), null, notes, cancellationToken);
+                .AlignedScoresAsync(summary.Variants.Select(v => (v.RunId, $"variant {v.Variant}")).ToList(), null, notes, CancellationToken.None);
             var report = VariantComparison.Compare(summary.Variants.Select(v => v.Variant).ToList(),
                 aligned.Select(x => new VariantTask(x.Task, x.Metric, x.Keys, x.Scores)).ToList(), Alpha, Rounds);
-            return new OfflineExperimentView(summary, report, notes, null);
+            return (report, notes, null);
         }
         catch (Exception e) when (e is GateIncompleteException or BadInputException)
         {
-            return new OfflineExperimentView(summary, null, notes, e.Message);
+            return (null, notes, e.Message);
         }
     }
 

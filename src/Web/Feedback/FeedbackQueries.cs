@@ -107,12 +107,28 @@ public sealed class FeedbackQueries(StorageConnection storage, TimeProvider time
         }
 
         var drift = (await DriftAsync(connection, to, cancellationToken)).ToDictionary(d => d.Model, d => d.Drift);
-        var models = daily.Select(d => d.Model).Concat(drift.Keys).Distinct().Order(StringComparer.Ordinal).Select(model =>
+        var models = PerModel(daily, checks, drift);
+        var variantRows = variants.GroupBy(v => (v.Experiment, v.Variant)).Select(g => new VariantFeedback(g.Key.Experiment, g.Key.Variant,
+            Rate.Of(g.Sum(d => d.Positive), g.Sum(d => d.N)), g.Select(d => new DailyRate(d.Day, Rate.Of(d.Positive, d.N))).ToList())).ToList();
+        return new FeedbackSummary(from, to, events, thumbs, stars, models, variantRows,
+            models.Where(m => m.Drift.Alert).Select(m => new ModelDrift(m.Model, m.Drift)).ToList(), DriftPolicy.Default);
+    }
+
+    /// <summary>
+    /// One row per model name. Feedback clients choose the names, so this stays linear in them: each model's days and
+    /// checks are looked up by name, not searched for in the whole list.
+    /// </summary>
+    public static List<ModelFeedback> PerModel(IReadOnlyList<(string Model, DateOnly Day, int N, int Positive)> daily,
+        IReadOnlyList<(string Model, string Check, int Flagged, int Passed, int Errors)> checks, IReadOnlyDictionary<string, DriftResult> drift)
+    {
+        var daysOf = daily.ToLookup(d => d.Model, StringComparer.Ordinal);
+        var checksOf = checks.ToDictionary(c => (c.Model, c.Check));
+        return daily.Select(d => d.Model).Concat(drift.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(model =>
         {
-            var days = daily.Where(d => d.Model == model).ToList();
+            var days = daysOf[model].ToList();
             var modelChecks = Checks.Select(kind =>
             {
-                var c = checks.FirstOrDefault(x => x.Model == model && x.Check == kind);
+                var c = checksOf.GetValueOrDefault((model, kind));
                 // A miss is a miss: a judge reply with no readable verdict (stored as error; failed calls store nothing) is no
                 // pass, so the hallucination rate counts it as not passed. The length check's errors mean it could not run
                 // (no profile yet): no answer was checked, so they stay out.
@@ -124,10 +140,6 @@ public sealed class FeedbackQueries(StorageConnection storage, TimeProvider time
                 days.Select(d => new DailyRate(d.Day, Rate.Of(d.Positive, d.N))).ToList(), modelChecks,
                 drift.TryGetValue(model, out var result) ? result : SatisfactionDrift.Check(0, 0, 0, 0));
         }).ToList();
-        var variantRows = variants.GroupBy(v => (v.Experiment, v.Variant)).Select(g => new VariantFeedback(g.Key.Experiment, g.Key.Variant,
-            Rate.Of(g.Sum(d => d.Positive), g.Sum(d => d.N)), g.Select(d => new DailyRate(d.Day, Rate.Of(d.Positive, d.N))).ToList())).ToList();
-        return new FeedbackSummary(from, to, events, thumbs, stars, models, variantRows,
-            models.Where(m => m.Drift.Alert).Select(m => new ModelDrift(m.Model, m.Drift)).ToList(), DriftPolicy.Default);
     }
 
     /// <summary>Every model rated in the last five weeks, with its drift test (alerting or not).</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Evals.Benchmarks.Statistics;
 using Evals.Storage;
 using Evals.Storage.Entities;
+using Evals.Web.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace Evals.Web.Runs;
@@ -33,13 +34,21 @@ public sealed class RunComparisonException(string field, string message, bool no
 /// Compares two succeeded runs of the same suite version item by item: per task the two scores and the paired difference
 /// A − B with the gate's statistics (<see cref="PairedComparison"/>: paired bootstrap interval, McNemar for accuracy-type
 /// tasks), the mean of the task scores likewise (stratified by task), and the items they scored differently. Items are
-/// paired by (task, item key); an item either run failed with an error is left out and said so.
+/// paired by (task, item key); an item either run failed with an error is left out and said so. Only succeeded runs are
+/// compared and their results never change, so a comparison is computed once and then served from the cache.
 /// </summary>
-public sealed class RunComparisons(IDbContextFactory<EvalsDbContext> dbFactory)
+public sealed class RunComparisons(IDbContextFactory<EvalsDbContext> dbFactory, ComputedResultCache cache)
 {
     public const int Rounds = 10_000;
 
     public async Task<RunComparison> CompareAsync(Guid a, Guid b, int maxItems = 200, CancellationToken cancellationToken = default)
+    {
+        // One computation serves the API's short list and the page's long one.
+        var full = await cache.GetOrComputeAsync("comparison", $"{a}:{b}", () => ComputeAsync(a, b, CancellationToken.None), cancellationToken);
+        return full.Disagreements.Count <= maxItems ? full : full with { Disagreements = full.Disagreements.Take(maxItems).ToList() };
+    }
+
+    private async Task<RunComparison> ComputeAsync(Guid a, Guid b, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var runA = await FinishedAsync(db, a, "a", cancellationToken);
@@ -92,7 +101,7 @@ public sealed class RunComparisons(IDbContextFactory<EvalsDbContext> dbFactory)
         var (perTask, overall) = PairedComparison.All(paired, Rounds);
         var comparisons = perTask.Select((d, i) => ToComparison(d, disagreeing[i])).ToList();
         return new RunComparison(Side(runA), Side(runB), comparisons, ToComparison(overall, disagreeing.Sum()) with { Task = "mean of tasks" },
-            notes, disagreements.Take(maxItems).ToList(), disagreements.Count);
+            notes, disagreements, disagreements.Count);
     }
 
     private static TaskComparison ToComparison(PairedDifference d, int disagreements) => new(d.Name, d.Metric, d.N, Math.Round(d.MeanA, 4),

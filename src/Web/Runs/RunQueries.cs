@@ -1,5 +1,7 @@
 using Evals.Runner.Runs;
+using Evals.Benchmarks.Suites;
 using Evals.Storage;
+using Evals.Web.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace Evals.Web.Runs;
@@ -16,30 +18,69 @@ public sealed record ResultRowView(string Task, string ItemKey, string? Prompt, 
 public sealed record ResultPage(IReadOnlyList<ResultRowView> Rows, int Total);
 
 /// <summary>What the run pages and the runs API read: one context per operation, one source of truth for both.</summary>
-public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunSummaryQuery summaries)
+public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunSummaryQuery summaries, ComputedResultCache cache, SuiteCatalog catalog)
 {
+    private readonly Lock _privateGate = new();
+    private (long ReadAt, string[]? Names) _privateSuites;
+
     /// <param name="includePrivate">Runs of private suites (<see cref="IsPrivateAsync"/>) too: for admins only.</param>
     public async Task<IReadOnlyList<RunRow>> RecentAsync(int take = 50, bool includePrivate = false, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var query = db.Runs.AsNoTracking().Include(r => r.Suite).AsQueryable();
-        if (!includePrivate) query = query.Where(r => !db.RegressionItems.Any(i => i.Suite == r.Suite!.Name));
+        if (!includePrivate)
+        {
+            var hidden = PrivateSuiteNames();
+            query = query.Where(r => !hidden.Contains(r.Suite!.Name) && !db.RegressionItems.Any(i => i.Suite == r.Suite!.Name));
+        }
         var runs = await query.OrderByDescending(r => r.CreatedAt).Take(take).ToListAsync(cancellationToken);
         return runs.Select(r => new RunRow(r.Id, r.ModelName, r.Suite!.Name, r.Suite.Version, r.Status.ToString().ToLowerInvariant(), r.TotalItems,
             r.CompletedItems, r.FailedItems, r.CreatedAt, r.FinishedAt, r.Error)).ToList();
     }
 
     /// <summary>
-    /// A run of a private suite: a regression suite, whose items are users' own inputs copied from feedback traces.
-    /// Its runs (prompts, outputs) are shown to admins only, in the list, the pages and the APIs.
+    /// A run of a private suite: a regression suite, whose items are users' own inputs copied from feedback traces, or
+    /// a suite whose <c>suite.json</c> says <c>"private": true</c> (<see cref="SuiteCatalog.PrivateSuites"/>). Its runs
+    /// (prompts, outputs) are shown to admins only, in the list, the pages and the APIs.
     /// </summary>
     public async Task<bool> IsPrivateAsync(Guid runId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Runs.Where(r => r.Id == runId).AnyAsync(r => db.RegressionItems.Any(i => i.Suite == r.Suite!.Name), cancellationToken);
+        var suite = await db.Runs.Where(r => r.Id == runId).Select(r => r.Suite!.Name).FirstOrDefaultAsync(cancellationToken);
+        if (suite is null) return false;
+        return PrivateSuiteNames().Contains(suite) || await db.RegressionItems.AnyAsync(i => i.Suite == suite, cancellationToken);
     }
 
-    public Task<RunSummary?> SummaryAsync(Guid runId, CancellationToken cancellationToken = default) => summaries.GetAsync(runId, cancellationToken);
+    /// <summary>The catalog's private suites, read again at most every 10 s (the flag lives in files an operator edits).</summary>
+    private string[] PrivateSuiteNames()
+    {
+        lock (_privateGate)
+        {
+            if (_privateSuites.Names is null || Environment.TickCount64 - _privateSuites.ReadAt > 10_000)
+                _privateSuites = (Environment.TickCount64, catalog.PrivateSuites().ToArray());
+            return _privateSuites.Names!;
+        }
+    }
+
+    /// <summary>
+    /// The summary bootstraps every task, and an open run page asks for it every second while the run is unfinished. It
+    /// changes only with the run's row or its results, so it is computed once per state (status, counters, error, number
+    /// of results) and served from the cache for every other request and page.
+    /// </summary>
+    public async Task<RunSummary?> SummaryAsync(Guid runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var state = await db.Database.SqlQuery<RunState>($"""
+            select r.status as "Status", r.completed_items as "Completed", r.failed_items as "Failed", r.finished_at as "FinishedAt",
+                   md5(coalesce(r.error, '')) as "ErrorHash", (select count(*) from results x where x.run_id = r.id) as "Results"
+            from runs r where r.id = {runId}
+            """).SingleOrDefaultAsync(cancellationToken);
+        if (state is null) return null;
+        return await cache.GetOrComputeAsync("summary", $"{runId}:{state.Status}:{state.Completed}:{state.Failed}:{state.Results}:{state.FinishedAt?.UtcTicks}:{state.ErrorHash}",
+            () => summaries.GetAsync(runId, CancellationToken.None), cancellationToken);
+    }
+
+    private sealed record RunState(string Status, int Completed, int Failed, DateTimeOffset? FinishedAt, string ErrorHash, long Results);
 
     /// <summary>The overlap metrics of a generation item's details (those carrying BLEU statistics), else null.</summary>
     private static IReadOnlyDictionary<string, double>? GenerationMetrics(string? details)

@@ -82,11 +82,57 @@ public static class V1Api
         try
         {
             using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+            if (LoneSurrogateAt(document.RootElement, "") is { } path)
+                return (default, OpenAiError.Invalid(path.Length == 0 ? "body" : path.TrimStart('.'),
+                    $"The string at '{(path.Length == 0 ? "$" : "$" + path)}' holds a lone UTF-16 surrogate (an escaped \\ud800–\\udfff without its pair), which is no text."));
             return (document.RootElement.Clone(), null);
         }
         catch (JsonException e)
         {
             return (default, OpenAiError.Invalid("body", $"The request body is not valid JSON: {e.Message}"));
+        }
+    }
+
+    /// <summary>
+    /// The JSON path of the first string (or property name) that escapes half of a surrogate pair: valid JSON, but no
+    /// .NET string, so reading it would throw deep inside a handler. Null when every string is text.
+    /// </summary>
+    private static string? LoneSurrogateAt(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                try
+                {
+                    element.GetString();
+                    return null;
+                }
+                catch (InvalidOperationException)
+                {
+                    return path;
+                }
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                    if (LoneSurrogateAt(item, $"{path}[{index++}]") is { } found) return found;
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return path;
+                    }
+                    if (LoneSurrogateAt(property.Value, $"{path}.{name}") is { } found) return found;
+                }
+                return null;
+            default:
+                return null;
         }
     }
 

@@ -18,6 +18,8 @@ public sealed class HardeningFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public string FeedbackKey { get; } = ApiKey.NewKey();
     public string OtherFeedbackKey { get; } = ApiKey.NewKey();
+    /// <summary>A /v1 key with a rate no drill reaches.</summary>
+    public string V1Key { get; } = ApiKey.NewKey();
     public WebApp App { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -27,6 +29,7 @@ public sealed class HardeningFixture : IAsyncLifetime
         {
             db.ApiKeys.Add(new ApiKey { Name = "app", Scope = "feedback", Hash = ApiKey.HashOf(FeedbackKey), Prefix = FeedbackKey[..10] });
             db.ApiKeys.Add(new ApiKey { Name = "other-app", Scope = "feedback", Hash = ApiKey.HashOf(OtherFeedbackKey), Prefix = OtherFeedbackKey[..10] });
+            db.ApiKeys.Add(new ApiKey { Name = "v1-client", Scope = "v1", Hash = ApiKey.HashOf(V1Key), Prefix = V1Key[..10], RequestsPerMinute = 1_000_000 });
             db.Models.Add(new Model { Name = "alpha", Kind = "baseline", Spec = "baseline:say?text=%E6%98%A5" });
             db.Models.Add(new Model { Name = "beta", Kind = "baseline", Spec = "baseline:say?text=%E7%A7%8B" });
             await db.SaveChangesAsync();

@@ -42,4 +42,62 @@ public sealed class PrivateRunsTests(HardeningFixture fixture) : IClassFixture<H
         Assert.Contains("Run not found", page);
         Assert.DoesNotContain(suiteName, page);
     }
+
+    [Fact]
+    public async Task A_suite_marked_private_in_its_suite_json_has_its_runs_shown_to_admins_only()
+    {
+        // A datasets folder of its own: the smoke suite, and "secret", the same tasks with "private": true.
+        var datasets = Directory.CreateTempSubdirectory("evals-private-").FullName;
+        try
+        {
+            CopyDirectory(Path.Combine(RepoPaths.Datasets, "smoke"), Path.Combine(datasets, "smoke"));
+            CopyDirectory(Path.Combine(RepoPaths.Datasets, "smoke"), Path.Combine(datasets, "secret"));
+            File.Copy(Path.Combine(RepoPaths.Datasets, "capabilities.json"), Path.Combine(datasets, "capabilities.json"));
+            await File.WriteAllTextAsync(Path.Combine(datasets, "secret", "suite.json"), """{"name": "secret", "private": true}""");
+            var connectionString = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+            await using var app = await WebApp.StartAsync(connectionString, new Dictionary<string, string>
+            {
+                ["Evals__SeedSmokeRuns"] = "false", ["Runner__Datasets"] = datasets,
+            });
+            var secret = await SubmitAndWaitAsync(app, "secret");
+            var open = await SubmitAndWaitAsync(app, "smoke");
+
+            foreach (var url in new[] { $"api/runs/{secret}", $"api/runs/{secret}/results", $"api/runs/compare?a={open}&b={secret}" })
+            {
+                Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync(url)).StatusCode);
+                Assert.NotEqual(HttpStatusCode.NotFound, (await app.AdminClient.GetAsync(url)).StatusCode);
+            }
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync($"api/runs/{open}/results")).StatusCode);
+            var anonymousList = (await app.Client.GetFromJsonAsync<JsonElement>("api/runs")).EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToList();
+            Assert.Contains(open, anonymousList);
+            Assert.DoesNotContain(secret, anonymousList);
+            Assert.Contains((await app.AdminClient.GetFromJsonAsync<JsonElement>("api/runs")).EnumerateArray(), r => r.GetProperty("id").GetGuid() == secret);
+            Assert.Contains("Run not found", await app.Client.GetStringAsync($"runs/{secret}"));
+            var comparePage = await app.Client.GetStringAsync($"runs/compare?a={open}&b={secret}");
+            Assert.Contains($"b: no run has the id {secret}", comparePage);
+            Assert.DoesNotContain("Disagree", comparePage, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret.ToString(), await app.Client.GetStringAsync("/"));
+        }
+        finally
+        {
+            Directory.Delete(datasets, recursive: true);
+        }
+    }
+
+    private static async Task<Guid> SubmitAndWaitAsync(WebApp app, string suite)
+    {
+        var created = await app.AdminClient.PostAsJsonAsync("api/runs", new { model = "baseline:first", suite });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_id").GetGuid();
+        await Poll.UntilAsync(async () => (await app.AdminClient.GetFromJsonAsync<JsonElement>($"api/runs/{id}")).GetProperty("status").GetString() == "succeeded",
+            TimeSpan.FromSeconds(120), $"run {id} of {suite} to succeed", () => app.Output);
+        return id;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
+    }
 }

@@ -28,7 +28,7 @@ public sealed record ModelPage(string Name, string Kind, string Spec, string? Fa
 /// per suite over time and over its family's checkpoints, its arena rating, and links to compare it with other models.
 /// Scores are the run summaries' (<see cref="RunSummaryQuery"/>), so they equal the run pages and the leaderboard.
 /// </summary>
-public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunSummaryQuery summaries)
+public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunSummaryQuery summaries, Evals.Benchmarks.Suites.SuiteCatalog catalog)
 {
     /// <summary>At most this many runs are listed, newest first.</summary>
     public const int MaxRuns = 200;
@@ -40,7 +40,8 @@ public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, Ru
         if (model is null) return null;
 
         var query = db.Runs.AsNoTracking().Include(r => r.Suite).Where(r => r.ModelId == model.Id || (r.ModelId == null && r.ModelName == model.Name));
-        if (!includePrivate) query = query.Where(r => !db.RegressionItems.Any(i => i.Suite == r.Suite!.Name));
+        var hidden = includePrivate ? [] : catalog.PrivateSuites().ToArray();
+        if (!includePrivate) query = query.Where(r => !hidden.Contains(r.Suite!.Name) && !db.RegressionItems.Any(i => i.Suite == r.Suite!.Name));
         var runs = await query.OrderByDescending(r => r.CreatedAt).Take(MaxRuns).ToListAsync(cancellationToken);
         var rows = new List<ModelRun>(runs.Count);
         foreach (var run in runs)
@@ -56,7 +57,7 @@ public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, Ru
             var latest = rows.Where(r => r.Suite == suite && r.Status == "succeeded").MaxBy(r => r.FinishedAt)!;
             var checkpoints = model.Family is null ? [] : await CheckpointsAsync(db, model.Family, suite, cancellationToken);
             var others = await db.Runs.AsNoTracking().Include(r => r.Suite)
-                .Where(r => r.Status == RunStatus.Succeeded && r.Suite!.Name == suite && r.Suite.Version == latest.SuiteVersion && r.ModelName != model.Name)
+                .Where(r => r.Status == RunStatus.Succeeded && !hidden.Contains(r.Suite!.Name) && r.Suite!.Name == suite && r.Suite.Version == latest.SuiteVersion && r.ModelName != model.Name)
                 .OrderByDescending(r => r.FinishedAt).Select(r => new { r.ModelName, r.Id }).Take(500).ToListAsync(cancellationToken);
             suites.Add(new SuiteOfModel(suite, latest.Id, checkpoints,
                 others.DistinctBy(o => o.ModelName).OrderBy(o => o.ModelName, StringComparer.Ordinal).Select(o => new Comparable(o.ModelName, o.Id)).ToList()));

@@ -74,7 +74,10 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal("32.04", F(kinds.GetProperty("knowledge").GetProperty("non_hallucination").GetProperty("value")));
         Assert.Equal(206, kinds.GetProperty("knowledge").GetProperty("hallucination").GetProperty("n").GetInt32());
 
-        // Refusal when unknown: the 32 unanswerable items, counted here from the responses with the same detector.
+        // Refusal when unknown: the 32 unanswerable items. Read by hand against the phrases RefusalDetector documents, GPT-4
+        // refuses or says it cannot know on 5: questions 13 (无法给出具体的答案), 71 (对不起，我不能确定), 72 (抱歉，我无法回答),
+        // 74 (抱歉，我无法预测) and 75 (抱歉，我无法提供); "没有固定的答案" (14), "很难给出一个确定的答案" (22) and
+        // "并没有一个统一的答案" (151) are none of them.
         var unanswerable = await QueryAsync($"""
             select r.raw_output from results r join runs u on u.id = r.run_id
             where u.id = '{summary.GetProperty("run_id").GetString()}' and (r.details->>'unanswerable')::int = 1
@@ -82,7 +85,7 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         Assert.Equal(32, unanswerable.Count);
         var refusal = hallucination.GetProperty("refusal_on_unanswerable");
         Assert.Equal(32, refusal.GetProperty("n").GetInt32());
-        Assert.Equal(Math.Round(100.0 * unanswerable.Count(RefusalDetector.IsRefusal) / 32, 4), refusal.GetProperty("value").GetDouble());
+        Assert.Equal(100.0 * 5 / 32, refusal.GetProperty("value").GetDouble());
         Assert.Contains("baseline:judge", summary.GetProperty("judge").GetString());
     }
 
@@ -187,12 +190,19 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
         {
             var samples = row.Details.GetProperty("selfcheck_samples").EnumerateArray().Select(s => s.GetString()!).ToList();
             Assert.Equal([qwenById[row.Id], row.Output.Trim()], samples);
-            var expected = Math.Round(NgramConsistency.HallucinationLikelihood(row.Output.Trim(), samples), 6);
-            Assert.Equal(expected, row.Details.GetProperty("selfcheck_ngram").GetDouble());
-            Assert.InRange(row.Details.GetProperty("selfcheck_judge").GetDouble(), 0, 0.5); // sample 1 is the answer itself
-            likelihoods.Add(expected);
+            var ngram = row.Details.GetProperty("selfcheck_ngram").GetDouble();
+            // Sample 1 is the answer itself (support 1), so the likelihood is (1 − support by Qwen's answer) / 2 ≤ ½.
+            Assert.InRange(ngram, 0, 0.5);
+            if (s_handNgram.TryGetValue(row.Id, out var byHand)) Assert.Equal(byHand, ngram);
+            Assert.InRange(row.Details.GetProperty("selfcheck_judge").GetDouble(), 0, 0.5);
+            likelihoods.Add(ngram);
             hallucinated.Add(row.Outcome == "wrong");
         }
+        Assert.Equal(s_handNgram.Count, rows.Count(r => s_handNgram.ContainsKey(r.Id)));
+        using var labels = JsonDocument.Parse(File.ReadAllText(Gpt4Judged));
+        var labelledHallucinated = labels.RootElement.EnumerateArray().Count(e => e.GetProperty("question_id").GetInt32() <= 60 && e.GetProperty("is_hallucination").GetBoolean());
+        Assert.Equal(labelledHallucinated, hallucinated.Count(h => h));
+        Assert.InRange(labelledHallucinated, 1, 59); // both outcomes, so the AUROC has pairs
         Assert.Equal(60, selfCheck.GetProperty("n").GetInt32());
         Assert.Equal(Math.Round(PairwiseAuroc(likelihoods, hallucinated), 6), selfCheck.GetProperty("auroc_ngram").GetDouble());
         Assert.True(selfCheck.TryGetProperty("auroc_judge", out _));
@@ -209,6 +219,18 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
     }
 
     /// <summary>
+    /// Bigram likelihoods worked out by hand (NFKC, lower case, no punctuation; clipped bigram precision of GPT-4's answer
+    /// in Qwen's, then (1 − precision) / 2). Question 2: 作为一个人工智能我没有国籍或地域属性 has 17 bigrams, 8 of them
+    /// (一个 个人 人工 工智 智能 没有 有国 国籍) in 我是一个人工智能助手没有国籍之分, so 9/34. Question 3: 是的我是人工智能助手,
+    /// 3 of 9 (是的 的我 我是), so 1/3. Question 4: 作为一个人工智能程序我没有性别, 6 of 14 (一个 程序 我没 没有 有性 性别), so
+    /// 2/7. Questions 12 (广东省) and 53 (后羿): every bigram is in Qwen's answer, so 0. Stored rounded to 6 places.
+    /// </summary>
+    private static readonly Dictionary<string, double> s_handNgram = new()
+    {
+        ["2"] = 0.264706, ["3"] = 0.333333, ["4"] = 0.285714, ["12"] = 0, ["53"] = 0,
+    };
+
+    /// <summary>
     /// AUROC by its definition, not by the production rank formula: the share of (hallucinated, not hallucinated) pairs
     /// in which the hallucinated item has the higher likelihood, ties counting one half (Hanley &amp; McNeil 1982).
     /// </summary>
@@ -223,7 +245,6 @@ public sealed class HalluQaCliTests(DatabaseFixture database, Xunit.Abstractions
             pairs++;
             wins += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0;
         }
-        Assert.True(pairs > 0, "the 60 items need both outcomes for an AUROC");
         return wins / pairs;
     }
 

@@ -1,6 +1,7 @@
 using Evals.Benchmarks.Models;
 using Evals.Runner.Backends.Onnx;
 using Evals.Runner.Backends.Onnx.TinyModel;
+using Evals.Runner.Tests.Onnx.Oracle;
 
 namespace Evals.Runner.Tests.Onnx;
 
@@ -13,7 +14,7 @@ public sealed class TinyModelFixture : IDisposable
     {
         Folder = Path.Combine(Path.GetTempPath(), $"evals-tiny-{Guid.NewGuid():N}");
         Config = TinyModelWriter.Write(Folder, Seed);
-        Weights = TinyWeights.Create(Config, Seed);
+        Oracle = new DecoderOracle(Folder);
         Backend = OnnxBackend.Create(ModelSpec.Parse($"onnx:{Folder}?threads=1"));
     }
 
@@ -23,7 +24,8 @@ public sealed class TinyModelFixture : IDisposable
 
     public OnnxBackend Backend { get; }
 
-    internal TinyWeights Weights { get; }
+    /// <summary>The independent forward pass over the weights stored in the folder's model.onnx.</summary>
+    internal DecoderOracle Oracle { get; }
 
     internal CausalLM Model => Backend.Model;
 

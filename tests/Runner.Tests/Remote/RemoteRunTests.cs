@@ -25,7 +25,11 @@ public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<Dat
         return env;
     }
 
-    private string Spec(string extra = "") => $"openai:{_server.BaseUrl}?model=fake&key_env={KeyVariable}{extra}";
+    // The response cache is keyed by the spec, port included, and the class's tests share one database: a port the system
+    // hands out again must not let one test's answers serve another's, so each test asks for a model name of its own.
+    private readonly string _model = $"fake-{Guid.NewGuid():N}";
+
+    private string Spec(string extra = "") => $"openai:{_server.BaseUrl}?model={_model}&key_env={KeyVariable}{extra}";
 
     private static Fault Drill(string prompt) => FakeOpenAiServer.Bucket(prompt) switch
     {

@@ -9,7 +9,8 @@ namespace Evals.Web.Tests.Arena;
 
 /// <summary>
 /// The snapshot the scheduled job stores from the votes in PostgreSQL equals what <c>evals arena rate</c> (a separate
-/// process) and the library compute from the same battles written to a Chatbot Arena battle file.
+/// process) and the library compute from the same battles written to a Chatbot Arena battle file, and both meet figures
+/// computed here: hand-counted votes, Elo updates written out, and the Bradley–Terry likelihood equations.
 /// </summary>
 public sealed class ArenaRatingsFromVotesTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
@@ -93,6 +94,46 @@ public sealed class ArenaRatingsFromVotesTests(DatabaseFixture database) : IClas
             Assert.Equal(elo[model], row.GetProperty("elo").GetDouble(), 9);
             Assert.Equal(library.Rows.Single(r => r.Model == model).Rating, row.GetProperty("rating").GetDouble(), 9);
         }
+        // Figures of neither path, for both: votes by hand count; Elo by FastChat's update rule written out here (K 4,
+        // scale 400, base 10, start 1000, either tie worth ½); Bradley–Terry by its likelihood equations, which the
+        // maximum satisfies: each model's expected score over its battles equals its actual score, and the mean is 1000.
+        var ownElo = models.ToDictionary(m => m, _ => 1000.0);
+        foreach (var (battle, _) in ordered)
+        {
+            var expectedA = 1 / (1 + Math.Pow(10, (ownElo[battle.ModelB] - ownElo[battle.ModelA]) / 400));
+            var scoreA = battle.Winner switch { BattleWinner.ModelA => 1.0, BattleWinner.ModelB => 0.0, _ => 0.5 };
+            ownElo[battle.ModelA] += 4 * (scoreA - expectedA);
+            ownElo[battle.ModelB] += 4 * (expectedA - scoreA);
+        }
+        var fromCli = models.ToDictionary(m => m, m => rated.RootElement.GetProperty("bt").GetProperty(m).GetProperty("rating").GetDouble());
+        var fromJob = rows.ToDictionary(r => r.GetProperty("model").GetString()!, r => r.GetProperty("rating").GetDouble());
+        foreach (var model in models)
+        {
+            var played = ordered.Count(c => c.Battle.ModelA == model || c.Battle.ModelB == model);
+            Assert.Equal(played, rows.Single(r => r.GetProperty("model").GetString() == model).GetProperty("votes").GetInt32());
+            Assert.Equal(played, rated.RootElement.GetProperty("bt").GetProperty(model).GetProperty("votes").GetInt32());
+            Assert.Equal(ownElo[model], rows.Single(r => r.GetProperty("model").GetString() == model).GetProperty("elo").GetDouble(), 9);
+            Assert.Equal(ownElo[model], rated.RootElement.GetProperty("elo").GetProperty(model).GetDouble(), 9);
+            foreach (var ratings in new[] { fromCli, fromJob })
+            {
+                double actual = 0, expected = 0;
+                foreach (var (battle, _) in ordered.Where(c => c.Battle.ModelA == model || c.Battle.ModelB == model))
+                {
+                    var opponent = battle.ModelA == model ? battle.ModelB : battle.ModelA;
+                    expected += 1 / (1 + Math.Pow(10, (ratings[opponent] - ratings[model]) / 400));
+                    actual += battle.Winner switch
+                    {
+                        BattleWinner.ModelA => battle.ModelA == model ? 1 : 0,
+                        BattleWinner.ModelB => battle.ModelB == model ? 1 : 0,
+                        _ => 0.5,
+                    };
+                }
+                Assert.Equal(actual, expected, 6);
+            }
+        }
+        Assert.Equal(1000, fromCli.Values.Average(), 6);
+        Assert.Equal(1000, fromJob.Values.Average(), 6);
+
         // Best first, and the stronger generated models rank higher.
         Assert.Equal(truth.OrderByDescending(t => t.Value).Select(t => t.Key), rows.Select(r => r.GetProperty("model").GetString()));
 

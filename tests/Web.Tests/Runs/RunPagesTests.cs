@@ -49,7 +49,8 @@ public sealed class RunPagesTests(DatabaseFixture database) : IClassFixture<Data
         // By hand from datasets/smoke: first is right on 6 idioms (A), 7 commonsense (A) and 14 sentiment (正面) of 24 each.
         Assert.Equal(72 - 6 - 7 - 14, wrong.GetProperty("total").GetInt32());
         Assert.Equal(45, wrong.GetProperty("rows").GetArrayLength()); // one page of 100
-        Assert.All(wrong.GetProperty("rows").EnumerateArray(), r => Assert.Contains(r.GetProperty("outcome").GetString(), new[] { "wrong", "unparseable" }));
+        // A baseline always gives a parseable answer, so every one of them is plainly wrong.
+        Assert.All(wrong.GetProperty("rows").EnumerateArray(), r => Assert.Equal("wrong", r.GetProperty("outcome").GetString()));
 
         // A multi-turn item's stored prompt (the conversation as JSON) is shown turn by turn on the run page.
         var conversation = Conversation.ToStored([new("user", "知道保和殿吗？"), new("assistant", "知道呀。"), new("user", "游玩需要多长时间？")]);

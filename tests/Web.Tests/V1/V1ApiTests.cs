@@ -8,6 +8,7 @@ using Evals.Benchmarks.Models;
 using Evals.Runner.Backends.Onnx;
 using Evals.Runner.Backends.Onnx.TinyModel;
 using Evals.Runner.Backends.OpenAiCompatible;
+using Evals.Runner.Backends.Onnx.Tokenization;
 using Evals.Storage;
 using Evals.Storage.Entities;
 using Evals.TestKit;
@@ -70,6 +71,10 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
 
     private ChatClient Chat(string model) => new(model, new ApiKeyCredential(fixture.Key), new OpenAIClientOptions { Endpoint = V1 });
 
+    /// <summary>Tokens of one user message in the tiny model's ChatML template, with the assistant turn opened.</summary>
+    private int PromptTokens(string user) => Tokenizer.Load(Path.Combine(fixture.ModelFolder, "tokenizer.json"))
+        .Encode($"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n").Length;
+
     [Fact]
     public async Task The_OpenAI_SDK_lists_models_and_gets_plain_and_streamed_completions()
     {
@@ -83,7 +88,7 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
         var completion = (await chat.CompleteChatAsync([new UserChatMessage("今天天气怎么样？")], options)).Value;
         var text = Assert.Single(completion.Content).Text;
         Assert.NotEmpty(text);
-        Assert.True(completion.Usage.InputTokenCount > 0);
+        Assert.Equal(PromptTokens("今天天气怎么样？"), completion.Usage.InputTokenCount);
         Assert.InRange(completion.Usage.OutputTokenCount, 1, 16);
         Assert.Equal(completion.Usage.InputTokenCount + completion.Usage.OutputTokenCount, completion.Usage.TotalTokenCount);
 
@@ -122,7 +127,8 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
         var content = root.GetProperty("content").GetString();
         Assert.False(string.IsNullOrEmpty(content));
         Assert.Equal(content, root.GetProperty("streamed").GetString());
-        Assert.True(root.GetProperty("usage").GetProperty("completion_tokens").GetInt32() > 0);
+        Assert.Equal(PromptTokens("你好，世界"), root.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.InRange(root.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), 1, 12);
         Assert.Equal(root.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), root.GetProperty("stream_usage").GetProperty("completion_tokens").GetInt32());
         Assert.Equal(404, root.GetProperty("unknown_status").GetInt32());
         Assert.Equal("model_not_found", root.GetProperty("unknown_code").GetString());
@@ -313,7 +319,7 @@ public sealed class V1ApiTests(V1Fixture fixture) : IClassFixture<V1Fixture>
         var usage = body.GetProperty("usage");
         Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32(), tokens.Count);
         Assert.Equal(0, usage.GetProperty("completion_tokens").GetInt32());
-        Assert.True(tokens.Count > 3);
+        Assert.Equal(Tokenizer.Load(Path.Combine(fixture.ModelFolder, "tokenizer.json")).Encode(prompt).Length, tokens.Count);
         Assert.Equal([tokens.Count, tokens.Count, tokens.Count], new[] { values.Count, tops.Count, offsets.Count });
         Assert.Equal(JsonValueKind.Null, values[0].ValueKind);
         Assert.Equal(JsonValueKind.Null, tops[0].ValueKind);

@@ -39,7 +39,7 @@ public static class ReferenceLoop
                     items.Select(i => RunSummaryQuery.ToScoredItem(i.Outcome, i.Score, i.Parsed, i.Reference, i.Details)).ToList());
                 summaries.Add((task.Name, manifest, summary));
             }
-            rows.Add(new Row(model, CapabilityScores.Compute(tree, summaries).Overall, summaries.ToDictionary(s => s.Item1, s => s.Item3)));
+            rows.Add(new Row(model, CapabilityScores.Compute(tree, summaries).Overall ?? double.NaN, summaries.ToDictionary(s => s.Item1, s => s.Item3)));
         }
         return rows;
     }

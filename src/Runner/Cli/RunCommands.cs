@@ -99,7 +99,7 @@ internal static class RunCommands
                 task.Outcomes["correct"].ToString(), task.Outcomes["wrong"].ToString(),
                 task.Outcomes["unparseable"].ToString(), task.Outcomes["refused"].ToString(), task.Outcomes["error"].ToString(),
                 task.Metrics?.GetValueOrDefault(TaskScoring.AnsweredAccuracy) is { } answered ? $"{answered.Score:0.00}" : "—");
-        table.AddRow("[bold]overall[/]", "", $"[bold]{summary.Overall:0.00}[/]" + (summary.Status == "succeeded" && !summary.Complete ? " [red](incomplete)[/]" : ""),
+        table.AddRow("[bold]overall[/]", "", (summary.Overall is { } overall ? $"[bold]{overall:0.00}[/]" : "— (overlap metrics only: --reference)") + (summary.Status == "succeeded" && !summary.Complete ? " [red](incomplete)[/]" : ""),
             "", "", "", "", "", "", "", "");
         AnsiConsole.Write(table);
         PrintNormalisation(summary);

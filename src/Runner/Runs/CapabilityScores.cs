@@ -7,7 +7,8 @@ namespace Evals.Runner.Runs;
 /// <param name="Normalisation"><c>chance</c> or <c>reference</c>: what each task score was divided by before averaging.</param>
 /// <param name="Relative">Reference normalisation: each task's score as a percentage of the reference run's.</param>
 /// <param name="LeftOut">Tasks that count towards no capability, and why (an overlap metric without a reference …).</param>
-public sealed record CapabilityScoresResult(SortedDictionary<string, double> Capabilities, double Overall, double TasksMean,
+/// <param name="Overall">Null when no scored task can count: every one is an overlap metric without a reference run.</param>
+public sealed record CapabilityScoresResult(SortedDictionary<string, double> Capabilities, double? Overall, double TasksMean,
     string Normalisation = CapabilityScores.Chance, IReadOnlyDictionary<string, double>? Relative = null,
     IReadOnlyDictionary<string, string>? LeftOut = null);
 
@@ -37,12 +38,14 @@ public static class CapabilityScores
     {
         var perCapability = new Dictionary<string, List<double>>();
         var scored = new List<double>();
+        var comparable = new List<double>();
         var relative = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var leftOut = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, manifest, summary) in tasks)
         {
             if (summary.N == 0) continue;
             scored.Add(summary.Score);
+            if (reference is not null || !MetricCatalog.IsOverlap(summary.Metric)) comparable.Add(summary.Score);
             var (capabilities, normalise, why) = Contribution(tree, name, manifest, summary, reference);
             if (why is not null) leftOut[name] = why;
             if (normalise is null) continue;
@@ -56,7 +59,9 @@ public static class CapabilityScores
         }
         var result = new SortedDictionary<string, double>(perCapability.ToDictionary(c => c.Key, c => Math.Round(c.Value.Average(), 4)), StringComparer.Ordinal);
         var tasksMean = scored.Count == 0 ? 0 : Math.Round(scored.Average(), 4);
-        return new CapabilityScoresResult(result, result.Count > 0 ? Math.Round(result.Values.Average(), 4) : tasksMean, tasksMean,
+        // With no capability, overall falls back to the mean of the raw task scores — never of overlap metrics' raw values.
+        double? overall = result.Count > 0 ? Math.Round(result.Values.Average(), 4) : comparable.Count > 0 ? Math.Round(comparable.Average(), 4) : null;
+        return new CapabilityScoresResult(result, overall, tasksMean,
             reference is null ? Chance : Reference, reference is null ? null : relative, leftOut.Count == 0 ? null : leftOut);
     }
 
@@ -75,6 +80,7 @@ public static class CapabilityScores
         {
             if (summary.N == 0 || replicates.Length == 0) continue;
             var (capabilities, normalise, _) = Contribution(tree, name, manifest, summary, reference);
+            if (reference is null && normalise is null && MetricCatalog.IsOverlap(summary.Metric)) continue;
             parts.Add((replicates, normalise is null ? [] : capabilities.Select(c => capabilityIndex.TryGetValue(c, out var i) ? i : capabilityIndex[c] = capabilityIndex.Count).ToArray(), normalise));
         }
         if (parts.Count == 0) return null;

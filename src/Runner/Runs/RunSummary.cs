@@ -15,7 +15,8 @@ public sealed record RunSummary
     public required SortedDictionary<string, TaskSummary> Tasks { get; init; }
     public required SortedDictionary<string, double> Capabilities { get; init; }
     /// <summary>The mean of the capability scores (CUGE-style); with no capability, the mean of the task scores.</summary>
-    public double Overall { get; init; }
+    /// Null when no scored task can count towards it (only overlap metrics, and no reference run).
+    public double? Overall { get; init; }
     /// <summary>
     /// The overall's 95% interval: a stratified bootstrap (each task's items resampled on their own) carried through the
     /// same normalisation and roll-up as <see cref="Overall"/>; null when no task was scored.

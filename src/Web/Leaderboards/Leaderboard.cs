@@ -30,7 +30,7 @@ public sealed record LeaderboardRow(
     bool OlderVersion,
     DateTimeOffset RunDate,
     int Items,
-    double Overall,
+    double? Overall,
     double TasksMean,
     IReadOnlyDictionary<string, double> Capabilities,
     IReadOnlyDictionary<string, LeaderboardCell> Tasks,

@@ -94,13 +94,13 @@ public static class LeaderboardCharts
     /// <summary>A family's overall score by checkpoint (in registration order); accepted checkpoints are diamonds labelled ✓.</summary>
     public static string? Checkpoints(Leaderboard board, string family)
     {
-        var rows = board.Contenders.Where(r => r.Family == family)
+        var rows = board.Contenders.Where(r => r.Family == family && r.Overall is not null)
             .OrderBy(r => r.ModelRegisteredAt).ThenBy(r => r.Checkpoint, StringComparer.Ordinal).ToList();
         if (rows.Count == 0) return null;
         var points = new JsonArray();
         foreach (var row in rows)
         {
-            var point = new JsonObject { ["value"] = Math.Round(row.Overall, 2), ["model"] = row.Model };
+            var point = new JsonObject { ["value"] = Math.Round(row.Overall!.Value, 2), ["model"] = row.Model };
             if (row.Accepted)
             {
                 point["symbol"] = "diamond";
@@ -111,8 +111,8 @@ public static class LeaderboardCharts
             points.Add(point);
         }
         var lines = new JsonArray();
-        foreach (var baseline in board.Baselines)
-            lines.Add(ChanceLine($"{baseline.Baseline} {baseline.Overall:0.0}", baseline.Overall));
+        foreach (var baseline in board.Baselines.Where(b => b.Overall is not null))
+            lines.Add(ChanceLine($"{baseline.Baseline} {baseline.Overall:0.0}", baseline.Overall!.Value));
         var option = new JsonObject
         {
             ["animation"] = false,

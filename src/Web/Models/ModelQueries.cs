@@ -11,7 +11,7 @@ public sealed record ModelRun(Guid Id, string Suite, string SuiteVersion, string
     double? Overall, double? OverallCiLow, double? OverallCiHigh, bool Complete);
 
 /// <summary>A checkpoint of the model's family: its latest succeeded run on a suite, in registration order.</summary>
-public sealed record CheckpointScore(string Model, string? Checkpoint, bool Accepted, DateTimeOffset RegisteredAt, Guid RunId, double Overall);
+public sealed record CheckpointScore(string Model, string? Checkpoint, bool Accepted, DateTimeOffset RegisteredAt, Guid RunId, double? Overall);
 
 /// <summary>Another model's latest succeeded run on the same suite version: what this model's run can be compared with item by item.</summary>
 public sealed record Comparable(string Model, Guid RunId);

@@ -21,7 +21,7 @@ public sealed class CapabilityScoresTests
         Assert.Equal("chance", result.Normalisation);
         Assert.Equal(45, result.Capabilities["理解"], 9);   // (50 + 40) / 2
         Assert.Equal(50, result.Capabilities["问答"], 9);   // (40 + 60) / 2
-        Assert.Equal(47.5, result.Overall, 9);
+        Assert.Equal(47.5, result.Overall!.Value, 9);
         Assert.Equal(Math.Round((62.5 + 80 + 40) / 3, 4), result.TasksMean, 9);
         Assert.Null(result.Relative);
         Assert.Null(result.LeftOut);
@@ -46,7 +46,7 @@ public sealed class CapabilityScoresTests
         Assert.Equal(87.5, result.Capabilities["理解"], 9);  // (125 + 50) / 2
         Assert.Equal(87.5, result.Capabilities["问答"], 9);  // (50 + 125) / 2
         Assert.False(result.Capabilities.ContainsKey("其他"));
-        Assert.Equal(87.5, result.Overall, 9);
+        Assert.Equal(87.5, result.Overall!.Value, 9);
         Assert.Equal(["s/reversioned", "s/unreferenced"], result.LeftOut!.Keys.Order());
         Assert.Contains("version v0", result.LeftOut["s/reversioned"]);
     }
@@ -59,6 +59,27 @@ public sealed class CapabilityScoresTests
 
         Assert.Equal(200, result.Capabilities["问答"], 9);
         Assert.Contains("scored 0", result.LeftOut!["s/binary"]);
+    }
+
+    [Fact]
+    public void Overlap_metrics_are_never_averaged_raw_with_accuracies_and_alone_give_no_overall()
+    {
+        // s/bleu sits in a capability with an accuracy task; raw BLEU must not enter it.
+        var tree = new CapabilityTree([new Capability("生成", "generation", ["s/bleu", "s/choice4"])]);
+        var mixed = CapabilityScores.Compute(tree, [Task("s/bleu", "bleu", 30, 0), Task("s/choice4", "accuracy", 62.5, 25)]);
+        Assert.Equal(50, mixed.Capabilities["生成"], 9);
+        Assert.Contains("overlap metric", mixed.LeftOut!["s/bleu"]);
+
+        // No capability at all: overall falls back to raw task scores, but not to a raw BLEU.
+        var none = CapabilityTree.Empty;
+        Assert.Equal(62.5, CapabilityScores.Compute(none, [Task("s/bleu", "bleu", 30, 0), Task("s/choice4", "accuracy", 62.5, 25)]).Overall);
+        var onlyOverlap = CapabilityScores.Compute(none, [Task("s/bleu", "bleu", 30, 0), Task("s/rouge", "rouge_l", 40, 0)]);
+        Assert.Null(onlyOverlap.Overall);
+        Assert.Equal(35, onlyOverlap.TasksMean, 9);
+
+        // Relative to a reference, both count.
+        var reference = new ReferenceScores(Guid.NewGuid(), "ref", new Dictionary<string, (double, string)> { ["s/bleu"] = (20, "v1"), ["s/choice4"] = (50, "v1") });
+        Assert.Equal((150 + 125) / 2.0, CapabilityScores.Compute(tree, [Task("s/bleu", "bleu", 30, 0), Task("s/choice4", "accuracy", 62.5, 25)], reference).Capabilities["生成"], 9);
     }
 
     private static (string, TaskManifest, TaskSummary) Task(string name, string metric, double score, double chance) =>

@@ -49,13 +49,13 @@ public sealed class OverallIntervalTests
         };
         var scores = CapabilityScores.Compute(Tree, tasks.Select(t => (t.Item1, t.Item2, t.Item3)));
         var chance = CapabilityScores.OverallInterval(Tree, tasks)!.Value;
-        Assert.InRange(scores.Overall, chance.Low, chance.High);
+        Assert.InRange(scores.Overall!.Value, chance.Low, chance.High);
 
         // Relative to a reference scoring half of every task, every task is 200.
         var reference = new ReferenceScores(Guid.NewGuid(), "ref", tasks.ToDictionary(t => t.Item1, t => (t.Item3.Score / 2, t.Item3.Version)));
         var relative = CapabilityScores.Compute(Tree, tasks.Select(t => (t.Item1, t.Item2, t.Item3)), reference);
         var interval = CapabilityScores.OverallInterval(Tree, tasks, reference)!.Value;
-        Assert.Equal(200, relative.Overall, 3);
+        Assert.Equal(200, relative.Overall!.Value, 3);
         // Relative to the run itself every task is 100; against half of it, 200: the same resamples, scaled by two.
         var self = CapabilityScores.OverallInterval(Tree, tasks,
             new ReferenceScores(Guid.NewGuid(), "self", tasks.ToDictionary(t => t.Item1, t => (t.Item3.Score, t.Item3.Version))))!.Value;

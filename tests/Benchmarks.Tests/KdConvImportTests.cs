@@ -110,13 +110,14 @@ public sealed class KdConvImportTests : IDisposable
         var path = Path.Combine(SharedDatasets.RepositoryRoot, "datasets", "cuge", "kdconv", "task.json");
         var manifest = TaskLoader.ReadManifest(path);
         Assert.Equal("kdconv", manifest.Name);
-        // The kind arrives with the generation metrics (issue 13); until then the task cannot be built, only declared.
         Assert.Equal("generation", manifest.Kind);
+        // The generation kind takes conversations, so the manifest builds a task (with no items yet).
+        Assert.Equal("cuge/kdconv", TaskKinds.Create("cuge", manifest, []).FullName);
         Assert.Equal("reference", manifest.AnswerField);
         Assert.Equal("bleu", manifest.Metric);
         Assert.Equal("messages", manifest.MessagesField);
         Assert.Equal("", manifest.Template);
-        Assert.Equal(["语言生成"], manifest.Capabilities);
+        Assert.Equal(["对话交互"], manifest.Capabilities);   // CUGE's dialogue capability
         Assert.Equal("kdconv", manifest.Source!.Format);
         Assert.Equal(KdConvReader.TaskName, manifest.Source.Task ?? manifest.Name);
         Assert.IsType<KdConvReader>(ImportFormats.Get(manifest.Source.Format));

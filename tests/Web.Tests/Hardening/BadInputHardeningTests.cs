@@ -50,6 +50,8 @@ public sealed class BadInputHardeningTests(HardeningFixture fixture) : IClassFix
     public async Task An_arena_prompt_with_NUL_is_a_400_naming_prompt_and_stores_no_battle()
     {
         using var visitor = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = fixture.App.Client.BaseAddress };
+        // The visitor cookie comes from an earlier response, as a browser gets it from the arena page.
+        Assert.Equal(HttpStatusCode.OK, (await visitor.GetAsync("api/arena/visitor")).StatusCode);
         var response = await visitor.PostAsync("api/arena/battles", new StringContent("{\"prompt\":\"a\\u0000b\"}", Encoding.UTF8, "application/json"));
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");

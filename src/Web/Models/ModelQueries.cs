@@ -1,5 +1,6 @@
 using Evals.Runner.Arena;
 using Evals.Runner.Runs;
+using Evals.Web.Runs;
 using Evals.Storage;
 using Evals.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -26,9 +27,10 @@ public sealed record ModelPage(string Name, string Kind, string Spec, string? Fa
 /// <summary>
 /// A registered model's page (<c>/models/{name}</c>): every run of it (runs of private suites only for admins), its scores
 /// per suite over time and over its family's checkpoints, its arena rating, and links to compare it with other models.
-/// Scores are the run summaries' (<see cref="RunSummaryQuery"/>), so they equal the run pages and the leaderboard.
+/// Scores are the run summaries', read through <see cref="RunQueries.SummaryAsync"/> (cached per run state, as the run
+/// pages read them), so they equal the run pages and the leaderboard and a page view does not bootstrap every run again.
 /// </summary>
-public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunSummaryQuery summaries, Evals.Benchmarks.Suites.SuiteCatalog catalog)
+public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunQueries runQueries, Evals.Benchmarks.Suites.SuiteCatalog catalog)
 {
     /// <summary>At most this many runs are listed, newest first.</summary>
     public const int MaxRuns = 200;
@@ -46,7 +48,7 @@ public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, Ru
         var rows = new List<ModelRun>(runs.Count);
         foreach (var run in runs)
         {
-            var summary = run.Status == RunStatus.Succeeded ? await summaries.GetAsync(run.Id, cancellationToken) : null;
+            var summary = run.Status == RunStatus.Succeeded ? await runQueries.SummaryAsync(run.Id, cancellationToken) : null;
             rows.Add(new ModelRun(run.Id, run.Suite!.Name, run.Suite.Version, run.Status.ToString().ToLowerInvariant(), run.CreatedAt, run.FinishedAt,
                 summary?.Overall, summary?.OverallCiLow, summary?.OverallCiHigh, summary?.Complete ?? false));
         }
@@ -78,7 +80,7 @@ public sealed class ModelQueries(IDbContextFactory<EvalsDbContext> dbFactory, Ru
         {
             var run = await db.Runs.AsNoTracking().Where(r => r.ModelId == member.Id && r.Status == RunStatus.Succeeded && r.Suite!.Name == suite)
                 .OrderByDescending(r => r.FinishedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
-            if (run is not { } id || await summaries.GetAsync(id, cancellationToken) is not { } summary) continue;
+            if (run is not { } id || await runQueries.SummaryAsync(id, cancellationToken) is not { } summary) continue;
             result.Add(new CheckpointScore(member.Name, member.Checkpoint, member.AcceptedAt is not null, member.CreatedAt, id, summary.Overall));
         }
         return result;

@@ -17,7 +17,7 @@ public sealed class GenerationImportRunTests(DatabaseFixture database) : IClassF
     public async Task Wmt_import_and_a_replayed_system_give_its_corpus_bleu()
     {
         var official = Path.Combine(SharedDatasetsRule.Require("wmt22_en_zh"), "txt");
-        var datasets = CopyManifests();
+        var datasets = DatasetsCopy.Manifests();
         var env = RunnerEnvironment.For(database.ConnectionString, datasets);
 
         var broken = Directory.CreateTempSubdirectory("wmt-").FullName;
@@ -50,20 +50,5 @@ public sealed class GenerationImportRunTests(DatabaseFixture database) : IClassF
         Assert.Equal("nrefs:2|case:mixed|eff:no|tok:zh|smooth:exp|version:evals-1", task.GetProperty("signature").GetString());
         Assert.True(task.GetProperty("ci_low").GetDouble() < 72.8779 && 72.8779 < task.GetProperty("ci_high").GetDouble());
         Assert.True(task.GetProperty("metrics").GetProperty("rouge_l").GetProperty("score").GetDouble() > 0);
-    }
-
-    /// <summary>The shipped manifests (no data) in a temporary datasets folder, so that imports never touch the checkout.</summary>
-    private static string CopyManifests()
-    {
-        var root = Directory.CreateTempSubdirectory("evals-import-").FullName;
-        foreach (var file in Directory.EnumerateFiles(RepoPaths.Datasets, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(RepoPaths.Datasets, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Contains("data")) continue;
-            var target = Path.Combine(root, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return root;
     }
 }

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Evals.TestKit;
-using Microsoft.VisualBasic.FileIO;
 using Npgsql;
 
 namespace Evals.Runner.Tests.Cli;
@@ -27,7 +26,7 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
     public async Task Malformed_copies_are_refused_with_file_and_line_and_nothing_is_written_unless_skip_bad()
     {
         SharedDatasetsRule.Require("clue_afqmc");
-        var datasets = CopyManifests();
+        var datasets = DatasetsCopy.Manifests();
         var official = Directory.CreateTempSubdirectory("afqmc-").FullName;
         var lines = File.ReadAllLines(Path.Combine(RepoPaths.SharedDatasets, "clue_afqmc", "dev.json"));
         lines[2] = lines[2][..^5];                                                // line 3: broken JSON
@@ -55,7 +54,7 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
     public async Task Ceval_baselines_equal_counts_from_the_official_files_per_subject_category_and_overall()
     {
         SharedDatasetsRule.Require("ceval");
-        var datasets = CopyManifests();
+        var datasets = DatasetsCopy.Manifests();
         var env = RunnerEnvironment.For(database.ConnectionString, datasets);
         var ceval = Path.Combine(RepoPaths.SharedDatasets, "ceval");
         var import = await CliProcess.RunAsync(env, Timeout, "import", "ceval", "--path", ceval);
@@ -65,8 +64,8 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
         using var mapping = JsonDocument.Parse(File.ReadAllText(Path.Combine(ceval, "subject_mapping.json")));
         var subjects = mapping.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value[2].GetString()!);
         var data = subjects.Keys.ToDictionary(s => s, s => (
-            Dev: ReadCsv(Path.Combine(ceval, "dev", $"{s}_dev.csv")),
-            Val: ReadCsv(Path.Combine(ceval, "val", $"{s}_val.csv"))));
+            Dev: CsvRows.Read(Path.Combine(ceval, "dev", $"{s}_dev.csv")),
+            Val: CsvRows.Read(Path.Combine(ceval, "val", $"{s}_val.csv"))));
 
         foreach (var (spec, extra) in new[] { ("baseline:majority", Array.Empty<string>()), ("baseline:first", ["--circular"]), ("baseline:random?seed=3", []) })
         {
@@ -112,7 +111,7 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
     public async Task A_k_shot_prompt_is_identical_across_two_runs_and_two_models()
     {
         SharedDatasetsRule.Require("fewclue/tnews");
-        var datasets = CopyManifests();
+        var datasets = DatasetsCopy.Manifests();
         Directory.CreateDirectory(Path.Combine(datasets, "kshot"));
         File.WriteAllText(Path.Combine(datasets, "kshot", "suite.json"), """{"name": "kshot", "include": ["clue/tnews"]}""");
         var env = RunnerEnvironment.For(database.ConnectionString, datasets);
@@ -159,35 +158,5 @@ public sealed class ImportRunTests(DatabaseFixture database) : IClassFixture<Dat
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>Rows of a CSV as published, read with the framework's own RFC 4180 parser (not the importer's).</summary>
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        using var parser = new TextFieldParser(path, Encoding.UTF8) { TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true };
-        parser.SetDelimiters(",");
-        var header = parser.ReadFields()!;
-        var rows = new List<Dictionary<string, string>>();
-        while (!parser.EndOfData)
-        {
-            var fields = parser.ReadFields()!;
-            rows.Add(header.Select((h, i) => (h, fields[i])).ToDictionary(p => p.h, p => p.Item2));
-        }
-        return rows;
-    }
-
-    /// <summary>The shipped manifests (no data) in a temporary datasets folder, so that imports never touch the checkout.</summary>
-    internal static string CopyManifests()
-    {
-        var root = Directory.CreateTempSubdirectory("evals-import-").FullName;
-        foreach (var file in Directory.EnumerateFiles(RepoPaths.Datasets, "*", System.IO.SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(RepoPaths.Datasets, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Contains("data")) continue;
-            var target = Path.Combine(root, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return root;
     }
 }

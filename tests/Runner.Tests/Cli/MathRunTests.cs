@@ -31,7 +31,7 @@ public sealed class MathRunTests(DatabaseFixture database) : IClassFixture<Datab
     [SharedDatasetsFact("cmath", "mgsm_zh")]
     public async Task Replayed_outputs_score_exactly_per_task_and_grade_and_samples_vote_only_when_sampling_is_on()
     {
-        var datasets = ImportRunTests.CopyManifests();
+        var datasets = DatasetsCopy.Manifests();
         var env = RunnerEnvironment.For(database.ConnectionString, datasets);
         var cmathPath = SharedDatasetsRule.Require("cmath");
         var mgsmPath = SharedDatasetsRule.Require("mgsm_zh");

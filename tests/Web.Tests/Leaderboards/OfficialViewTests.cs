@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Evals.TestKit;
-using Microsoft.VisualBasic.FileIO;
 
 namespace Evals.Web.Tests.Leaderboards;
 
@@ -24,7 +22,7 @@ public sealed class OfficialViewTests(DatabaseFixture database) : IClassFixture<
     public async Task The_ceval_view_equals_cevals_own_aggregation_of_a_hand_counted_run_and_the_csv_export_says_the_same()
     {
         SharedDatasetsRule.Require("ceval");
-        var datasets = CopyManifests();
+        var datasets = DatasetsCopy.Manifests();
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__Evals"] = database.ConnectionString,
@@ -41,7 +39,7 @@ public sealed class OfficialViewTests(DatabaseFixture database) : IClassFixture<
         var category = mapping.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value[2].GetString()!);
         var scores = category.Keys.ToDictionary(s => s, s =>
         {
-            var answers = ReadCsv(Path.Combine(ceval, "val", $"{s}_val.csv")).Select(r => r["answer"]).ToList();
+            var answers = CsvRows.Read(Path.Combine(ceval, "val", $"{s}_val.csv")).Select(r => r["answer"]).ToList();
             return 100.0 * answers.Count(a => a == "A") / answers.Count;
         });
         var expected = new Dictionary<string, double>
@@ -74,7 +72,7 @@ public sealed class OfficialViewTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
         var file = Path.Combine(Directory.CreateTempSubdirectory().FullName, "board.csv");
         await File.WriteAllBytesAsync(file, await csv.Content.ReadAsByteArrayAsync());
-        var exported = Assert.Single(ReadCsv(file));
+        var exported = Assert.Single(CsvRows.Read(file));
         Assert.Equal("baseline:first", exported["model"]);
         foreach (var (key, value) in expected) Assert.Equal(value, double.Parse(exported[$"category:{key}"], System.Globalization.CultureInfo.InvariantCulture), 1e-3);
         foreach (var (subject, score) in scores) Assert.Equal(score, double.Parse(exported[$"ceval/{subject}"], System.Globalization.CultureInfo.InvariantCulture), 1e-3);
@@ -92,35 +90,5 @@ public sealed class OfficialViewTests(DatabaseFixture database) : IClassFixture<
         var count = 0;
         for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal)) count++;
         return count;
-    }
-
-    /// <summary>Rows of a CSV, read with the framework's own RFC 4180 parser (not the code under test).</summary>
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        using var parser = new TextFieldParser(path, Encoding.UTF8) { TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true };
-        parser.SetDelimiters(",");
-        var header = parser.ReadFields()!;
-        var rows = new List<Dictionary<string, string>>();
-        while (!parser.EndOfData)
-        {
-            var fields = parser.ReadFields()!;
-            rows.Add(header.Select((h, i) => (h, fields[i])).ToDictionary(p => p.h, p => p.Item2));
-        }
-        return rows;
-    }
-
-    /// <summary>The shipped manifests (no data) in a temporary datasets folder, so that the import never touches the checkout.</summary>
-    private static string CopyManifests()
-    {
-        var root = Directory.CreateTempSubdirectory("evals-view-").FullName;
-        foreach (var file in Directory.EnumerateFiles(RepoPaths.Datasets, "*", System.IO.SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(RepoPaths.Datasets, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Contains("data")) continue;
-            var target = Path.Combine(root, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return root;
     }
 }

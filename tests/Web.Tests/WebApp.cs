@@ -27,7 +27,29 @@ public sealed class WebApp : IAsyncDisposable
     public string AdminKey { get; }
     public string Output => _process.Output;
 
+    public Task WaitForOutputAsync(string text, TimeSpan timeout) => _process.WaitForOutputAsync(text, timeout);
+
     public static async Task<WebApp> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
+    {
+        var adminKey = Evals.Storage.Entities.ApiKey.NewKey();
+        await using (var db = Evals.Storage.Migrator.CreateContext(connectionString))
+        {
+            db.ApiKeys.Add(new Evals.Storage.Entities.ApiKey
+            {
+                Name = $"test-admin-{Guid.NewGuid():N}", Scope = "admin", Hash = Evals.Storage.Entities.ApiKey.HashOf(adminKey), Prefix = adminKey[..10],
+            });
+            await db.SaveChangesAsync();
+        }
+        return await StartProcessAsync(connectionString, settings, adminKey);
+    }
+
+    /// <summary>
+    /// The app as a first-time user starts it: no connection string, so it starts (or finds running) its own embedded
+    /// cluster in <c>Evals__DataDirectory</c>, which <paramref name="settings"/> must name. No admin key exists there.
+    /// </summary>
+    public static Task<WebApp> StartEmbeddedAsync(IDictionary<string, string> settings) => StartProcessAsync(null, settings, adminKey: "");
+
+    private static async Task<WebApp> StartProcessAsync(string? connectionString, IDictionary<string, string>? settings, string adminKey)
     {
         // Kestrel binds port 0 itself and logs the port it got: a port picked here and released would be free only until
         // another process on a busy machine took it.
@@ -41,22 +63,14 @@ public sealed class WebApp : IAsyncDisposable
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
-        info.Environment["ConnectionStrings__Evals"] = connectionString;
+        if (connectionString is null) info.Environment.Remove("ConnectionStrings__Evals");
+        else info.Environment["ConnectionStrings__Evals"] = connectionString;
         info.Environment["Runner__Datasets"] = RepoPaths.Datasets;
         info.Environment["Runner__CheckinIntervalMs"] = "1000";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         // Tests poll run summaries many times a second; the per-address limit is tested on its own (HeavyRequestTests).
         info.Environment["HeavyRequests__PerMinutePerAddress"] = "1000000";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
-        var adminKey = Evals.Storage.Entities.ApiKey.NewKey();
-        await using (var db = Evals.Storage.Migrator.CreateContext(connectionString))
-        {
-            db.ApiKeys.Add(new Evals.Storage.Entities.ApiKey
-            {
-                Name = $"test-admin-{Guid.NewGuid():N}", Scope = "admin", Hash = Evals.Storage.Entities.ApiKey.HashOf(adminKey), Prefix = adminKey[..10],
-            });
-            await db.SaveChangesAsync();
-        }
         var process = new RunningProcess(info);
         Uri address;
         try

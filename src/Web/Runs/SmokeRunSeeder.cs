@@ -18,7 +18,11 @@ public sealed class SmokeRunSeeder(IDbContextFactory<EvalsDbContext> dbFactory, 
     {
         if (!options.Enabled) return;
         await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken))
-            if (await db.Runs.AnyAsync(stoppingToken)) return;
+            if (await db.Runs.AnyAsync(stoppingToken))
+            {
+                logger.LogInformation("Smoke runs not queued: the database already holds runs");
+                return;
+            }
         foreach (var model in Baselines)
         {
             var run = await submitter.SubmitAsync(new RunRequest(model, "smoke", new RunConfig()), stoppingToken);

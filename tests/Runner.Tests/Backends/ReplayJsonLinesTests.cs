@@ -52,6 +52,7 @@ public sealed class ReplayJsonLinesTests(DatabaseFixture database) : IClassFixtu
         await using var db = Migrator.CreateContext(database.ConnectionString);
         var runId = root.GetProperty("run_id").GetGuid();
         var errorsStored = await db.Results.AsNoTracking().Where(r => r.RunId == runId && r.Outcome == "error").Select(r => r.Error).ToListAsync();
+        Assert.Equal(2, errorsStored.Count);
         Assert.All(errorsStored, e => Assert.Contains("no output in replay file", e));
     }
 

@@ -47,6 +47,7 @@ public sealed class OnnxCliTests(DatabaseFixture database) : IClassFixture<Datab
         Assert.True(generate.ExitCode == 0, generate.ToString());
         using var gen = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "gen.json")));
         Assert.Equal("generate", gen.RootElement.GetProperty("mode").GetString());
+        Assert.Equal(3, gen.RootElement.GetProperty("tasks").EnumerateObject().Count()); // the three smoke tasks
         Assert.All(gen.RootElement.GetProperty("tasks").EnumerateObject(), t => Assert.Equal(0, t.Value.GetProperty("outcomes").GetProperty("error").GetInt32()));
     }
 

@@ -29,6 +29,8 @@ public enum Fault
     MalformedJson,
     /// <summary>DashScope's content-inspection refusal (400 data_inspection_failed).</summary>
     Refusal,
+    /// <summary>A vendor's own refusal code, in no default list (403, code risk_control_blocked, numeric type 10086).</summary>
+    VendorRefusal,
 }
 
 /// <summary>
@@ -144,6 +146,10 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             case Fault.Refusal:
                 context.Response.StatusCode = 400;
                 await context.Response.WriteAsJsonAsync(new { error = new { message = "Input data may contain inappropriate content.", type = "data_inspection_failed", code = "data_inspection_failed" } });
+                return;
+            case Fault.VendorRefusal:
+                context.Response.StatusCode = 403;
+                await context.Response.WriteAsJsonAsync(new { error = new { message = "风控拦截", type = 10086, code = "risk_control_blocked" } });
                 return;
         }
         var stream = root.TryGetProperty("stream", out var s) && s.GetBoolean();

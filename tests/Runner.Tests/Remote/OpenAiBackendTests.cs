@@ -124,6 +124,59 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
         Assert.Equal(1, _server.Calls);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("&refusal_codes=something_else")]
+    public async Task A_vendor_code_outside_the_refusal_list_is_an_error_and_not_retried(string extra)
+    {
+        _server.FaultFor = _ => Fault.VendorRefusal;
+        await using var backend = Backend(extra);
+        var e = await Assert.ThrowsAsync<RemoteCallException>(() => backend.GenerateAsync(Request("风控")));
+        Assert.Contains("HTTP 403", e.Message);
+        Assert.Contains("after 1 attempt(s)", e.Message);
+        Assert.Equal(1, _server.Calls);
+    }
+
+    [Theory]
+    [InlineData("&refusal_codes=risk_control_blocked", "code risk_control_blocked")]
+    [InlineData("&refusal_codes=RISK_CONTROL_BLOCKED", "code risk_control_blocked")]
+    [InlineData("&refusal_codes=%20other%20,10086", "type 10086")]
+    public async Task Refusal_codes_turn_a_vendors_own_code_into_a_refusal_and_keep_the_default_ones(string extra, string named)
+    {
+        _server.FaultFor = prompt => prompt == "默认" ? Fault.Refusal : Fault.VendorRefusal;
+        await using var backend = Backend(extra);
+        var vendor = await Assert.ThrowsAsync<ModelRefusedException>(() => backend.GenerateAsync(Request("风控")));
+        Assert.Equal($"the provider refused (HTTP 403, {named}): 风控拦截", vendor.Message);
+        // The option adds to the built-in list (DashScope's data_inspection_failed), it does not replace it.
+        var builtIn = await Assert.ThrowsAsync<ModelRefusedException>(() => backend.GenerateAsync(Request("默认")));
+        Assert.Contains("data_inspection_failed", builtIn.Message);
+        Assert.Equal(2, _server.Calls);
+    }
+
+    [Fact]
+    public void Probe_false_submits_an_endpoint_that_is_down_and_probe_true_refuses_it()
+    {
+        // Port 1 on loopback: nothing listens there (binding it needs privileges no test takes).
+        const string down = "openai:http://127.0.0.1:1/v1?model=later";
+        var factory = new BackendFactory();
+        Assert.Contains("cannot reach 127.0.0.1:1 (connection refused); add probe=false to submit anyway",
+            Assert.Throws<ModelSpecException>(() => factory.Describe(ModelSpec.Parse(down))).Message);
+        Assert.Contains("cannot reach 127.0.0.1:1", Assert.Throws<ModelSpecException>(() => factory.Describe(ModelSpec.Parse(down + "&probe=true"))).Message);
+        Assert.Equal(new ModelCapabilities(LogLikelihood: false, Generate: true, MaxConcurrency: 8, LogLikelihoodIfAsked: true),
+            factory.Describe(ModelSpec.Parse(down + "&probe=false")));
+        Assert.Contains("probe='no' is not true or false", Assert.Throws<ModelSpecException>(() => factory.Describe(ModelSpec.Parse(down + "&probe=no"))).Message);
+    }
+
+    [Fact]
+    public async Task Probe_false_changes_nothing_about_calls_to_an_endpoint_that_is_up()
+    {
+        var spec = ModelSpec.Parse($"openai:{_server.BaseUrl}?model=fake&key_env={KeyVariable}&probe=false");
+        new BackendFactory().Describe(spec);
+        await using var backend = OpenAiCompatibleBackend.Create(spec);
+        Assert.Equal(FakeOpenAiServer.AnswerFor("探测"), (await backend.GenerateAsync(Request("探测"))).Text);
+        Assert.Equal(1, _server.Calls);
+    }
+
     [Fact]
     public async Task The_rpm_limit_spaces_requests()
     {

@@ -116,6 +116,8 @@ public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<Dat
         Assert.Equal(72, completed.GetProperty("tasks").EnumerateObject().Sum(t => t.Value.GetProperty("n").GetInt32()));
         // Items that had succeeded were not touched.
         var before = results.Where(r => r.Outcome != "error").ToDictionary(r => (r.TaskId, r.ItemKey), r => r.Id);
+        Assert.Equal(72 - failed.Count, before.Count);
+        Assert.Equal(before.Count, after.Count(r => before.ContainsKey((r.TaskId, r.ItemKey))));
         Assert.All(after.Where(r => before.ContainsKey((r.TaskId, r.ItemKey))), r => Assert.Equal(before[(r.TaskId, r.ItemKey)], r.Id));
         var secrets = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => r.ModelSpec + r.Config + (r.Error ?? "") + (r.BackendReport ?? "")).SingleAsync();
         Assert.DoesNotContain(Key, secrets);
@@ -138,7 +140,8 @@ public sealed class RemoteRunTests(DatabaseFixture database) : IClassFixture<Dat
         Assert.Equal(9, _server.Calls);
         var usage = first.GetProperty("usage");
         var promptTokens = usage.GetProperty("prompt_tokens").GetInt64();
-        Assert.True(promptTokens > 0);
+        // The server counts one token per character of the prompt it received.
+        Assert.Equal(_server.Log.Sum(l => (long)l.Prompt.Length), promptTokens);
         Assert.Equal(9, usage.GetProperty("completion_tokens").GetInt64());
         Assert.Equal((promptTokens * 1 + 9 * 2) / 1e6, usage.GetProperty("cost").GetDouble(), 9);
         Assert.Equal(0, usage.GetProperty("cached_items").GetInt32());

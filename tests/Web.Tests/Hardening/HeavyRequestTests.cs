@@ -17,7 +17,12 @@ public sealed class HeavyRequestTests(DatabaseFixture database) : IClassFixture<
     [Fact]
     public async Task A_finished_comparison_and_summary_are_computed_once_and_then_served_from_the_cache()
     {
-        await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false" });
+        await using var app = await WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Evals__SeedSmokeRuns"] = "false",
+            // Each request is logged as it starts: a marked request's line means every line logged before it is out.
+            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        });
         var a = await SubmitAsync(app, "baseline:first");
         var b = await SubmitAsync(app, "baseline:majority");
         await WaitAsync(app, a);
@@ -29,7 +34,7 @@ public sealed class HeavyRequestTests(DatabaseFixture database) : IClassFixture<
         var summaries = new List<string>();
         for (var i = 0; i < 3; i++) summaries.Add(await app.Client.GetStringAsync($"api/runs/{a}"));
         Assert.Contains("Run A", await app.Client.GetStringAsync($"runs/compare?a={a}&b={b}"));
-        await Task.Delay(200); // the log is written by the app's console logger, a moment after the answer
+        await LogWrittenAsync(app);
 
         var log = app.Output[before..];
         Assert.Equal(first, second);
@@ -41,7 +46,7 @@ public sealed class HeavyRequestTests(DatabaseFixture database) : IClassFixture<
         var again = app.Output.Length;
         await app.Client.GetStringAsync($"api/runs/{a}");
         await app.Client.GetStringAsync($"api/runs/compare?a={a}&b={b}");
-        await Task.Delay(200);
+        await LogWrittenAsync(app);
         Assert.DoesNotContain("Computed", app.Output[again..]);
     }
 
@@ -94,6 +99,17 @@ public sealed class HeavyRequestTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal("m012345", row.Model);
         Assert.Equal(12_345 % 11, row.Satisfaction.Positive);
         Assert.Equal(12_345 % 3, row.Checks.Single(c => c.Check == "refusal").Flagged.Positive);
+    }
+
+    /// <summary>
+    /// The console logger writes from one queue, in order, a moment after the answer has gone: once a request made now
+    /// shows in the output, every line logged by the requests before it is there too.
+    /// </summary>
+    private static async Task LogWrittenAsync(WebApp app)
+    {
+        var mark = Guid.NewGuid().ToString("N");
+        await app.Client.GetAsync($"healthz?mark={mark}");
+        await app.WaitForOutputAsync($"healthz?mark={mark}", TimeSpan.FromSeconds(30));
     }
 
     private static int Count(string text, string what)

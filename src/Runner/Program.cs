@@ -12,6 +12,7 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     GateCommands.Gate(),
     AbCommands.Ab(),
     ImportCommands.Import(),
+    DatasetCommands.Datasets(),
     AdminCommands.Models(),
     KeyCommands.Keys(),
     OnnxCommands.Tokenize(),
@@ -39,6 +40,11 @@ catch (BadInputException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return ExitCodes.BadInput;
+}
+catch (Evals.Runner.Datasets.DatasetDownloadException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}; nothing was imported");
+    return ExitCodes.Failed;
 }
 catch (PostgresNotFoundException e)
 {

@@ -38,50 +38,59 @@ internal static class ImportCommands
             var folder = parse.GetValue(path)!;
             if (!folder.Exists) throw new BadInputException($"--path {folder.FullName}: no such folder; it must hold {reader.Expects}");
             var suiteName = parse.GetValue(suite) ?? reader.DefaultSuite;
-            // The datasets folder comes from configuration as in every verb, but the import is validated before the
-            // database is touched: bad files are exit code 2 whether or not the database is up.
-            var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
-                .AddEnvironmentVariables().Build();
-            var catalog = new SuiteCatalog(SuiteCatalog.FindDatasetsRoot(configuration["Runner:Datasets"]));
+            var catalog = OpenCatalog();
             var prepared = Prepare(reader, folder.FullName, suiteName, parse.GetValue(skipBad), catalog);
-
-            foreach (var write in prepared.Writes)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(write.Path)!);
-                await File.WriteAllTextAsync(write.Path + ".importing", write.JsonLines, ct);
-            }
-            foreach (var write in prepared.Writes) File.Move(write.Path + ".importing", write.Path, overwrite: true);
-
-            var written = prepared.Writes.Select(w => $"{suiteName}/{w.Task}").ToHashSet(StringComparer.Ordinal);
-            IReadOnlyList<LoadedTask> loaded;
-            IReadOnlyList<string> notImported;
-            try
-            {
-                var available = catalog.LoadAvailable(suiteName);
-                loaded = available.Suite.Tasks.Where(t => written.Contains(t.Task.FullName)).ToList();
-                notImported = available.NotImported.Where(written.Contains).ToList();
-            }
-            catch (TaskDataException e)
-            {
-                throw new BadInputException($"the imported files do not load: {e.Message}");
-            }
-            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
-            var stored = await host.Services.GetRequiredService<SuiteStore>().SaveTasksAsync(loaded, ct);
-
-            foreach (var write in prepared.Writes)
-                Console.WriteLine($"{suiteName}/{write.Task} {write.Split}: {write.Count} items → {Path.GetRelativePath(catalog.Root, write.Path)}");
-            foreach (var (task, _) in stored)
-                Console.WriteLine($"stored {task.Task.FullName}@{task.Version}: {task.Task.Items.Count} items");
-            foreach (var name in notImported)
-                Console.WriteLine($"not runnable yet: {name} (its eval split was not in these files)");
-            foreach (var line in prepared.Unplaced) Console.WriteLine($"not placed: {line}");
-            foreach (var note in prepared.Notes) Console.WriteLine($"note: {note}");
-            foreach (var problem in prepared.Skipped) Console.WriteLine($"skipped {problem}");
-            Console.WriteLine($"imported {prepared.Writes.Sum(w => w.Count)} items of {prepared.Writes.Select(w => w.Task).Distinct().Count()} tasks into suite '{suiteName}'" +
-                (prepared.Skipped.Count > 0 ? $"; {prepared.Skipped.Count} bad lines skipped" : ""));
+            await CommitAsync(prepared, suiteName, catalog, ct);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The datasets folder from configuration, as every verb reads it (no database needed).</summary>
+    internal static SuiteCatalog OpenCatalog()
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables().Build();
+        return new SuiteCatalog(SuiteCatalog.FindDatasetsRoot(configuration["Runner:Datasets"]));
+    }
+
+    /// <summary>Writes a prepared import's JSON Lines (all or none), stores its tasks in PostgreSQL and prints the counts.</summary>
+    internal static async Task CommitAsync(PreparedImport prepared, string suiteName, SuiteCatalog catalog, CancellationToken ct)
+    {
+        foreach (var write in prepared.Writes)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(write.Path)!);
+            await File.WriteAllTextAsync(write.Path + ".importing", write.JsonLines, ct);
+        }
+        foreach (var write in prepared.Writes) File.Move(write.Path + ".importing", write.Path, overwrite: true);
+
+        var written = prepared.Writes.Select(w => $"{suiteName}/{w.Task}").ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<LoadedTask> loaded;
+        IReadOnlyList<string> notImported;
+        try
+        {
+            var available = catalog.LoadAvailable(suiteName);
+            loaded = available.Suite.Tasks.Where(t => written.Contains(t.Task.FullName)).ToList();
+            notImported = available.NotImported.Where(written.Contains).ToList();
+        }
+        catch (TaskDataException e)
+        {
+            throw new BadInputException($"the imported files do not load: {e.Message}");
+        }
+        using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+        var stored = await host.Services.GetRequiredService<SuiteStore>().SaveTasksAsync(loaded, ct);
+
+        foreach (var write in prepared.Writes)
+            Console.WriteLine($"{suiteName}/{write.Task} {write.Split}: {write.Count} items → {Path.GetRelativePath(catalog.Root, write.Path)}");
+        foreach (var (task, _) in stored)
+            Console.WriteLine($"stored {task.Task.FullName}@{task.Version}: {task.Task.Items.Count} items");
+        foreach (var name in notImported)
+            Console.WriteLine($"not runnable yet: {name} (its eval split was not in these files)");
+        foreach (var line in prepared.Unplaced) Console.WriteLine($"not placed: {line}");
+        foreach (var note in prepared.Notes) Console.WriteLine($"note: {note}");
+        foreach (var problem in prepared.Skipped) Console.WriteLine($"skipped {problem}");
+        Console.WriteLine($"imported {prepared.Writes.Sum(w => w.Count)} items of {prepared.Writes.Select(w => w.Task).Distinct().Count()} tasks into suite '{suiteName}'" +
+            (prepared.Skipped.Count > 0 ? $"; {prepared.Skipped.Count} bad lines skipped" : ""));
     }
 
     internal sealed record PreparedImport(IReadOnlyList<ImportWrite> Writes, IReadOnlyList<string> Unplaced, IReadOnlyList<string> Notes, IReadOnlyList<string> Skipped);

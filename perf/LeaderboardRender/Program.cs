@@ -7,7 +7,7 @@ using Evals.Benchmarks.Suites;
 using Evals.LeaderboardRender;
 using Evals.Storage;
 using Evals.Storage.Embedded;
-using Evals.Web.Leaderboards;
+using Evals.Runner.Leaderboards;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Evals.Web.Leaderboards;
+namespace Evals.Runner.Leaderboards;
 
 /// <summary>
 /// The leaderboard, computed per request from finished runs: per model its latest succeeded run on the suite (within the

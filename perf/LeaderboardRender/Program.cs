@@ -41,7 +41,8 @@ try
     Console.WriteLine($"seeded {models} models x {tasks} tasks x {items} items = {models * tasks * items:N0} results (real ResultWriter) in {clock.Elapsed.TotalSeconds:0.0} s");
 
     var datasets = SuiteCatalog.FindDatasetsRoot(null);
-    var services = new ServiceCollection().AddStorage(connectionString).AddSingleton(new SuiteCatalog(datasets)).AddSingleton<LeaderboardQueries>()
+    var services = new ServiceCollection().AddStorage(connectionString).AddSingleton(new SuiteCatalog(datasets))
+        .AddSingleton<Evals.Runner.Runs.RunSummaryQuery>().AddSingleton<LeaderboardQueries>()
         .BuildServiceProvider();
     var queries = services.GetRequiredService<LeaderboardQueries>();
     var filter = new LeaderboardFilter(Seeder.Suite);

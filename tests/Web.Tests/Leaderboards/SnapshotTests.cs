@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Evals.Storage;
 using Evals.Storage.Entities;
 using Evals.TestKit;
@@ -15,7 +17,7 @@ namespace Evals.Web.Tests.Leaderboards;
 /// opens in Chromium with the network off, fetching nothing but its own files.
 /// </summary>
 [Collection(BrowserTests.Name)]
-public sealed class SnapshotTests(DatabaseFixture database, Chromium chromium) : IClassFixture<DatabaseFixture>
+public sealed partial class SnapshotTests(DatabaseFixture database, Chromium chromium) : IClassFixture<DatabaseFixture>
 {
     private const string Markup = "<script>window.__xss = 1</script> & \"模型\"";
 
@@ -61,6 +63,30 @@ public sealed class SnapshotTests(DatabaseFixture database, Chromium chromium) :
         var csv = CsvRows.Read(Path.Combine(dir, "smoke.csv"));
         Assert.Equal(board.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("model").GetString()), csv.Select(r => r["model"]));
 
+        // The live page shows the same figures, rounded to 0.1, for every row and task; the CSV carries them to 4 decimals.
+        var live = await app.Client.GetStringAsync("leaderboard?suite=smoke");
+        var tasks = board.GetProperty("tasks").EnumerateArray().Select(t => t.GetString()!).ToList();
+        var liveRows = LiveRow().Matches(live).ToList();
+        Assert.Equal(board.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("model").GetString()), liveRows.Select(m => WebUtility.HtmlDecode(m.Groups["model"].Value)));
+        foreach (var (json, match, exported) in board.GetProperty("rows").EnumerateArray().Zip(liveRows, csv))
+        {
+            Assert.Equal(json.GetProperty("overall").GetDouble().ToString("0.0", CultureInfo.InvariantCulture), LiveOverall().Match(match.Value).Groups["v"].Value);
+            Assert.Equal(json.GetProperty("overall").GetDouble(), double.Parse(exported["overall"], CultureInfo.InvariantCulture), 1e-4);
+            var cells = LiveTaskCell().Matches(match.Value).ToList();
+            Assert.Equal(tasks.Count, cells.Count);
+            foreach (var (task, cell) in tasks.Zip(cells))
+            {
+                var expected = json.GetProperty("tasks").GetProperty(task);
+                foreach (var (group, field, suffix) in new[] { ("v", "score", ""), ("lo", "ci_low", ":ci_low"), ("hi", "ci_high", ":ci_high") })
+                {
+                    Assert.Equal(expected.GetProperty(field).GetDouble().ToString("0.0", CultureInfo.InvariantCulture), cell.Groups[group].Value);
+                    Assert.Equal(expected.GetProperty(field).GetDouble(), double.Parse(exported[task + suffix], CultureInfo.InvariantCulture), 1e-4);
+                }
+                Assert.Equal(expected.GetProperty("n").GetInt32().ToString(CultureInfo.InvariantCulture), cell.Groups["n"].Value);
+                Assert.Equal(cell.Groups["n"].Value, exported[task + ":n"]);
+            }
+        }
+
         // The name is text: escaped in the file, no script element anywhere in the snapshot.
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(WebUtility.HtmlEncode(Markup), html);
@@ -91,4 +117,13 @@ public sealed class SnapshotTests(DatabaseFixture database, Chromium chromium) :
         Assert.Contains("--suite 'nosuch'", unknown.StdErr);
         Assert.False(Directory.Exists(dir + "-2"));
     }
+
+    [GeneratedRegex("<tr(?: class=\"[^\"]*\")? data-model=\"(?<model>[^\"]*)\">.*?</tr>", RegexOptions.Singleline)]
+    private static partial Regex LiveRow();
+
+    [GeneratedRegex("<td class=\"num overall\">(?<v>[^<]*)")]
+    private static partial Regex LiveOverall();
+
+    [GeneratedRegex("<td class=\"num[^\"]*\" title=\"[^\"]*\">(?<v>[0-9.]+)<small>\\[(?<lo>[0-9.]+), (?<hi>[0-9.]+)\\] n=(?<n>[0-9]+)</small></td>")]
+    private static partial Regex LiveTaskCell();
 }

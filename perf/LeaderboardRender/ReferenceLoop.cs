@@ -3,7 +3,7 @@ using Evals.Benchmarks.Suites;
 using Evals.Runner.Runs;
 using Evals.Storage;
 using Evals.Storage.Entities;
-using Evals.Web.Leaderboards;
+using Evals.Runner.Leaderboards;
 using Microsoft.EntityFrameworkCore;
 
 namespace Evals.LeaderboardRender;

@@ -20,6 +20,7 @@ var root = new RootCommand("Evals: evaluate Chinese LLMs on task suites. Exit co
     ArenaCommands.Arena(),
     JudgeCommands.JudgeCheck(),
     HalluQaCommands.HalluQa(),
+    LeaderboardCommands.Leaderboard(),
 };
 
 // Redirected output (CI logs, pipes) gets wide tables instead of 80-column wrapping.

@@ -46,6 +46,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RunControl>();
         services.AddSingleton<Rescoring.RunRescorer>();
         services.AddSingleton<RunSummaryQuery>();
+        services.AddSingleton<Leaderboards.LeaderboardQueries>();
         var checks = builder.Configuration.GetSection("OnlineChecks").Get<OnlineChecksOptions>() ?? new OnlineChecksOptions();
         checks.Validate();
         services.AddSingleton(checks);

@@ -1,4 +1,3 @@
-using Evals.Web.Leaderboards;
 using Evals.Web.Runs;
 
 namespace Evals.Web;
@@ -17,7 +16,6 @@ public static class ServiceCollectionExtensions
         builder.Services.AddSingleton<RunQueries>();
         builder.Services.AddSingleton<Experiments.ExperimentQueries>();
         builder.Services.AddSingleton<Experiments.OfflineExperiments>();
-        builder.Services.AddSingleton<LeaderboardQueries>();
         builder.Services.AddSingleton<Models.ModelQueries>();
         builder.Services.AddSingleton<RunComparisons>();
         if (seedSmokeRuns && builder.Configuration.GetValue("Evals:SeedSmokeRuns", true))

@@ -1,4 +1,4 @@
-using Evals.Web.Leaderboards;
+using Evals.Runner.Leaderboards;
 
 namespace Evals.Web.Api;
 

@@ -1,3 +1,4 @@
+using Evals.Runner.Leaderboards;
 using System.Text.Json.Nodes;
 
 namespace Evals.Web.Leaderboards;

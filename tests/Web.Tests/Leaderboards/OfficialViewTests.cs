@@ -78,6 +78,16 @@ public sealed class OfficialViewTests(DatabaseFixture database) : IClassFixture<
         foreach (var (subject, score) in scores) Assert.Equal(score, double.Parse(exported[$"ceval/{subject}"], System.Globalization.CultureInfo.InvariantCulture), 1e-3);
         Assert.Equal(row.GetProperty("overall").GetDouble(), double.Parse(exported["overall"], System.Globalization.CultureInfo.InvariantCulture), 1e-3);
 
+        // The static snapshot shows the same official columns and subjects, figure for figure.
+        var site = Directory.CreateTempSubdirectory("evals-site-").FullName;
+        var export = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "leaderboard", "export", "--html", site, "--suite", "ceval");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var official = await File.ReadAllTextAsync(Path.Combine(site, "ceval.html"));
+        Assert.Equal(6, CountOf(official, "<th class=\"category\">"));
+        Leaderboards.SnapshotHtml.AssertEqualsApi(board, official);
+        Leaderboards.SnapshotHtml.AssertEqualsApi(await app.Client.GetFromJsonAsync<JsonElement>("api/leaderboard?suite=ceval&view=tasks"),
+            await File.ReadAllTextAsync(Path.Combine(site, "ceval-tasks.html")));
+
         var bad = await app.Client.GetAsync("api/leaderboard?suite=ceval&format=xml&view=columns");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();

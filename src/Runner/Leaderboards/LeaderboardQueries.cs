@@ -7,15 +7,17 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Evals.Web.Leaderboards;
+namespace Evals.Runner.Leaderboards;
 
 /// <summary>
 /// The leaderboard, computed per request from finished runs: per model its latest succeeded run on the suite (within the
 /// date window), and per run the scores its run summary gives — task scores as <see cref="TaskScoring"/> defines them,
 /// capabilities and overall as <see cref="CapabilityScores"/> rolls them up. Five queries whatever the size: runs, task
-/// lists, one GROUP BY over the runs' results for outcome counts (accuracy tasks need nothing more:
+/// lists, the runs' outcome counts per task (accuracy tasks need nothing more:
 /// <see cref="TaskScoring.SummariseAccuracyCounts"/>), and the items of tasks with another metric (EM/F1, macro-F1),
-/// which are summarised from their items exactly as the run page does.
+/// which are summarised from their items exactly as the run page does. The counts are read from
+/// <c>run_task_counts</c>, which the database fills when a run ends (migration RunTaskCounts); only a run written as
+/// finished without a status change (<c>runs.task_counts_stored</c> false) is counted from its result rows.
 /// </summary>
 public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFactory, SuiteCatalog catalog, RunSummaryQuery summaries)
 {
@@ -43,7 +45,8 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         var currentTasks = suiteTasks.Where(t => t.SuiteId == current.Id).ToDictionary(t => t.Name, t => t.Version, StringComparer.Ordinal);
 
         var runIds = runs.Select(r => r.RunId).ToArray();
-        var counts = await OutcomeCountsAsync(db, runIds, cancellationToken);
+        var counts = await OutcomeCountsAsync(db, runs.Where(r => r.CountsStored).Select(r => r.RunId).ToArray(),
+            runs.Where(r => !r.CountsStored).Select(r => r.RunId).ToArray(), cancellationToken);
         var otherMetric = manifests.Where(m => m.Value.Metric != Accuracy.Name).Select(m => m.Key).ToArray();
         var itemsOfOtherMetric = (otherMetric.Length == 0 || runIds.Length == 0 ? [] : await db.Results.AsNoTracking()
                 .Where(r => runIds.Contains(r.RunId) && otherMetric.Contains(r.TaskId))
@@ -180,7 +183,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             select distinct on (r.model_name)
                    r.id as "RunId", r.model_name as "Model", r.model_spec as "Spec", r.model_id as "ModelId", r.suite_id as "SuiteId", s.version as "Version",
                    coalesce(r.finished_at, r.created_at) as "FinishedAt", m.family as "Family", m.checkpoint as "Checkpoint", m.created_at as "ModelCreatedAt",
-                   m.accepted_at as "AcceptedAt"
+                   m.accepted_at as "AcceptedAt", r.task_counts_stored as "CountsStored"
             from runs r
             join suites s on s.id = r.suite_id
             left join models m on m.id = r.model_id
@@ -190,27 +193,35 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         return await db.Database.SqlQueryRaw<LatestRun>(sql, parameters.ToArray<object>()).ToListAsync(cancellationToken);
     }
 
-    private static async Task<Dictionary<(Guid, Guid), OutcomeCounts>> OutcomeCountsAsync(EvalsDbContext db, Guid[] runIds, CancellationToken cancellationToken)
+    private static async Task<Dictionary<(Guid, Guid), OutcomeCounts>> OutcomeCountsAsync(EvalsDbContext db, Guid[] stored, Guid[] unstored,
+        CancellationToken cancellationToken)
     {
-        if (runIds.Length == 0) return [];
-        // TaskScoring averages the chance of the asked (non-error) items that carry one.
+        if (stored.Length + unstored.Length == 0) return [];
+        // TaskScoring averages the chance of the asked (non-error) items that carry one; store_run_task_counts computes
+        // the stored rows with the same aggregate as the second half here.
         var rows = await db.Database.SqlQueryRaw<OutcomeCounts>("""
-            select run_id as "RunId", task_id as "TaskId",
-                   count(*) filter (where outcome = 'correct')::int as "Correct",
-                   count(*) filter (where outcome = 'wrong')::int as "Wrong",
-                   count(*) filter (where outcome = 'unparseable')::int as "Unparseable",
-                   count(*) filter (where outcome = 'refused')::int as "Refused",
-                   count(*) filter (where outcome = 'error')::int as "Error",
-                   coalesce(avg((details->>'chance')::double precision) filter (where outcome <> 'error'), 0) as "Chance"
+            select run_id as "RunId", task_id as "TaskId", correct as "Correct", wrong as "Wrong", unparseable as "Unparseable",
+                   refused as "Refused", error as "Error", chance as "Chance"
+            from run_task_counts
+            where run_id = any(@stored)
+            union all
+            select run_id, task_id,
+                   count(*) filter (where outcome = 'correct')::int,
+                   count(*) filter (where outcome = 'wrong')::int,
+                   count(*) filter (where outcome = 'unparseable')::int,
+                   count(*) filter (where outcome = 'refused')::int,
+                   count(*) filter (where outcome = 'error')::int,
+                   coalesce(avg((details->>'chance')::double precision) filter (where outcome <> 'error'), 0)
             from results
-            where run_id = any(@runs)
+            where run_id = any(@unstored)
             group by run_id, task_id
-            """, new NpgsqlParameter("runs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = runIds }).ToListAsync(cancellationToken);
+            """, new NpgsqlParameter("stored", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = stored },
+            new NpgsqlParameter("unstored", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = unstored }).ToListAsync(cancellationToken);
         return rows.ToDictionary(r => (r.RunId, r.TaskId));
     }
 
     private sealed record LatestRun(Guid RunId, string Model, string Spec, Guid? ModelId, Guid SuiteId, string Version, DateTimeOffset FinishedAt,
-        string? Family, string? Checkpoint, DateTimeOffset? ModelCreatedAt, DateTimeOffset? AcceptedAt);
+        string? Family, string? Checkpoint, DateTimeOffset? ModelCreatedAt, DateTimeOffset? AcceptedAt, bool CountsStored);
 
     private sealed record OutcomeCounts(Guid RunId, Guid TaskId, int Correct, int Wrong, int Unparseable, int Refused, int Error, double Chance)
     {

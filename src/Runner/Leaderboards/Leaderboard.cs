@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Evals.Web.Leaderboards;
+namespace Evals.Runner.Leaderboards;
 
 /// <summary>One task's score in one row: the run summary's figures for that task (0–100, 95% bootstrap interval).</summary>
 /// <param name="OlderTaskVersion">This task's data differs from the suite's current version of it (or the task is gone).</param>

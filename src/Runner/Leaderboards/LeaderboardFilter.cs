@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Evals.Web.Leaderboards;
+namespace Evals.Runner.Leaderboards;
 
 /// <summary>
 /// What the leaderboard shows: one suite (null: the suite of the newest succeeded run), optionally one model family and

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Evals.Web.Leaderboards;
+namespace Evals.Runner.Leaderboards;
 
 /// <summary>
 /// A leaderboard view as CSV (RFC 4180, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese names):

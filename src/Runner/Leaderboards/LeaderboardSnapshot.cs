@@ -1,0 +1,69 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+using Evals.Benchmarks.Suites;
+
+namespace Evals.Runner.Leaderboards;
+
+/// <summary>
+/// <c>evals leaderboard export --html DIR</c>: the public leaderboard as static files a team can publish without running
+/// the site — <c>index.html</c>, per suite its page (the official view where the suite declares one) and, for such
+/// suites, the per-subject page, plus each view's JSON (what <c>/api/leaderboard</c> answers) and the CSV export. The
+/// figures come from <see cref="LeaderboardQueries"/>, the query behind the live page, so they are the page's. Private
+/// suites are left out, as the site hides them from anonymous readers.
+/// </summary>
+public sealed class LeaderboardSnapshot(LeaderboardQueries queries, SuiteCatalog catalog, TimeProvider time)
+{
+    /// <summary>The API's JSON style (snake_case names, as the site's HTTP JSON options), Chinese written as text.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        WriteIndented = false,
+    };
+
+    /// <summary>The files written, relative to <paramref name="directory"/>.</summary>
+    public async Task<IReadOnlyList<string>> WriteAsync(string directory, string? onlySuite, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var hidden = catalog.PrivateSuites();
+        var all = (await queries.GetAsync(LeaderboardFilter.Default, cancellationToken)).Suites;
+        if (onlySuite is not null && (!all.Contains(onlySuite) || hidden.Contains(onlySuite)))
+            throw new Runs.BadInputException($"--suite '{onlySuite}': no such public suite in the database (known: {string.Join(", ", all.Where(s => !hidden.Contains(s)))})");
+
+        var pages = new List<(string Name, string Content)>();
+        var index = new List<(string Suite, string Page, int Models)>();
+        foreach (var suite in all.Where(s => !hidden.Contains(s) && (onlySuite is null || s == onlySuite)))
+        {
+            var official = await queries.GetAsync(new LeaderboardFilter(suite), cancellationToken);
+            if (official.Rows.Count == 0) continue;
+            var slug = Slug(suite);
+            var hasOfficial = official.ViewColumns is { Count: > 0 };
+            pages.Add(($"{slug}.csv", LeaderboardCsv.Write(official)));
+            pages.Add(($"{slug}.json", JsonSerializer.Serialize(official, Json)));
+            if (hasOfficial)
+            {
+                var tasks = await queries.GetAsync(new LeaderboardFilter(suite, View: LeaderboardFilter.TasksView), cancellationToken);
+                pages.Add(($"{slug}-tasks.json", JsonSerializer.Serialize(tasks, Json)));
+                pages.Add(($"{slug}.html", LeaderboardHtml.Write(official, now, ($"{slug}-tasks.html", $"{slug}.csv", $"{slug}.json"))));
+                pages.Add(($"{slug}-tasks.html", LeaderboardHtml.Write(tasks, now, ($"{slug}.html", $"{slug}.csv", $"{slug}-tasks.json"))));
+            }
+            else
+            {
+                pages.Add(($"{slug}.html", LeaderboardHtml.Write(official, now, (null, $"{slug}.csv", $"{slug}.json"))));
+            }
+            index.Add((suite, $"{slug}.html", official.Contenders.Count()));
+        }
+        pages.Add(("index.html", LeaderboardHtml.Index(index, now)));
+
+        // LeaderboardCsv starts with its own byte-order mark. Everything is computed before the first file is written: a failed query leaves the folder as it was.
+        Directory.CreateDirectory(directory);
+        foreach (var (name, content) in pages)
+            await File.WriteAllTextAsync(Path.Combine(directory, name), content, new System.Text.UTF8Encoding(false), cancellationToken);
+        return pages.Select(p => p.Name).ToList();
+    }
+
+    /// <summary>A file name for a suite: its name with anything but letters, digits, '.', '-' and '_' replaced.</summary>
+    public static string Slug(string suite) =>
+        string.Concat(suite.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')).TrimStart('.') is { Length: > 0 } s ? s : "suite";
+}

@@ -15,10 +15,12 @@ public static class BattleFile
     private static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <param name="requireStyle">Every battle must carry the style counts (for style control); a battle without them is an error naming its line.</param>
-    public static IReadOnlyList<Battle> Read(string path, bool requireStyle = false)
+    /// <param name="readCategories">Classify each battle's prompt (<see cref="PromptCategories"/>) from the user turns of
+    /// <c>conversation_a</c>, or from <c>language</c> when there is no conversation.</param>
+    public static IReadOnlyList<Battle> Read(string path, bool requireStyle = false, bool readCategories = false)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return Read(stream, path, requireStyle);
+        return Read(stream, path, requireStyle, readCategories);
     }
 
     /// <summary>
@@ -26,7 +28,7 @@ public static class BattleFile
     /// reader, and line numbers counted incrementally as the reader moves on (never from the file's start), so time and
     /// memory grow linearly with the file. <paramref name="path"/> names the file in messages.
     /// </summary>
-    public static IReadOnlyList<Battle> Read(Stream stream, string path, bool requireStyle = false)
+    public static IReadOnlyList<Battle> Read(Stream stream, string path, bool requireStyle = false, bool readCategories = false)
     {
         var battles = new List<(Battle Battle, double? Time, int Line)>();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -73,7 +75,7 @@ public static class BattleFile
                         line += buffer.AsSpan(countedTo, at - countedTo).Count((byte)'\n');
                         countedTo = at;
                         if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException($"{path}:{line}: battle {battles.Count} is not a JSON object");
-                        if (!TryReadBattle(ref reader, path, line, battles.Count, names, requireStyle, out var battle)) break;
+                        if (!TryReadBattle(ref reader, path, line, battles.Count, names, requireStyle, readCategories, out var battle)) break;
                         battles.Add(battle);
                     }
                     resumeState = reader.CurrentState;
@@ -109,11 +111,12 @@ public static class BattleFile
     /// fields are skipped whatever their shape.
     /// </summary>
     private static bool TryReadBattle(ref Utf8JsonReader reader, string path, int line, int index, Dictionary<string, string> names,
-        bool requireStyle, out (Battle, double?, int) battle)
+        bool requireStyle, bool readCategories, out (Battle, double?, int) battle)
     {
         battle = default;
-        string? a = null, b = null, winner = null;
+        string? a = null, b = null, winner = null, language = null;
         AnswerStyle? styleA = null, styleB = null;
+        List<string>? userTurns = null;
         double? time = null;
         var badTime = false;
         while (true)
@@ -122,8 +125,27 @@ public static class BattleFile
             if (reader.TokenType == JsonTokenType.EndObject) break;
             var name = reader.ValueTextEquals("model_a"u8) ? "model_a" : reader.ValueTextEquals("model_b"u8) ? "model_b"
                 : reader.ValueTextEquals("winner"u8) ? "winner" : reader.ValueTextEquals("tstamp"u8) ? "tstamp"
-                : reader.ValueTextEquals("conv_metadata"u8) ? "conv_metadata" : null;
+                : reader.ValueTextEquals("conv_metadata"u8) ? "conv_metadata"
+                : !readCategories ? null
+                : reader.ValueTextEquals("conversation_a"u8) ? "conversation_a" : reader.ValueTextEquals("language"u8) ? "language" : null;
             if (!reader.Read()) return false;
+            if (name == "language")
+            {
+                if (reader.TokenType == JsonTokenType.String) language = reader.GetString();
+                else if (!reader.TrySkip()) return false;
+                continue;
+            }
+            if (name == "conversation_a")
+            {
+                userTurns = [];
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    if (!reader.TrySkip()) return false;
+                    continue;
+                }
+                if (!TryReadUserTurns(ref reader, userTurns)) return false;
+                continue;
+            }
             if (name == "conv_metadata")
             {
                 if (reader.TokenType != JsonTokenType.StartObject)
@@ -181,7 +203,11 @@ public static class BattleFile
         if (badTime) throw new FormatException($"{path}:{line}: battle {index}: field 'tstamp': not a number");
         if (requireStyle && styleA is null)
             throw new FormatException($"{path}:{line}: battle {index}: field 'conv_metadata': missing or without all of {string.Join(", ", StyleFields)} (style control needs them)");
-        battle = (new Battle(a!, b!, parsedWinner) { StyleA = styleA, StyleB = styleB }, time, line);
+        var categories = !readCategories ? null
+            : userTurns is { Count: > 0 } ? PromptCategories.Of(userTurns)
+            : language is not null ? PromptCategories.OfLanguage(language)
+            : [];
+        battle = (new Battle(a!, b!, parsedWinner) { StyleA = styleA, StyleB = styleB, Categories = categories }, time, line);
         return true;
     }
 
@@ -241,4 +267,46 @@ public static class BattleFile
     private static int Count(ref Utf8JsonReader reader, string path, int line, int index, string field) =>
         reader.TryGetInt32(out var value) && value >= 0 ? value
             : throw new FormatException($"{path}:{line}: battle {index}: field '{field}': not a whole count of 0 or more");
+
+    /// <summary>
+    /// The user turns' text of a <c>conversation_a</c> array (each <c>{role, content}</c>; content a string, or a list
+    /// whose strings are taken, as in Chatbot Arena's multimodal dumps). False when the buffer ends inside it.
+    /// </summary>
+    private static bool TryReadUserTurns(ref Utf8JsonReader reader, List<string> turns)
+    {
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndArray) return true;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                if (!reader.TrySkip()) return false;
+                continue;
+            }
+            string? role = null, content = null;
+            while (true)
+            {
+                if (!reader.Read()) return false;
+                if (reader.TokenType == JsonTokenType.EndObject) break;
+                var field = reader.ValueTextEquals("role"u8) ? 1 : reader.ValueTextEquals("content"u8) ? 2 : 0;
+                if (!reader.Read()) return false;
+                if (field == 1 && reader.TokenType == JsonTokenType.String) role = reader.GetString();
+                else if (field == 2 && reader.TokenType == JsonTokenType.String) content = reader.GetString();
+                else if (field == 2 && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    var parts = new List<string>();
+                    while (true)
+                    {
+                        if (!reader.Read()) return false;
+                        if (reader.TokenType == JsonTokenType.EndArray) break;
+                        if (reader.TokenType == JsonTokenType.String) parts.Add(reader.GetString()!);
+                        else if (!reader.TrySkip()) return false;
+                    }
+                    content = string.Join("\n", parts);
+                }
+                else if (!reader.TrySkip()) return false;
+            }
+            if (role == "user" && content is not null) turns.Add(content);
+        }
+    }
 }

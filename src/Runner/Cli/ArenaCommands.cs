@@ -18,7 +18,11 @@ internal static class ArenaCommands
         {
             Description = "Also fit Chatbot Arena's style control (answer length, headers, lists, bold as covariates); every battle needs conv_metadata",
         };
-        var rate = new Command("rate", "Elo (online, as Chatbot Arena) and Bradley-Terry ratings with bootstrap 95% intervals") { battles, bootstrap, seed, json, styleControl };
+        var category = new Option<string?>("--category")
+        {
+            Description = "Rate only battles whose prompt is in this category (chinese, english, mixed, code, math, creative_writing, long_prompt, multi_turn; see docs/arena.md)",
+        };
+        var rate = new Command("rate", "Elo (online, as Chatbot Arena) and Bradley-Terry ratings with bootstrap 95% intervals") { battles, bootstrap, seed, json, styleControl, category };
         rate.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(battles)!;
@@ -28,13 +32,22 @@ internal static class ArenaCommands
             IReadOnlyList<Battle> list;
             try
             {
-                list = BattleFile.Read(file.FullName, requireStyle: parse.GetValue(styleControl));
+                list = BattleFile.Read(file.FullName, requireStyle: parse.GetValue(styleControl), readCategories: parse.GetValue(category) is not null);
             }
             catch (FormatException e)
             {
                 throw new BadInputException(e.Message);
             }
             if (list.Count == 0) throw new BadInputException($"--battles: {file.FullName} holds no battles");
+            if (parse.GetValue(category) is { } wanted)
+            {
+                var all = list;
+                list = all.Where(b => b.Categories!.Contains(wanted, StringComparer.Ordinal)).ToList();
+                if (list.Count == 0)
+                    throw new BadInputException($"--category {wanted}: none of the {all.Count} battles in {file.FullName} is in it (found: "
+                        + string.Join(", ", all.SelectMany(b => b.Categories!).Distinct().Order(StringComparer.Ordinal).DefaultIfEmpty("no category")) + ")");
+                AnsiConsole.WriteLine($"category {wanted}: {list.Count} of {all.Count} battles");
+            }
 
             var elo = EloRating.Compute(list);
             var bt = BradleyTerry.Leaderboard(list, rounds, parse.GetValue(seed));

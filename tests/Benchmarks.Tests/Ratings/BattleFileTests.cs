@@ -104,4 +104,20 @@ public sealed class BattleFileTests
         var negative = Write("""[{"model_a": "a", "model_b": "b", "winner": "tie", "conv_metadata": {"bold_count_a": -1}}]""");
         Assert.Contains(":1: battle 0: field 'conv_metadata.bold_count_a': not a whole count", Assert.Throws<FormatException>(() => BattleFile.Read(negative)).Message);
     }
+
+    [Fact]
+    public void Categories_come_from_the_user_turns_of_conversation_a_or_else_from_language()
+    {
+        var path = Write("""
+            [{"model_a": "a", "model_b": "b", "winner": "tie", "language": "English", "conversation_a": [{"role": "user", "content": "解方程 x + 1 = 2"},
+               {"role": "assistant", "content": "x = 1"}, {"role": "user", "content": [ "再写一首诗", {"image": "ignored"} ]}]},
+             {"model_a": "a", "model_b": "b", "winner": "tie", "language": "English"},
+             {"model_a": "a", "model_b": "b", "winner": "tie"}]
+            """);
+        var battles = BattleFile.Read(path, readCategories: true);
+        Assert.Equal([PromptCategories.Chinese, PromptCategories.Math, PromptCategories.CreativeWriting, PromptCategories.MultiTurn], battles[0].Categories);
+        Assert.Equal([PromptCategories.English], battles[1].Categories);
+        Assert.Empty(battles[2].Categories!);
+        Assert.Null(BattleFile.Read(path)[0].Categories); // not asked for: not read
+    }
 }

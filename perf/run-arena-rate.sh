@@ -29,26 +29,30 @@ python3 perf/ArenaRate/generate_battles.py "$WORK/styled.json" "$BATTLES" "$MODE
 python3 perf/ArenaRate/generate_battles.py "$WORK/big.json" "$BIG" "$MODELS" 2
 echo "files: $BATTLES battles $(du -h "$WORK/battles.json" | cut -f1), $BIG battles $(du -h "$WORK/big.json" | cut -f1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Wall seconds of one whole process (start-up, read, Elo, fit, bootstrap, printing); fails on a non-zero exit.
+# "wall cpu" seconds of one whole process (start-up, read, Elo, fit, bootstrap, printing; CPU = user + system, the
+# steadier figure on a shared machine); fails on a non-zero exit.
 timed() {
-  local start end
-  start=$(date +%s.%N)
-  "${CLI[@]}" arena rate "$@" >"$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt"; exit 1; }
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "${CLI[@]}" arena rate "$@" >"$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt" >&2; echo "failed: arena rate $*" >&2; exit 1; }
+  awk '{printf "%.2f %.2f\n", $1, $2 + $3}' "$WORK/time.txt"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 for file in battles styled; do
   extra=()
   [ "$file" = styled ] && extra=(--style-control)
-  times=()
-  for _ in $(seq "$REPEATS"); do times+=("$(timed --battles "$WORK/$file.json" --bootstrap 1000 "${extra[@]}")"); done
-  med=$(printf '%s\n' "${times[@]}" | median)
-  printf '%-60s median %6.2f s  (runs: %s)\n' "$BATTLES battles, --bootstrap 1000 ${extra[*]}" "$med" "$(printf '%.2f ' "${times[@]}")"
+  walls=() cpus=()
+  for _ in $(seq "$REPEATS"); do
+    read -r wall cpu < <(timed --battles "$WORK/$file.json" --bootstrap 1000 "${extra[@]}")
+    [ -n "${wall:-}" ] || exit 1
+    walls+=("$wall") cpus+=("$cpu")
+  done
+  med=$(printf '%s\n' "${walls[@]}" | median)
+  printf '%-48s median wall %6.2f s, CPU %6.2f s  (walls: %s)\n' "$BATTLES battles, --bootstrap 1000 ${extra[*]}" "$med" \
+    "$(printf '%s\n' "${cpus[@]}" | median)" "$(printf '%s ' "${walls[@]}")"
   [ "$file" = battles ] && BASE="$med"
 done
 printf 'FastChat (issue 15, same file shape, this machine): %s s  ->  ratio %.1fx (goal >= 10x)\n' \
   "$FASTCHAT_SECONDS" "$(echo "$FASTCHAT_SECONDS / $BASE" | bc -l)"
-big=$(timed --battles "$WORK/big.json" --bootstrap 0)
-printf '%-60s %6.2f s  (goal < 10 s)\n' "$BIG battles, --bootstrap 0" "$big"
+read -r wall cpu < <(timed --battles "$WORK/big.json" --bootstrap 0)
+[ -n "${wall:-}" ] || exit 1
+printf '%-48s wall %6.2f s, CPU %6.2f s  (goal: wall < 10 s)\n' "$BIG battles, --bootstrap 0" "$wall" "$cpu"

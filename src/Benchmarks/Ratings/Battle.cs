@@ -19,6 +19,15 @@ public enum BattleWinner
 /// </summary>
 public sealed record Battle(string ModelA, string ModelB, BattleWinner Winner)
 {
+    /// <summary>Style of model A's answer, when known (Chatbot Arena's <c>conv_metadata</c>, or measured from our arena's answers); style control needs it.</summary>
+    public AnswerStyle? StyleA { get; init; }
+
+    /// <summary>Style of model B's answer, when known.</summary>
+    public AnswerStyle? StyleB { get; init; }
+
+    /// <summary>The prompt's categories (<see cref="PromptCategories"/>), when known.</summary>
+    public IReadOnlyList<string>? Categories { get; init; }
+
     /// <summary>Parses a winner as written in arena battle files: <c>model_a</c>, <c>model_b</c>, <c>tie</c>, <c>tie (bothbad)</c>.</summary>
     public static BattleWinner ParseWinner(string winner) => winner switch
     {

@@ -5,7 +5,8 @@ namespace Evals.Benchmarks.Ratings;
 
 /// <summary>
 /// Reads battles in Chatbot Arena's published format: a JSON array of objects with <c>model_a</c>, <c>model_b</c>,
-/// <c>winner</c> and optionally <c>tstamp</c> (other fields are ignored). Battles are returned in time order — by
+/// <c>winner</c> and optionally <c>tstamp</c> and <c>conv_metadata</c> (each answer's style counts, read into
+/// <see cref="Battle.StyleA"/> and <see cref="Battle.StyleB"/> when all eight are there; other fields are ignored). Battles are returned in time order — by
 /// <c>tstamp</c> when every battle has one, in file order when none has — as the online Elo needs. Problems name the
 /// file, the line and the field.
 /// </summary>
@@ -13,10 +14,13 @@ public static class BattleFile
 {
     private static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    public static IReadOnlyList<Battle> Read(string path)
+    /// <param name="requireStyle">Every battle must carry the style counts (for style control); a battle without them is an error naming its line.</param>
+    /// <param name="readCategories">Classify each battle's prompt (<see cref="PromptCategories"/>) from the user turns of
+    /// <c>conversation_a</c>, or from <c>language</c> when there is no conversation.</param>
+    public static IReadOnlyList<Battle> Read(string path, bool requireStyle = false, bool readCategories = false)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return Read(stream, path);
+        return Read(stream, path, requireStyle, readCategories);
     }
 
     /// <summary>
@@ -24,7 +28,7 @@ public static class BattleFile
     /// reader, and line numbers counted incrementally as the reader moves on (never from the file's start), so time and
     /// memory grow linearly with the file. <paramref name="path"/> names the file in messages.
     /// </summary>
-    public static IReadOnlyList<Battle> Read(Stream stream, string path)
+    public static IReadOnlyList<Battle> Read(Stream stream, string path, bool requireStyle = false, bool readCategories = false)
     {
         var battles = new List<(Battle Battle, double? Time, int Line)>();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -71,7 +75,7 @@ public static class BattleFile
                         line += buffer.AsSpan(countedTo, at - countedTo).Count((byte)'\n');
                         countedTo = at;
                         if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException($"{path}:{line}: battle {battles.Count} is not a JSON object");
-                        if (!TryReadBattle(ref reader, path, line, battles.Count, names, out var battle)) break;
+                        if (!TryReadBattle(ref reader, path, line, battles.Count, names, requireStyle, readCategories, out var battle)) break;
                         battles.Add(battle);
                     }
                     resumeState = reader.CurrentState;
@@ -107,10 +111,12 @@ public static class BattleFile
     /// fields are skipped whatever their shape.
     /// </summary>
     private static bool TryReadBattle(ref Utf8JsonReader reader, string path, int line, int index, Dictionary<string, string> names,
-        out (Battle, double?, int) battle)
+        bool requireStyle, bool readCategories, out (Battle, double?, int) battle)
     {
         battle = default;
-        string? a = null, b = null, winner = null;
+        string? a = null, b = null, winner = null, language = null;
+        AnswerStyle? styleA = null, styleB = null;
+        List<string>? userTurns = null;
         double? time = null;
         var badTime = false;
         while (true)
@@ -118,8 +124,38 @@ public static class BattleFile
             if (!reader.Read()) return false;
             if (reader.TokenType == JsonTokenType.EndObject) break;
             var name = reader.ValueTextEquals("model_a"u8) ? "model_a" : reader.ValueTextEquals("model_b"u8) ? "model_b"
-                : reader.ValueTextEquals("winner"u8) ? "winner" : reader.ValueTextEquals("tstamp"u8) ? "tstamp" : null;
+                : reader.ValueTextEquals("winner"u8) ? "winner" : reader.ValueTextEquals("tstamp"u8) ? "tstamp"
+                : reader.ValueTextEquals("conv_metadata"u8) ? "conv_metadata"
+                : !readCategories ? null
+                : reader.ValueTextEquals("conversation_a"u8) ? "conversation_a" : reader.ValueTextEquals("language"u8) ? "language" : null;
             if (!reader.Read()) return false;
+            if (name == "language")
+            {
+                if (reader.TokenType == JsonTokenType.String) language = reader.GetString();
+                else if (!reader.TrySkip()) return false;
+                continue;
+            }
+            if (name == "conversation_a")
+            {
+                userTurns = [];
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    if (!reader.TrySkip()) return false;
+                    continue;
+                }
+                if (!TryReadUserTurns(ref reader, userTurns)) return false;
+                continue;
+            }
+            if (name == "conv_metadata")
+            {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    if (!reader.TrySkip()) return false;
+                    continue;
+                }
+                if (!TryReadStyle(ref reader, path, line, index, out styleA, out styleB)) return false;
+                continue;
+            }
             if (name is null)
             {
                 if (!reader.TrySkip()) return false;
@@ -165,7 +201,112 @@ public static class BattleFile
             throw new FormatException($"{path}:{line}: battle {index}: field 'winner': {ex.Message}");
         }
         if (badTime) throw new FormatException($"{path}:{line}: battle {index}: field 'tstamp': not a number");
-        battle = (new Battle(a!, b!, parsedWinner), time, line);
+        if (requireStyle && styleA is null)
+            throw new FormatException($"{path}:{line}: battle {index}: field 'conv_metadata': missing or without all of {string.Join(", ", StyleFields)} (style control needs them)");
+        var categories = !readCategories ? null
+            : userTurns is { Count: > 0 } ? PromptCategories.Of(userTurns)
+            : language is not null ? PromptCategories.OfLanguage(language)
+            : [];
+        battle = (new Battle(a!, b!, parsedWinner) { StyleA = styleA, StyleB = styleB, Categories = categories }, time, line);
         return true;
+    }
+
+    private static readonly string[] StyleFields =
+    [
+        "sum_assistant_a_tokens", "header_count_a", "list_count_a", "bold_count_a",
+        "sum_assistant_b_tokens", "header_count_b", "list_count_b", "bold_count_b",
+    ];
+
+    /// <summary>
+    /// Reads <c>conv_metadata</c> from its start token: each of <see cref="StyleFields"/> is a count or an object of counts
+    /// (summed, as FastChat does); both styles are null unless all eight are present. False when the buffer ends inside it.
+    /// </summary>
+    private static bool TryReadStyle(ref Utf8JsonReader reader, string path, int line, int index, out AnswerStyle? a, out AnswerStyle? b)
+    {
+        a = b = null;
+        var counts = new int?[StyleFields.Length];
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            var slot = -1;
+            for (var i = 0; i < StyleFields.Length && slot < 0; i++)
+                if (reader.ValueTextEquals(StyleFields[i])) slot = i;
+            if (!reader.Read()) return false;
+            if (slot < 0)
+            {
+                if (!reader.TrySkip()) return false;
+                continue;
+            }
+            var field = $"conv_metadata.{StyleFields[slot]}";
+            if (reader.TokenType == JsonTokenType.Number)
+                counts[slot] = Count(ref reader, path, line, index, field);
+            else if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                var sum = 0;
+                while (true)
+                {
+                    if (!reader.Read()) return false;
+                    if (reader.TokenType == JsonTokenType.EndObject) break;
+                    if (!reader.Read()) return false;
+                    if (reader.TokenType != JsonTokenType.Number) throw new FormatException($"{path}:{line}: battle {index}: field '{field}': not a count");
+                    sum += Count(ref reader, path, line, index, field);
+                }
+                counts[slot] = sum;
+            }
+            else throw new FormatException($"{path}:{line}: battle {index}: field '{field}': not a count or an object of counts");
+        }
+        if (counts.All(c => c is not null))
+        {
+            a = new AnswerStyle(counts[0]!.Value, counts[1]!.Value, counts[2]!.Value, counts[3]!.Value);
+            b = new AnswerStyle(counts[4]!.Value, counts[5]!.Value, counts[6]!.Value, counts[7]!.Value);
+        }
+        return true;
+    }
+
+    private static int Count(ref Utf8JsonReader reader, string path, int line, int index, string field) =>
+        reader.TryGetInt32(out var value) && value >= 0 ? value
+            : throw new FormatException($"{path}:{line}: battle {index}: field '{field}': not a whole count of 0 or more");
+
+    /// <summary>
+    /// The user turns' text of a <c>conversation_a</c> array (each <c>{role, content}</c>; content a string, or a list
+    /// whose strings are taken, as in Chatbot Arena's multimodal dumps). False when the buffer ends inside it.
+    /// </summary>
+    private static bool TryReadUserTurns(ref Utf8JsonReader reader, List<string> turns)
+    {
+        while (true)
+        {
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.EndArray) return true;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                if (!reader.TrySkip()) return false;
+                continue;
+            }
+            string? role = null, content = null;
+            while (true)
+            {
+                if (!reader.Read()) return false;
+                if (reader.TokenType == JsonTokenType.EndObject) break;
+                var field = reader.ValueTextEquals("role"u8) ? 1 : reader.ValueTextEquals("content"u8) ? 2 : 0;
+                if (!reader.Read()) return false;
+                if (field == 1 && reader.TokenType == JsonTokenType.String) role = reader.GetString();
+                else if (field == 2 && reader.TokenType == JsonTokenType.String) content = reader.GetString();
+                else if (field == 2 && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    var parts = new List<string>();
+                    while (true)
+                    {
+                        if (!reader.Read()) return false;
+                        if (reader.TokenType == JsonTokenType.EndArray) break;
+                        if (reader.TokenType == JsonTokenType.String) parts.Add(reader.GetString()!);
+                        else if (!reader.TrySkip()) return false;
+                    }
+                    content = string.Join("\n", parts);
+                }
+                else if (!reader.TrySkip()) return false;
+            }
+            if (role == "user" && content is not null) turns.Add(content);
+        }
     }
 }

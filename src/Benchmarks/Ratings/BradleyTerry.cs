@@ -139,40 +139,8 @@ public static class BradleyTerry
                 _ => { });
         }
 
-        var ciLow = new double[m];
-        var ciHigh = new double[m];
-        var column = new double[rounds];
-        for (var i = 0; i < m; i++)
-        {
-            var count = 0;
-            for (var r = 0; r < rounds; r++)
-            {
-                var value = samples[r * m + i];
-                if (!double.IsNaN(value)) column[count++] = value;
-            }
-            var present = column.AsSpan(0, count);
-            present.Sort();
-            ciLow[i] = count == 0 ? point[i] : Quantile.OfSorted(present, 0.025);
-            ciHigh[i] = count == 0 ? point[i] : Quantile.OfSorted(present, 0.975);
-        }
-
-        var votes = data.Votes();
-        var order = Enumerable.Range(0, m).OrderByDescending(i => point[i]).ThenBy(i => data.Models[i], StringComparer.Ordinal).ToArray();
-        var rows = new BradleyTerryRow[m];
-        for (var k = 0; k < m; k++)
-        {
-            var i = order[k];
-            int above = 0, below = 0;
-            for (var j = 0; j < m; j++)
-            {
-                if (j == i) continue;
-                if (ciLow[j] > ciHigh[i]) above++;
-                if (ciHigh[j] < ciLow[i]) below++;
-            }
-            rows[k] = new BradleyTerryRow(data.Models[i], point[i], ciLow[i], ciHigh[i], votes[i], 1 + above, m - below);
-        }
-
-        var orderedModels = order.Select(i => data.Models[i]).ToArray();
+        var rows = RatingRows.Build(data.Models, point, samples, rounds, data.Votes());
+        var orderedModels = rows.Select(r => r.Model).ToArray();
         return new BradleyTerryLeaderboard(rows, PairwiseMatrices.Compute(battles, orderedModels), rounds, seed,
             fullResult.Converged, unconverged);
     }

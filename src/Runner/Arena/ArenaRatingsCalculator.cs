@@ -14,30 +14,79 @@ public static class ArenaRatingsCalculator
 {
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>The counted votes as battles, in time order (ties in time broken by vote id, so the order is stable).</summary>
-    public static async Task<IReadOnlyList<Battle>> CountedBattlesAsync(EvalsDbContext db, CancellationToken cancellationToken = default) =>
+    /// <summary>The counted votes as battles, in time order (ties in time broken by vote id, so the order is stable), each
+    /// answer's style measured from its stored text (a pure function of it, so it is derived here rather than stored twice).</summary>
+    /// <param name="bankCategories">The prompt bank's category of each bank prompt (by its text); null or missing: none.</param>
+    public static async Task<IReadOnlyList<Battle>> CountedBattlesAsync(EvalsDbContext db, IReadOnlyDictionary<string, string>? bankCategories = null,
+        CancellationToken cancellationToken = default) =>
         (await db.ArenaVotes.AsNoTracking()
             .Where(v => v.IdentifiedBy == null && v.ExcludedReason == null)
             .OrderBy(v => v.VotedAt).ThenBy(v => v.Id)
-            .Select(v => new { v.Battle!.ModelA, v.Battle.ModelB, v.Winner })
+            .Select(v => new { v.Battle!.ModelA, v.Battle.ModelB, v.Winner, v.Battle.AnswerA, v.Battle.AnswerB, v.Battle.Prompt })
             .ToListAsync(cancellationToken))
-        .Select(v => new Battle(v.ModelA, v.ModelB, Battle.ParseWinner(v.Winner)))
+        .Select(v => new Battle(v.ModelA, v.ModelB, Battle.ParseWinner(v.Winner))
+        {
+            StyleA = AnswerStyle.Measure(v.AnswerA),
+            StyleB = AnswerStyle.Measure(v.AnswerB),
+            Categories = PromptCategories.Of([v.Prompt], bankCategories?.GetValueOrDefault(v.Prompt)),
+        })
         .ToList();
 
+    /// <summary>The bank's category of each prompt in <c>arena/prompts.jsonl</c> under the datasets root; lines the arena
+    /// page would refuse are skipped here (the page names them).</summary>
+    public static IReadOnlyDictionary<string, string> BankCategories(string datasetsRoot)
+    {
+        var path = Path.Combine(datasetsRoot, "arena", "prompts.jsonl");
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(path)) return map;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.TryGetProperty("prompt", out var prompt) && prompt.ValueKind == JsonValueKind.String
+                    && doc.RootElement.TryGetProperty("category", out var category) && category.ValueKind == JsonValueKind.String)
+                    map[prompt.GetString()!] = category.GetString()!;
+            }
+            catch (JsonException)
+            {
+            }
+        }
+        return map;
+    }
+
+    /// <summary>The overall leaderboard, and one per prompt category with at least one battle (<see cref="PromptCategories"/>).</summary>
     public static ArenaRatings Compute(IReadOnlyList<Battle> battles, int rounds, long seed)
+    {
+        var overall = Board(battles, rounds, seed);
+        var categories = battles.SelectMany(b => b.Categories ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .ToDictionary(c => c, c =>
+            {
+                var some = battles.Where(b => b.Categories!.Contains(c, StringComparer.Ordinal)).ToList();
+                return new ArenaRatings.CategoryRatings(some.Count, Board(some, rounds, seed).Rows);
+            });
+        return overall with { Categories = categories.Count == 0 ? null : categories };
+    }
+
+    private static ArenaRatings Board(IReadOnlyList<Battle> battles, int rounds, long seed)
     {
         var elo = EloRating.Compute(battles).ToDictionary();
         var bt = BradleyTerry.Leaderboard(battles, rounds, seed);
-        var rows = bt.Rows.Select(r => new ArenaRatings.Row(r.Model, r.Rating, r.CiLow, r.CiHigh, r.BestRank, r.WorstRank, r.Votes, elo[r.Model])).ToList();
+        var styleBoard = battles.All(b => b.StyleA is not null && b.StyleB is not null) ? StyleControl.Leaderboard(battles, rounds, seed) : null;
+        var styled = styleBoard?.Rows.ToDictionary(r => r.Model);
+        var rows = bt.Rows.Select(r => new ArenaRatings.Row(r.Model, r.Rating, r.CiLow, r.CiHigh, r.BestRank, r.WorstRank, r.Votes, elo[r.Model],
+            styled?[r.Model].Rating, styled?[r.Model].CiLow, styled?[r.Model].CiHigh)).ToList();
         var matrices = bt.Matrices;
         var fraction = matrices.WinFraction.Select(row => row.Select(v => double.IsNaN(v) ? (double?)null : v).ToArray()).ToArray();
-        return new ArenaRatings(rows, matrices.Models, fraction, matrices.BattleCounts, rounds, seed, bt.Converged);
+        return new ArenaRatings(rows, matrices.Models, fraction, matrices.BattleCounts, rounds, seed, bt.Converged, styleBoard?.Coefficients);
     }
 
     /// <summary>Computes and stores a snapshot; returns it.</summary>
-    public static async Task<ArenaRatingSnapshot> SnapshotAsync(EvalsDbContext db, ArenaRatingOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<ArenaRatingSnapshot> SnapshotAsync(EvalsDbContext db, ArenaRatingOptions options, TimeProvider time,
+        IReadOnlyDictionary<string, string>? bankCategories = null, CancellationToken cancellationToken = default)
     {
-        var battles = await CountedBattlesAsync(db, cancellationToken);
+        var battles = await CountedBattlesAsync(db, bankCategories, cancellationToken);
         var excluded = await db.ArenaVotes.CountAsync(v => v.IdentifiedBy != null || v.ExcludedReason != null, cancellationToken);
         var ratings = await Task.Run(() => Compute(battles, options.BootstrapRounds, options.Seed), cancellationToken);
         var snapshot = new ArenaRatingSnapshot

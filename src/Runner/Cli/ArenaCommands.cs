@@ -13,8 +13,16 @@ internal static class ArenaCommands
         var battles = new Option<FileInfo>("--battles") { Description = "JSON array of battles in Chatbot Arena's format (model_a, model_b, winner[, tstamp])", Required = true };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap rounds for the Bradley-Terry intervals", DefaultValueFactory = _ => 1000 };
         var seed = new Option<long>("--seed") { Description = "Seed of the bootstrap", DefaultValueFactory = _ => 42 };
-        var json = new Option<FileInfo?>("--json") { Description = "Write {elo: {model: rating}, bt: {model: {rating, ci_low, ci_high, votes}}}" };
-        var rate = new Command("rate", "Elo (online, as Chatbot Arena) and Bradley-Terry ratings with bootstrap 95% intervals") { battles, bootstrap, seed, json };
+        var json = new Option<FileInfo?>("--json") { Description = "Write {elo: {model: rating}, bt: {model: {rating, ci_low, ci_high, votes}}, style_control, style_coefficients (with --style-control)}" };
+        var styleControl = new Option<bool>("--style-control")
+        {
+            Description = "Also fit Chatbot Arena's style control (answer length, headers, lists, bold as covariates); every battle needs conv_metadata",
+        };
+        var category = new Option<string?>("--category")
+        {
+            Description = "Rate only battles whose prompt is in this category (chinese, english, mixed, code, math, creative_writing, long_prompt, multi_turn; see docs/arena.md)",
+        };
+        var rate = new Command("rate", "Elo (online, as Chatbot Arena) and Bradley-Terry ratings with bootstrap 95% intervals") { battles, bootstrap, seed, json, styleControl, category };
         rate.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(battles)!;
@@ -24,13 +32,22 @@ internal static class ArenaCommands
             IReadOnlyList<Battle> list;
             try
             {
-                list = BattleFile.Read(file.FullName);
+                list = BattleFile.Read(file.FullName, requireStyle: parse.GetValue(styleControl), readCategories: parse.GetValue(category) is not null);
             }
             catch (FormatException e)
             {
                 throw new BadInputException(e.Message);
             }
             if (list.Count == 0) throw new BadInputException($"--battles: {file.FullName} holds no battles");
+            if (parse.GetValue(category) is { } wanted)
+            {
+                var all = list;
+                list = all.Where(b => b.Categories!.Contains(wanted, StringComparer.Ordinal)).ToList();
+                if (list.Count == 0)
+                    throw new BadInputException($"--category {wanted}: none of the {all.Count} battles in {file.FullName} is in it (found: "
+                        + string.Join(", ", all.SelectMany(b => b.Categories!).Distinct().Order(StringComparer.Ordinal).DefaultIfEmpty("no category")) + ")");
+                AnsiConsole.WriteLine($"category {wanted}: {list.Count} of {all.Count} battles");
+            }
 
             var elo = EloRating.Compute(list);
             var bt = BradleyTerry.Leaderboard(list, rounds, parse.GetValue(seed));
@@ -46,6 +63,20 @@ internal static class ArenaCommands
                     $"{row.Rating:0.0}", $"{row.CiLow:0.0} – {row.CiHigh:0.0}", row.Votes.ToString());
             AnsiConsole.Write(btTable);
             if (!bt.Converged) AnsiConsole.MarkupLine("[yellow]warning:[/] the fit did not converge (a model won or lost every battle it played); its rating is not finite in truth");
+            var styled = parse.GetValue(styleControl) ? StyleControl.Leaderboard(list, rounds, parse.GetValue(seed)) : null;
+            if (styled is not null)
+            {
+                var raw = bt.Rows.ToDictionary(r => r.Model);
+                var styleTable = new Table().Title($"Style control (length, headers, lists, bold as covariates; {rounds} bootstrap rounds)")
+                    .AddColumns("rank", "model", "style-controlled", "95% CI", "raw", "change");
+                foreach (var row in styled.Rows)
+                    styleTable.AddRow(row.BestRank == row.WorstRank ? row.BestRank.ToString() : $"{row.BestRank}–{row.WorstRank}", Markup.Escape(row.Model),
+                        $"{row.Rating:0.0}", $"{row.CiLow:0.0} – {row.CiHigh:0.0}", $"{raw[row.Model].Rating:0.0}", $"{row.Rating - raw[row.Model].Rating:+0.0;-0.0;0.0}");
+                AnsiConsole.Write(styleTable);
+                AnsiConsole.WriteLine("style coefficients (log-odds per standard deviation): "
+                    + string.Join(", ", StyleControl.FeatureNames.Select((name, k) => $"{name} {styled.Coefficients[k]:0.0000}")));
+                if (!styled.Converged) AnsiConsole.MarkupLine("[yellow]warning:[/] the style-controlled fit did not converge");
+            }
 
             if (parse.GetValue(json) is { } output)
             {
@@ -53,6 +84,8 @@ internal static class ArenaCommands
                 {
                     elo = elo.ToDictionary(),
                     bt = bt.Rows.ToDictionary(r => r.Model, r => new { rating = r.Rating, ci_low = r.CiLow, ci_high = r.CiHigh, votes = r.Votes }),
+                    style_control = styled?.Rows.ToDictionary(r => r.Model, r => new { rating = r.Rating, ci_low = r.CiLow, ci_high = r.CiHigh, votes = r.Votes }),
+                    style_coefficients = styled is null ? null : StyleControl.FeatureNames.Select((name, k) => (name, k)).ToDictionary(x => x.name, x => styled.Coefficients[x.k]),
                 };
                 await File.WriteAllTextAsync(output.FullName, JsonSerializer.Serialize(document, RunSummary.Json), ct);
             }

@@ -1,3 +1,4 @@
+using Evals.Benchmarks.Suites;
 using Evals.Runner.Arena;
 using Evals.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,8 @@ namespace Evals.Runner.Jobs;
 /// skips the work when no vote was cast or excluded since the latest snapshot.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class ArenaRatingsJob(IDbContextFactory<EvalsDbContext> dbFactory, ArenaRatingOptions options, TimeProvider time, ILogger<ArenaRatingsJob> logger) : IJob
+public sealed class ArenaRatingsJob(IDbContextFactory<EvalsDbContext> dbFactory, ArenaRatingOptions options, TimeProvider time, SuiteCatalog catalog,
+    ILogger<ArenaRatingsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("arena-ratings", "arena");
     public const string ForceKey = "force";
@@ -32,7 +34,7 @@ public sealed class ArenaRatingsJob(IDbContextFactory<EvalsDbContext> dbFactory,
                 var changed = latest is null ? lastVote is not null : lastVote > latest || lastExclusion > latest;
                 if (!changed) return;
             }
-            var snapshot = await ArenaRatingsCalculator.SnapshotAsync(db, options, time, cancellationToken);
+            var snapshot = await ArenaRatingsCalculator.SnapshotAsync(db, options, time, ArenaRatingsCalculator.BankCategories(catalog.Root), cancellationToken);
             logger.LogInformation("Arena ratings snapshot {Id}: {Battles} counted votes, {Excluded} left out", snapshot.Id, snapshot.Battles, snapshot.Excluded);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -73,11 +73,25 @@ public sealed class ArenaBattles(
 
     private async Task<(string A, string B)> DrawPairAsync(CancellationToken cancellationToken)
     {
+        var weights = await PairWeightsAsync(cancellationToken);
+        if (weights.Models.Count < 2)
+            throw new ArenaException(StatusCodes.Status503ServiceUnavailable, $"The arena needs at least two registered models that generate text; {weights.Models.Count} found (evals models add).");
+        var pair = PairSelector.Choose(weights.Chances.ToArray(), Random.Shared.NextDouble());
+        var models = weights.Models;
+        // Which one is shown as A is a coin toss, so position carries no information about the model.
+        return Random.Shared.Next(2) == 0 ? (models[pair.A], models[pair.B]) : (models[pair.B], models[pair.A]);
+    }
+
+    /// <summary>
+    /// The sampler's current weights: every pair of registered generating models with its probability of being drawn
+    /// next (<see cref="PairSelector"/> over the latest ratings snapshot), for the draw and for the admin page.
+    /// </summary>
+    public async Task<PairWeights> PairWeightsAsync(CancellationToken cancellationToken = default)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var registered = await db.Models.AsNoTracking().OrderBy(m => m.Name).Select(m => new { m.Name, m.Spec }).ToListAsync(cancellationToken);
         var models = registered.Where(m => CanGenerate(m.Spec)).Select(m => m.Name).ToArray();
-        if (models.Length < 2)
-            throw new ArenaException(StatusCodes.Status503ServiceUnavailable, $"The arena needs at least two registered models that generate text; {models.Length} found (evals models add).");
+        if (models.Length < 2) return new PairWeights(models, [], [], []);
 
         var latest = await db.ArenaRatingSnapshots.AsNoTracking().OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken);
         var rows = latest is null ? [] : ArenaRatingsCalculator.Read(latest).Rows.ToDictionary(r => r.Model);
@@ -92,9 +106,7 @@ public sealed class ArenaBattles(
                 (ratings[i], votes[i], halfWidths[i]) = (1000, 0, 400); // unrated: an order nobody knows yet
         }
         var chances = PairSelector.Chances(ratings, votes, rows.Count == 0 ? default : halfWidths);
-        var pair = PairSelector.Choose(chances, Random.Shared.NextDouble());
-        // Which one is shown as A is a coin toss, so position carries no information about the model.
-        return Random.Shared.Next(2) == 0 ? (models[pair.A], models[pair.B]) : (models[pair.B], models[pair.A]);
+        return new PairWeights(models, chances, ratings, votes);
     }
 
     private bool CanGenerate(string spec)
@@ -160,3 +172,6 @@ public sealed class ArenaBattles(
         live.Finish(side, text, error);
     }
 }
+
+/// <summary>The pair sampler's weights: <see cref="Chances"/> index into <see cref="Models"/> (and their ratings and votes).</summary>
+public sealed record PairWeights(IReadOnlyList<string> Models, IReadOnlyList<PairChance> Chances, IReadOnlyList<double> Ratings, IReadOnlyList<int> Votes);

@@ -77,4 +77,47 @@ public sealed class BattleFileTests
         Assert.Equal([new Battle("b", "c", BattleWinner.TieBothBad), new Battle("a", "b", BattleWinner.ModelA), new Battle("c", "a", BattleWinner.ModelB)],
             BattleFile.Read(path));
     }
+
+    [Fact]
+    public void Style_counts_are_read_from_conv_metadata_as_counts_or_summed_objects()
+    {
+        var path = Write("""
+            [{"model_a": "a", "model_b": "b", "winner": "model_a", "conv_metadata": {"sum_user_tokens": 9, "sum_assistant_a_tokens": 120,
+              "sum_assistant_b_tokens": 80, "header_count_a": {"h1": 1, "h2": 2, "h3": 0, "h4": 0, "h5": 0, "h6": 0}, "header_count_b": 0,
+              "list_count_a": {"ordered": 3, "unordered": 4}, "list_count_b": {"ordered": 0, "unordered": 1},
+              "bold_count_a": {"**": 5, "__": 1}, "bold_count_b": {"**": 0, "__": 0}}},
+             {"model_a": "b", "model_b": "a", "winner": "tie", "conv_metadata": {"sum_assistant_a_tokens": 10}}]
+            """);
+        var battles = BattleFile.Read(path);
+        Assert.Equal(new AnswerStyle(120, 3, 7, 6), battles[0].StyleA);
+        Assert.Equal(new AnswerStyle(80, 0, 1, 0), battles[0].StyleB);
+        Assert.Null(battles[1].StyleA); // incomplete counts: no style
+        var error = Assert.Throws<FormatException>(() => BattleFile.Read(path, requireStyle: true));
+        Assert.Equal($"{path}:5: battle 1: field 'conv_metadata': missing or without all of sum_assistant_a_tokens, header_count_a, list_count_a, "
+            + "bold_count_a, sum_assistant_b_tokens, header_count_b, list_count_b, bold_count_b (style control needs them)", error.Message);
+
+        var bad = Write("""
+            [{"model_a": "a", "model_b": "b", "winner": "model_a",
+              "conv_metadata": {"sum_assistant_a_tokens": 1, "list_count_b": {"ordered": "two"}}}]
+            """);
+        Assert.Equal($"{bad}:1: battle 0: field 'conv_metadata.list_count_b': not a count", Assert.Throws<FormatException>(() => BattleFile.Read(bad)).Message);
+        var negative = Write("""[{"model_a": "a", "model_b": "b", "winner": "tie", "conv_metadata": {"bold_count_a": -1}}]""");
+        Assert.Contains(":1: battle 0: field 'conv_metadata.bold_count_a': not a whole count", Assert.Throws<FormatException>(() => BattleFile.Read(negative)).Message);
+    }
+
+    [Fact]
+    public void Categories_come_from_the_user_turns_of_conversation_a_or_else_from_language()
+    {
+        var path = Write("""
+            [{"model_a": "a", "model_b": "b", "winner": "tie", "language": "English", "conversation_a": [{"role": "user", "content": "解方程 x + 1 = 2"},
+               {"role": "assistant", "content": "x = 1"}, {"role": "user", "content": [ "再写一首诗", {"image": "ignored"} ]}]},
+             {"model_a": "a", "model_b": "b", "winner": "tie", "language": "English"},
+             {"model_a": "a", "model_b": "b", "winner": "tie"}]
+            """);
+        var battles = BattleFile.Read(path, readCategories: true);
+        Assert.Equal([PromptCategories.Chinese, PromptCategories.Math, PromptCategories.CreativeWriting, PromptCategories.MultiTurn], battles[0].Categories);
+        Assert.Equal([PromptCategories.English], battles[1].Categories);
+        Assert.Empty(battles[2].Categories!);
+        Assert.Null(BattleFile.Read(path)[0].Categories); // not asked for: not read
+    }
 }

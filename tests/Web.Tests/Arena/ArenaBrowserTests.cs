@@ -95,6 +95,8 @@ public sealed class ArenaBrowserTests(DatabaseFixture database, Chromium chromiu
         await SignInAsync(page, adminKey);
         await page.GotoAsync("admin/arena");
         await Assertions.Expect(page.Locator("h1[data-interactive=true]")).ToBeVisibleAsync();
+        // The pair sampler's weights: two models make one pair, drawn every time.
+        await Assertions.Expect(page.Locator("#pair-weights tr[data-pair='poet-alpha|poet-beta'] .chance")).ToHaveTextAsync("100.0%");
         await Assertions.Expect(page.Locator($"tr[data-battle] .vote-status")).ToContainTextAsync("counted");
         await page.ClickAsync("#recompute");
         await Assertions.Expect(page.Locator("#admin-notice")).ToContainTextAsync("Recompute requested");
@@ -105,11 +107,17 @@ public sealed class ArenaBrowserTests(DatabaseFixture database, Chromium chromiu
         await Assertions.Expect(page.Locator("#ratings-table tbody tr").First).ToHaveAttributeAsync("data-model", winner);
         await Assertions.Expect(page.Locator("#win-rate-chart[data-chart-ready=true]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#battle-counts")).ToContainTextAsync("1");
+        // The Chinese leaderboard is the default view; the prompt (a poem, in Chinese) is also under creative writing.
+        await Assertions.Expect(page.Locator("#ratings-table")).ToHaveAttributeAsync("data-category", "chinese");
+        await Assertions.Expect(page.Locator("#category-nav a[data-category=creative_writing]")).ToContainTextAsync("(1)");
+        await Assertions.Expect(page.Locator($"#ratings-table tr[data-model='{winner}'] .style-rating")).Not.ToHaveTextAsync("—");
         await Chromium.ScreenshotAsync(page, "arena-ratings");
 
         // Moderation: exclude the vote with a reason, edit the name list; the recomputed ratings leave the vote out.
         await page.GotoAsync("admin/arena");
         await Assertions.Expect(page.Locator("h1[data-interactive=true]")).ToBeVisibleAsync();
+        // The pair sampler's weights: two models make one pair, drawn every time.
+        await Assertions.Expect(page.Locator("#pair-weights tr[data-pair='poet-alpha|poet-beta'] .chance")).ToHaveTextAsync("100.0%");
         await page.FillAsync($"tr[data-battle] input[name=reason]", "测试：刷票");
         await page.ClickAsync("tr[data-battle] form.exclude button");
         await Assertions.Expect(page.Locator("tr[data-battle] .vote-status")).ToContainTextAsync("excluded");

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole `evals arena rate` process (issue 15, "Benchmark"): a Release build of the CLI, then
+#   1. 100,000 battles among 50 models with --bootstrap 1000, median of --repeats runs (default 3), as the issue's file
+#      (8 fields, no tstamp, no conv_metadata); then the same battles with conv_metadata and --style-control;
+#   2. 2,000,000 battles among 50 models, read and rated with --bootstrap 0 (goal: under 10 s);
+# against FastChat's rating code on the same 100,000-battle file. FastChat needs numpy, scipy, pandas and scikit-learn,
+# which this machine lacks, so its figure is the one the issue measured on this machine (8.6 s; override with
+# FASTCHAT_SECONDS) and the script prints our ratio against it (goal: at least 10x).
+# Arguments: --repeats N, --battles N (first file), --big N (second file), --models N.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPEATS=3 BATTLES=100000 BIG=2000000 MODELS=50
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --repeats) REPEATS="$2"; shift 2 ;;
+    --battles) BATTLES="$2"; shift 2 ;;
+    --big) BIG="$2"; shift 2 ;;
+    --models) MODELS="$2"; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+FASTCHAT_SECONDS="${FASTCHAT_SECONDS:-8.6}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+dotnet build src/Runner/Runner.csproj -c Release --nologo -v quiet -clp:ErrorsOnly
+CLI=(dotnet src/Runner/bin/Release/net10.0/Evals.Runner.dll)
+python3 perf/ArenaRate/generate_battles.py "$WORK/battles.json" "$BATTLES" "$MODELS" 1
+python3 perf/ArenaRate/generate_battles.py "$WORK/styled.json" "$BATTLES" "$MODELS" 1 --style
+python3 perf/ArenaRate/generate_battles.py "$WORK/big.json" "$BIG" "$MODELS" 2
+echo "files: $BATTLES battles $(du -h "$WORK/battles.json" | cut -f1), $BIG battles $(du -h "$WORK/big.json" | cut -f1); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# "wall cpu" seconds of one whole process (start-up, read, Elo, fit, bootstrap, printing; CPU = user + system, the
+# steadier figure on a shared machine); fails on a non-zero exit.
+timed() {
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "${CLI[@]}" arena rate "$@" >"$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt" >&2; echo "failed: arena rate $*" >&2; exit 1; }
+  awk '{printf "%.2f %.2f\n", $1, $2 + $3}' "$WORK/time.txt"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+for file in battles styled; do
+  extra=()
+  [ "$file" = styled ] && extra=(--style-control)
+  walls=() cpus=()
+  for _ in $(seq "$REPEATS"); do
+    read -r wall cpu < <(timed --battles "$WORK/$file.json" --bootstrap 1000 "${extra[@]}")
+    [ -n "${wall:-}" ] || exit 1
+    walls+=("$wall") cpus+=("$cpu")
+  done
+  med=$(printf '%s\n' "${walls[@]}" | median)
+  printf '%-48s median wall %6.2f s, CPU %6.2f s  (walls: %s)\n' "$BATTLES battles, --bootstrap 1000 ${extra[*]}" "$med" \
+    "$(printf '%s\n' "${cpus[@]}" | median)" "$(printf '%s ' "${walls[@]}")"
+  [ "$file" = battles ] && BASE="$med"
+done
+printf 'FastChat (issue 15, same file shape, this machine): %s s  ->  ratio %.1fx (goal >= 10x)\n' \
+  "$FASTCHAT_SECONDS" "$(echo "$FASTCHAT_SECONDS / $BASE" | bc -l)"
+read -r wall cpu < <(timed --battles "$WORK/big.json" --bootstrap 0)
+[ -n "${wall:-}" ] || exit 1
+printf '%-48s wall %6.2f s, CPU %6.2f s  (goal: wall < 10 s)\n' "$BIG battles, --bootstrap 0" "$wall" "$cpu"

@@ -166,6 +166,42 @@ public sealed class BatchingTests(TinyModelFixture tiny, ITestOutputHelper outpu
         output.WriteLine(backend.Description);
     }
 
+    [Fact]
+    public async Task An_item_past_the_models_positions_fails_alone_and_the_items_batched_with_it_are_answered()
+    {
+        var backend = tiny.Backend;
+        var tooLong = new string('问', tiny.Config.MaxPositions);
+        var generations = Enumerable.Range(0, 6)
+            .Select(i => new GenerateRequest(Context, $"g{i}", i == 2 ? tooLong : $"问题{i}：你好吗？", [], new DecodingOptions(MaxTokens: 6 + i)))
+            .ToList();
+        var choices = Enumerable.Range(0, 6)
+            .Select(i => new ChoiceRequest(Context, $"c{i}", i == 4 ? tooLong : $"问题{i}：下列哪一项是正确的？答案是：", ["A", "B", "正确"]))
+            .ToList();
+        var generated = generations.Select(r => backend.GenerateAsync(r)).ToList();
+        var scored = choices.Select(r => backend.ScoreChoicesAsync(r)).ToList();
+        for (var i = 0; i < 6; i++)
+        {
+            if (i == 2)
+            {
+                await Assert.ThrowsAnyAsync<Exception>(() => generated[i]);
+                continue;
+            }
+            var alone = tiny.Model.Generate([backend.Folder.Tokenizer.Encode(backend.RenderPrompt(generations[i].Prompt))],
+                new GenerationSettings(6 + i, new SamplingOptions(), [], backend.Folder.EosIds))[0];
+            Assert.Equal(alone.Text, (await generated[i]).Text);
+        }
+        for (var i = 0; i < 6; i++)
+        {
+            if (i == 4)
+            {
+                await Assert.ThrowsAnyAsync<Exception>(() => scored[i]);
+                continue;
+            }
+            var alone = await backend.ScoreDetailedAsync(choices[i].Context, choices[i].Continuations);
+            Assert.True(MaxDiff([alone.Select(a => a.LogLikelihood).ToArray()], [(await scored[i]).LogLikelihoods.ToArray()]) <= 1e-4);
+        }
+    }
+
     /// <summary>C-Eval's shape: one instruction and five worked examples per subject, then the question and four options; answers " A"…" D", plus option texts to score several-token continuations.</summary>
     private static List<ScoreRequest> CevalShaped(CausalLM model, int items)
     {

@@ -136,13 +136,42 @@ internal sealed class EngineQueue(CausalLM model, SemaphoreSlim gate, BatchBudge
             if (result is not null) pending[index].Done.TrySetResult(result);
             else pending[index].Done.TrySetCanceled(pending[index].Job.CancellationToken);
         }
+        var streamed = new HashSet<GenerationJob>(ReferenceEqualityComparer.Instance);
+        GenerationJob Tracked(GenerationJob job) => job.OnText is null ? job : job with
+        {
+            OnText = text =>
+            {
+                streamed.Add(job);
+                job.OnText(text);
+            },
+        };
         try
         {
-            BatchedGeneration.Generate(model, pending.Select(p => p.Job).ToList(), budget, Generation, Arrivals, Finished);
+            BatchedGeneration.Generate(model, pending.Select(p => Tracked(p.Job)).ToList(), budget, Generation,
+                () => Arrivals().Select(Tracked).ToList(), Finished);
         }
         catch (Exception e)
         {
-            foreach (var p in pending) p.Done.TrySetException(e);
+            // One bad prompt (e.g. past the model's positions) must not fail the others: each unfinished one runs alone,
+            // unless it already streamed text, which a rerun would stream twice.
+            foreach (var p in pending.Where(p => !p.Done.Task.IsCompleted))
+            {
+                if (pending.Count == 1 || streamed.Contains(p.Job))
+                {
+                    p.Done.TrySetException(e);
+                    continue;
+                }
+                try
+                {
+                    var result = BatchedGeneration.Generate(model, [p.Job], budget, Generation)[0];
+                    if (result is not null) p.Done.TrySetResult(result);
+                    else p.Done.TrySetCanceled(p.Job.CancellationToken);
+                }
+                catch (Exception alone)
+                {
+                    p.Done.TrySetException(alone);
+                }
+            }
         }
     }
 }

@@ -52,6 +52,11 @@ internal static class Benchmark
         var limit = model.SampleLimit;
 
         // Warm-up: first-run costs (JIT, ORT's arena growth, page faults on the weights) are not what is measured.
+        if (o.Batching)
+        {
+            BatchingBenchmark.Run(o, model);
+            return;
+        }
         var evalsWarm = EvalsGenerate(model, prompt, o.Decode);
         if (o.Device != "cpu") await CompareWithCpuAsync(folder, o, model, prompt, evalsWarm);
         if (!o.UseNode)

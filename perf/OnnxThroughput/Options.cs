@@ -15,13 +15,14 @@ public sealed record Options(
     string? OrtNode = null,
     string? ModelDir = null,
     string Device = "cpu",
-    string? CudaProvider = null)
+    string? CudaProvider = null,
+    bool Batching = false)
 {
     public const string Usage =
         "usage: OnnxThroughput [--hidden N (512)] [--layers N (8)] [--heads N (8)] [--kv-heads N (2)] [--intermediate N (1536)] [--vocab N (8192)]\n"
         + "                      [--prompt N (128)] [--decode N (128)] [--repeats N (5)] [--threads N (cores)] [--node PATH (node)]\n"
         + "                      [--ort-node DIR (~/.cache/evals/onnxruntime-node-bench/1.30.0/node_modules/onnxruntime-node)] [--model-dir DIR (temp, deleted)]\n"
-        + "                      [--device cpu|cuda|auto (cpu)] [--cuda-provider PATH]   (--node none: Evals only, e.g. on a GPU machine without Node)";
+        + "                      [--device cpu|cuda|auto (cpu)] [--cuda-provider PATH] [--batching yes]   (--node none: Evals only, e.g. on a GPU machine without Node)";
 
     public bool UseNode => Node != "none";
 
@@ -54,6 +55,7 @@ public sealed record Options(
                 ("--model-dir", _, { Length: > 0 } s) => o with { ModelDir = s },
                 ("--device", _, "cpu" or "cuda" or "auto") => o with { Device = value! },
                 ("--cuda-provider", _, { Length: > 0 } s) => o with { CudaProvider = s },
+                ("--batching", _, "yes") => o with { Batching = true },
                 _ => null,
             };
             if (o is null) return null;

@@ -41,7 +41,7 @@ public sealed class BackendFactory(ILoggerFactory? loggers = null)
                 return BaselineBackend.Create(spec).Capabilities;
             case OnnxBackend.Scheme:
                 OnnxBackend.Validate(spec);
-                return OnnxBackend.DefaultCapabilities;
+                return OnnxBackend.CapabilitiesFor(spec);
             case OpenAiCompatibleBackend.Scheme:
                 return OpenAiCompatibleBackend.Validate(spec);
             default:

@@ -110,7 +110,7 @@ public sealed class EvaluateRunJob(
             var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
             work.AddRange(SelectItems(task, config).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
         }
-        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, scoring, config, fellBack, cancellationToken))
+        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, scoring, config, fellBack, Report, cancellationToken))
         {
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             logger.LogInformation("Run {RunId} cancelled", runId);
@@ -145,9 +145,10 @@ public sealed class EvaluateRunJob(
     /// </summary>
     /// <returns>False when the run was cancelled.</returns>
     private async Task<bool> PipelineAsync(Guid runId, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, HallucinationScoring? scoring,
-        RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
+        RunConfig config, StrongBox<bool> fellBack, Func<string> report, CancellationToken cancellationToken)
     {
         if (work.Count == 0) return true;
+        var reported = report();
         var inFlight = Math.Max(1, backend.Capabilities.MaxConcurrency) + (judge is null ? 0 : Math.Max(1, judge.Capabilities.MaxConcurrency));
         var batchSize = Math.Max(1, config.BatchSize);
         var interval = TimeSpan.FromMilliseconds(Math.Max(10, runnerOptions.CommitIntervalMs));
@@ -204,6 +205,12 @@ public sealed class EvaluateRunJob(
                 {
                     await SaveBatchAsync(runId, batch.ToArray(), cancellationToken);
                     batch.Clear();
+                    // A batching engine's report carries its running tokens/s and batch size: the run page shows them as they move.
+                    if (report() is var current && current != reported)
+                    {
+                        reported = current;
+                        await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, current), cancellationToken);
+                    }
                 }
                 if (!more) break;
                 if (!cancelled && sinceCancelCheck.Elapsed >= interval)

@@ -26,6 +26,10 @@ public sealed class OnnxCliTests(DatabaseFixture database) : IClassFixture<Datab
         using (var summary = JsonDocument.Parse(File.ReadAllText(json)))
         {
             Assert.Equal("loglikelihood", summary.RootElement.GetProperty("mode").GetString());
+            // The engine batched the items, and the run's record says at what rate and batch size.
+            var backend = summary.RootElement.GetProperty("backend").GetString()!;
+            Assert.Contains("batching across items: max_batch_tokens=", backend);
+            Assert.Matches(@"scoring: \d+ tokens/s, mean batch [\d.]+ \(largest \d+\)", backend);
             foreach (var task in summary.RootElement.GetProperty("tasks").EnumerateObject())
             {
                 // Every item was scored by the model: none errored, none unparseable (log-likelihood always picks an option).

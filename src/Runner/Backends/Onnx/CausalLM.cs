@@ -54,6 +54,21 @@ internal sealed class CausalLM : IDisposable
     /// </summary>
     internal Action<int>? StepObserver { get; set; }
 
+    /// <summary>Forward passes run so far (reports and tests compare batched with batch-1 counts).</summary>
+    public long ForwardPasses { get; private set; }
+
+    /// <summary>
+    /// Test hook: when it returns true for (batch, total positions) a forward pass fails as ONNX Runtime does when it cannot
+    /// allocate, so the tests can show that the batched paths halve the batch and carry on.
+    /// </summary>
+    internal Func<int, int, bool>? ForcedAllocationFailure { get; set; }
+
+    /// <summary>Whether an error is ONNX Runtime running out of memory (CPU arena or CUDA), which a smaller batch may avoid.</summary>
+    internal static bool IsOutOfMemory(Exception e) =>
+        e is OnnxRuntimeException ort && (ort.OrtMessage.Contains("allocate", StringComparison.OrdinalIgnoreCase)
+            || ort.OrtMessage.Contains("bad_alloc", StringComparison.OrdinalIgnoreCase)
+            || ort.OrtMessage.Contains("out of memory", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Forces the IoBinding path on the CPU too (tests use it to check that both paths agree).</summary>
     internal bool UseIoBindingOnHost { get; set; }
 
@@ -77,6 +92,9 @@ internal sealed class CausalLM : IDisposable
     public (OrtTensor Logits, KvCache Present) Forward(long[] ids, long[] mask, long[] positions, int batch, int newLength, KvCache past)
     {
         var total = past.Length + newLength;
+        if (ForcedAllocationFailure?.Invoke(batch, total) == true)
+            throw new OnnxRuntimeException(OrtErrorCode.Fail, $"Failed to allocate memory for a batch of {batch} × {total} positions (forced by the test hook)");
+        ForwardPasses++;
         using var idsTensor = OrtTensor.FromArray(Runtime, ids, [batch, newLength]);
         using var maskTensor = OrtTensor.FromArray(Runtime, mask, [batch, total]);
         using var positionTensor = Layout.PositionIds is null ? null : OrtTensor.FromArray(Runtime, positions, [batch, newLength]);
@@ -365,7 +383,7 @@ internal sealed class CausalLM : IDisposable
     }
 
     /// <summary>Per-row decoding state: sampler, streamed text, stop-string and EOS checks.</summary>
-    private sealed class GenerationRow(CausalLM model, GenerationSettings settings, int promptTokens)
+    internal sealed class GenerationRow(CausalLM model, GenerationSettings settings, int promptTokens)
     {
         private readonly List<int> _tokens = [];
         private readonly StreamingDecoder _decoder = new(model.Tokenizer, skipSpecialTokens: true);

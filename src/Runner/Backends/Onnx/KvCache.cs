@@ -58,8 +58,53 @@ internal sealed class KvCache : IDisposable
         return new KvCache(tensors, copies, Length);
     }
 
+    /// <summary>
+    /// A new cache of <paramref name="length"/> positions whose row r takes positions [From, From + Count) of row Row of
+    /// Source, right-aligned (so left-padded with zeros that the attention mask hides). Gathering rows, dropping finished
+    /// rows, trimming leading columns no row uses and joining freshly prefilled prompts are all this one copy. Host memory only.
+    /// </summary>
+    public static unsafe KvCache Assemble(OrtRuntime runtime, DecoderLayout layout, IReadOnlyList<KvRowSource> rows, int length)
+    {
+        var layers = layout.Layers.Count * 2;
+        var element = OrtTensor.ElementSize(layout.KvType);
+        var rowBytes = (long)layout.HeadDim * element;
+        var tensors = new OrtTensor[layers];
+        try
+        {
+            for (var i = 0; i < layers; i++)
+            {
+                tensors[i] = OrtTensor.Allocate(runtime, layout.KvType, [rows.Count, layout.KvHeads, length, layout.HeadDim]);
+                var to = (byte*)tensors[i].Data();
+                new Span<byte>(to, checked((int)(rows.Count * layout.KvHeads * length * rowBytes))).Clear();
+                for (var r = 0; r < rows.Count; r++)
+                {
+                    var (source, row, from, count) = rows[r];
+                    if (count > length) throw new ArgumentException($"row {r}: {count} positions do not fit in {length}");
+                    if (count == 0) continue;
+                    var sourceLength = source.Length;
+                    var start = (byte*)source.Tensors[i].Data();
+                    for (var h = 0; h < layout.KvHeads; h++)
+                    {
+                        var src = start + (((long)row * layout.KvHeads + h) * sourceLength + from) * rowBytes;
+                        var dst = to + (((long)r * layout.KvHeads + h) * length + length - count) * rowBytes;
+                        Buffer.MemoryCopy(src, dst, count * rowBytes, count * rowBytes);
+                    }
+                }
+            }
+        }
+        catch
+        {
+            foreach (var t in tensors) t?.Dispose();
+            throw;
+        }
+        return new KvCache(tensors, rows.Count, length);
+    }
+
     public void Dispose()
     {
         foreach (var t in Tensors) t.Dispose();
     }
 }
+
+/// <summary>Positions [From, From + Count) of one row of a cache, for <see cref="KvCache.Assemble"/>.</summary>
+internal readonly record struct KvRowSource(KvCache Source, int Row, int From, int Count);

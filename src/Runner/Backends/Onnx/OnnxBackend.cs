@@ -13,19 +13,25 @@ namespace Evals.Runner.Backends.Onnx;
 /// (libonnxruntime path; else <c>Onnx__LibraryPath</c>, else next to the binaries), <c>cuda_provider</c> (CUDA provider
 /// library for the plugin route), <c>batch</c> (continuations scored together), <c>chat</c> (auto, on, off: wrap generation
 /// prompts in the folder's chat template), <c>top_k</c>, <c>tf32</c> (on, off: CUDA matrix products in TF32; off by default, so
-/// scores on a GPU match the CPU's to float32 rounding — on an H100, TF32 moved logits by 0.02).
+/// scores on a GPU match the CPU's to float32 rounding — on an H100, TF32 moved logits by 0.02). Batching across items (host
+/// KV cache): <c>batch_items</c> (requests joined into one batch, and the items a run keeps in flight), <c>max_batch_tokens</c>
+/// (cached positions a batch may hold, rows × length), <c>memory_gb</c> (KV and logits bytes a batch may take),
+/// <c>batch_window_ms</c> (how long the engine waits for calls started together). <c>batch_items=1</c> runs one item at a time.
 /// </summary>
-public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBackend
+public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBackend, IBatchModelBackend
 {
-    public static readonly string[] KnownOptions = ["device", "device_id", "threads", "file", "library", "cuda_provider", "batch", "chat", "top_k", "tf32"];
+    public static readonly string[] KnownOptions = ["device", "device_id", "threads", "file", "library", "cuda_provider", "batch", "chat", "top_k", "tf32",
+        "batch_items", "max_batch_tokens", "memory_gb", "batch_window_ms"];
 
     private readonly CausalLM _model;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _batch;
     private readonly bool _chat;
     private readonly int _topK;
+    private readonly BatchBudget _budget;
+    private readonly EngineQueue? _queue;
 
-    private OnnxBackend(ModelSpec spec, ModelFolder folder, CausalLM model, string deviceReport, int batch, bool chat, int topK)
+    private OnnxBackend(ModelSpec spec, ModelFolder folder, CausalLM model, string deviceReport, int batch, bool chat, int topK, BatchBudget budget, TimeSpan window)
     {
         Spec = spec;
         Folder = folder;
@@ -34,6 +40,9 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
         _batch = batch;
         _chat = chat;
         _topK = topK;
+        _budget = budget;
+        // Batches across items rebuild cache rows on the host; with the cache on a device each request runs alone, as before.
+        if (model.KvOnHost && budget.MaxRows > 1) _queue = new EngineQueue(model, _gate, budget, window);
     }
 
     public ModelSpec Spec { get; }
@@ -43,16 +52,30 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
     /// <summary>Which library, version and execution provider serve this model; meant for the run's record.</summary>
     public string DeviceReport { get; }
 
-    public string Description => $"onnx: {DeviceReport}";
+    public string Description => $"onnx: {DeviceReport}{BatchReport()}";
+
+    /// <summary>The batching in use and, once it has run, what it achieved: the run's report keeps the final figures.</summary>
+    private string BatchReport()
+    {
+        if (_queue is null) return "; batching across items off";
+        var text = $"; batching across items: {_budget.Describe(_model.Layout)}";
+        static string Figures(string name, BatchStats s) =>
+            s.Batches == 0 ? "" : $"; {name}: {s.TokensPerSecond:0} tokens/s, mean batch {s.MeanBatch:0.#} (largest {s.LargestBatch}) over {s.Batches} passes{(s.Halvings > 0 ? $", halved {s.Halvings}× after allocation failures" : "")}";
+        return text + Figures("scoring", _queue.Scoring) + Figures("generation", _queue.Generation);
+    }
+
+    /// <summary>Scoring and generation figures of the batched paths (null when batching is off).</summary>
+    internal (BatchStats Scoring, BatchStats Generation)? BatchFigures => _queue is null ? null : (_queue.Scoring, _queue.Generation);
 
     internal CausalLM Model => _model;
 
     public const string Scheme = "onnx";
 
-    /// <summary>One request at a time: the engine batches inside a request, not across them.</summary>
-    public static readonly ModelCapabilities DefaultCapabilities = new(LogLikelihood: true, Generate: true, MaxConcurrency: 1);
+    /// <summary>As many requests at once as one batch takes (<c>batch_items</c>): concurrent calls are joined into batches.</summary>
+    public static ModelCapabilities CapabilitiesFor(ModelSpec spec) =>
+        new(LogLikelihood: true, Generate: true, MaxConcurrency: spec.GetInt("batch_items", BatchBudget.DefaultMaxRows, 1, 4096));
 
-    public ModelCapabilities Capabilities => DefaultCapabilities;
+    public ModelCapabilities Capabilities => CapabilitiesFor(Spec);
 
     /// <summary>Checks the options and that the folder holds a usable model, without creating a session.</summary>
     public static void Validate(ModelSpec spec)
@@ -93,6 +116,15 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
         var threads = spec.GetInt("threads", 0, 0, 1024);
         var batch = spec.GetInt("batch", 8, 1, 1024);
         var topK = spec.GetInt("top_k", 0, 0, 1_000_000);
+        var batchItems = spec.GetInt("batch_items", BatchBudget.DefaultMaxRows, 1, 4096);
+        var maxBatchTokens = spec.GetInt("max_batch_tokens", BatchBudget.DefaultMaxBatchTokens, 1, 1 << 30);
+        var window = spec.GetInt("batch_window_ms", 2, 0, 10_000);
+        var memoryGb = spec.Options.TryGetValue("memory_gb", out var gbText)
+            ? double.TryParse(gbText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var gb) && gb > 0 && gb <= 100_000
+                ? gb
+                : throw new ModelSpecException($"model spec '{spec.Text}': memory_gb='{gbText}' is not a number of gigabytes above 0")
+            : BatchBudget.DefaultMemoryGb;
+        var budget = new BatchBudget(maxBatchTokens, batchItems, (long)(memoryGb * 1024 * 1024 * 1024));
 
         var folder = ModelFolder.Open(spec.Target, spec.Options.GetValueOrDefault("file"));
         if (chat == "on" && folder.ChatTemplate is null)
@@ -134,7 +166,7 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
             var kvMemory = onDevice ? CreateCudaMemory(runtime, deviceId) : runtime.CpuMemory;
             var model = new CausalLM(session, layout, kvMemory, kvOnHost: !onDevice, folder.Tokenizer);
             logger.LogInformation("onnx:{Folder}: {Report}; {Layers} layers, {KvHeads} KV heads × {HeadDim}, KV {KvType}", folder.Folder, report, layout.Layers.Count, layout.KvHeads, layout.HeadDim, layout.KvType);
-            return new OnnxBackend(spec, folder, model, report, batch, chat != "off" && folder.ChatTemplate is not null, topK);
+            return new OnnxBackend(spec, folder, model, report, batch, chat != "off" && folder.ChatTemplate is not null, topK, budget, TimeSpan.FromMilliseconds(window));
         }
         catch
         {
@@ -190,10 +222,25 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
         var ids = Folder.Tokenizer.Encode(RenderPrompt(request));
         var sampling = new SamplingOptions(request.Decoding.Temperature, request.Decoding.TopP, _topK, request.Decoding.Seed);
         var settings = new GenerationSettings(request.Decoding.MaxTokens, sampling, request.StopSequences, Folder.EosIds);
-        Action<int, string>? callback = onText is null ? null : (_, text) => onText(text);
-        var result = await RunAsync(() => _model.Generate([ids], settings, callback, cancellationToken)[0], cancellationToken);
+        GeneratedText result;
+        if (_queue is not null)
+        {
+            if (ids.Length == 0) throw new ArgumentException("every prompt needs at least one token");
+            result = await _queue.GenerateAsync(new GenerationJob(ids, settings, onText, cancellationToken));
+        }
+        else
+        {
+            Action<int, string>? callback = onText is null ? null : (_, text) => onText(text);
+            result = await RunAsync(() => _model.Generate([ids], settings, callback, cancellationToken)[0], cancellationToken);
+        }
         return new Generation(result.Text, result.PromptTokens, result.Tokens.Length, result.FinishReason);
     }
+
+    public async Task<IReadOnlyList<Generation>> GenerateBatchAsync(IReadOnlyList<GenerateRequest> requests, CancellationToken cancellationToken = default) =>
+        await Task.WhenAll(requests.Select(r => GenerateAsync(r, null, cancellationToken)));
+
+    public async Task<IReadOnlyList<ChoiceScores>> ScoreChoicesBatchAsync(IReadOnlyList<ChoiceRequest> requests, CancellationToken cancellationToken = default) =>
+        await Task.WhenAll(requests.Select(r => ScoreChoicesAsync(r, cancellationToken)));
 
     /// <summary>
     /// Raw continuation for /v1/completions: the prompt as it is (no chat template), tokenized as a whole. Log-probabilities
@@ -232,7 +279,9 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
     {
         var text = request.Messages is { } turns ? RenderConversation(turns) : request.Context;
         var (context, continuations) = EncodeChoices(text, request.Continuations);
-        var scores = await RunAsync(() => _model.Score(context, continuations, _batch, cancellationToken), cancellationToken);
+        IReadOnlyList<ContinuationScore> scores = _queue is not null
+            ? await _queue.ScoreAsync(new ScoreRequest(context, continuations), cancellationToken)
+            : await RunAsync(() => _model.Score(context, continuations, _batch, cancellationToken), cancellationToken);
         return new ChoiceScores(scores.Select(s => s.LogLikelihood).ToList(), context.Length, continuations.Sum(c => c.Length));
     }
 

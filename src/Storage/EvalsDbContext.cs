@@ -32,6 +32,7 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<ArenaNameTerm> ArenaNameTerms => Set<ArenaNameTerm>();
     public DbSet<ArenaRatingSnapshot> ArenaRatingSnapshots => Set<ArenaRatingSnapshot>();
     public DbSet<ArenaLimitCounter> ArenaLimitCounters => Set<ArenaLimitCounter>();
+    public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

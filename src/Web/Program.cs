@@ -18,6 +18,7 @@ builder.AddRunner(connectionString);
 builder.AddWeb(seedSmokeRuns: embedded);
 builder.Services.AddV1(builder.Configuration);
 builder.Services.AddFeedbackApi(builder.Configuration);
+builder.Services.AddSharedKeyRing(builder.Configuration, connectionString);
 builder.Services.AddAdminAuth();
 builder.Services.AddArena(builder.Configuration);
 builder.Services.AddEdgeProtection(builder.Configuration);

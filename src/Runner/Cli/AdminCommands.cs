@@ -26,14 +26,27 @@ internal static class AdminCommands
 
     public static Command Worker()
     {
-        var command = new Command("worker", "Run as a worker node: execute queued runs until stopped (Ctrl+C)");
-        command.SetAction(async (_, ct) =>
+        var probe = new Option<bool>("--probe")
         {
+            Description = "Health probe: exit 0 when the worker started on this host has checked in with the cluster recently, 1 otherwise",
+        };
+        var nodeFile = new Option<string?>("--node-file")
+        {
+            Description = "File where the worker writes its node id and the probe reads it (default: Runner__NodeFile, else evals-worker.node in the temp folder)",
+        };
+        var command = new Command("worker", "Run as a worker node: execute queued runs until stopped (Ctrl+C)") { probe, nodeFile };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(probe))
+                return await WorkerProbe.RunAsync(parse.GetValue(nodeFile), ct);
             using var host = await CliHost.CreateAsync(worker: true, verbose: true, ct);
             await host.StartAsync(ct);
             var scheduler = await host.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler(ct);
+            var file = WorkerProbe.NodeFile(parse.GetValue(nodeFile), host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
+            await File.WriteAllTextAsync(file, scheduler.SchedulerInstanceId, ct);
             Console.Error.WriteLine($"worker started: node {scheduler.SchedulerInstanceId}; Ctrl+C stops it and hands its runs to other nodes");
             await host.WaitForShutdownAsync(ct);
+            File.Delete(file);
             return ExitCodes.Success;
         });
         return command;

@@ -18,33 +18,51 @@ public static class FeedbackWriter
     public const string Columns = "event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id";
 
     /// <returns>How many rows were new; the rest were duplicates.</returns>
-    public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken = default)
+    public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken = default) =>
+        (await WriteReturningAsync(connection, rows, cancellationToken)).Count;
+
+    /// <summary>As <see cref="WriteAsync"/>, in one transaction; returns the (key, event id) of each row that was new.</summary>
+    public static async Task<HashSet<(Guid ApiKeyId, string EventId)>> WriteReturningAsync(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows,
+        CancellationToken cancellationToken = default)
     {
-        if (rows.Count == 0) return 0;
-        if (rows.Count < StagingThreshold) return await InsertAsync(connection, rows, cancellationToken);
+        if (rows.Count == 0) return [];
+        if (rows.Count < StagingThreshold) return await ReadKeysAsync(InsertCommand(connection, rows), cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var create = new NpgsqlCommand(
             $"CREATE TEMP TABLE feedback_staging ON COMMIT DROP AS SELECT {Columns} FROM feedback_events WITH NO DATA", connection, transaction))
             await create.ExecuteNonQueryAsync(cancellationToken);
         await CopyAsync(connection, "feedback_staging", rows, cancellationToken);
-        await using var insert = new NpgsqlCommand(
-            $"INSERT INTO feedback_events ({Columns}) SELECT {Columns} FROM feedback_staging ON CONFLICT (api_key_id, event_id) DO NOTHING", connection, transaction);
-        var inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+        var inserted = await ReadKeysAsync(new NpgsqlCommand(
+            $"INSERT INTO feedback_events ({Columns}) SELECT {Columns} FROM feedback_staging ON CONFLICT (api_key_id, event_id) DO NOTHING {Returning}",
+            connection, transaction), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
 
-    private static async Task<int> InsertAsync(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken)
+    private const string Returning = "RETURNING api_key_id, event_id";
+
+    private static async Task<HashSet<(Guid, string)>> ReadKeysAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            var keys = new HashSet<(Guid, string)>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) keys.Add((reader.GetGuid(0), reader.GetString(1)));
+            return keys;
+        }
+    }
+
+    private static NpgsqlCommand InsertCommand(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows)
     {
         // Tags are one array per row; unnest cannot yield an array column from a 2-D array, so they travel as JSON.
-        await using var command = new NpgsqlCommand($"""
+        var command = new NpgsqlCommand($"""
             INSERT INTO feedback_events ({Columns})
             SELECT r.event_id, r.trace_id, r.model, r.experiment_id, r.variant, r.input, r.output, r.rating_scale, r.rating, r.positive,
                    ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.comment, r.occurred_at, r.received_at, r.api_key_id
             FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::boolean[],
                         $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::uuid[])
                  AS r(event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id)
-            ON CONFLICT (api_key_id, event_id) DO NOTHING
+            ON CONFLICT (api_key_id, event_id) DO NOTHING {Returning}
             """, connection);
         command.Parameters.AddWithValue(rows.Select(r => r.EventId).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.TraceId).ToArray());
@@ -61,7 +79,7 @@ public static class FeedbackWriter
         command.Parameters.AddWithValue(rows.Select(r => r.OccurredAt).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.ReceivedAt).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.ApiKeyId).ToArray());
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return command;
     }
 
     /// <summary>Plain binary COPY into <paramref name="table"/> (no duplicate handling): the staging step, and the perf reference.</summary>

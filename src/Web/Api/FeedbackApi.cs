@@ -14,7 +14,8 @@ namespace Evals.Web.Api;
 /// 200 <c>{accepted, duplicates, rejected[]}</c> when at least one event is valid (a partly valid batch stores its valid
 /// events and lists each invalid one by index with its fields); 400 problem details naming every bad field (as
 /// <c>field</c> for one event, <c>[index].field</c> in a batch) when none is; 401 no or unknown key; 403 a key of another
-/// scope; 413 body too large; 429 over the key's rate.
+/// scope; 413 body too large; 429 over the key's rate; 503 the database did not store the events (nothing was
+/// acknowledged: resend; event ids make a resend safe).
 /// </summary>
 public static class FeedbackApi
 {
@@ -27,6 +28,8 @@ public static class FeedbackApi
         configuration.GetSection("Feedback").Bind(options);
         options.Validate();
         services.AddSingleton(options);
+        services.AddSingleton<FeedbackGroupCommit>();
+        services.AddHostedService(sp => sp.GetRequiredService<FeedbackGroupCommit>());
         services.AddSingleton<FeedbackIngestion>();
         services.AddSingleton<FeedbackQueries>();
         services.AddSingleton<TraceQueries>();
@@ -87,7 +90,16 @@ public static class FeedbackApi
             if (events.Count > FeedbackIngestion.MaxBatch)
                 return Invalid(new Dictionary<string, string[]> { ["body"] = [$"a batch holds at most {FeedbackIngestion.MaxBatch} events (got {events.Count})"] }, []);
 
-            var result = await ingestion.IngestAsync(events, key.Id, ct);
+            IngestionResult result;
+            try
+            {
+                result = await ingestion.IngestAsync(events, key.Id, ct);
+            }
+            catch (FeedbackUnavailableException e)
+            {
+                http.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Feedback not stored");
+            }
             if (result.Rejected.Count < events.Count) return TypedResults.Ok(result);
             var errors = result.Rejected.SelectMany(r => r.Errors.Select(f => (Field: batch ? $"[{r.Index}]{(f.Key == "" ? "" : "." + f.Key)}" : f.Key == "" ? "body" : f.Key, f.Value)))
                 .ToDictionary(f => f.Field, f => f.Value);
@@ -136,10 +148,16 @@ public sealed class FeedbackApiOptions
     public int RequestsPerMinute { get; set; } = 600;
     /// <summary>A full batch of 1,000 short events is about 0.5 MB.</summary>
     public long MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
+    /// <summary>Groups written at once by this node (each on its own connection).</summary>
+    public int GroupCommitWriters { get; set; } = 2;
+    /// <summary>Most events in one group commit (a group takes whole requests, so one large batch may exceed it).</summary>
+    public int GroupCommitMaxRows { get; set; } = 5_000;
 
     public void Validate()
     {
         if (RequestsPerMinute < 1) throw new InvalidOperationException($"Feedback:RequestsPerMinute must be at least 1 (got {RequestsPerMinute})");
+        if (GroupCommitWriters is < 1 or > 64) throw new InvalidOperationException($"Feedback:GroupCommitWriters must be between 1 and 64 (got {GroupCommitWriters})");
+        if (GroupCommitMaxRows < 1) throw new InvalidOperationException($"Feedback:GroupCommitMaxRows must be at least 1 (got {GroupCommitMaxRows})");
         if (MaxBodyBytes < 1024) throw new InvalidOperationException($"Feedback:MaxBodyBytes must be at least 1024 (got {MaxBodyBytes})");
     }
 }

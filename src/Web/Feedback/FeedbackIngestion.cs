@@ -2,7 +2,6 @@ using System.Text.Json;
 using Evals.Storage;
 using Evals.Storage.Feedback;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Evals.Web.Feedback;
 
@@ -14,9 +13,10 @@ public sealed record IngestionResult(int Accepted, int Duplicates, IReadOnlyList
 
 /// <summary>
 /// Validates a body of one event or a batch, checks each named experiment and variant exists, and stores the valid
-/// events in one set-based write. Nothing is written for an event with any problem; the others are stored.
+/// events with those of concurrent requests in one group commit (<see cref="FeedbackGroupCommit"/>). Nothing is written
+/// for an event with any problem; the others are stored.
 /// </summary>
-public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactory, StorageConnection storage, TimeProvider time)
+public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactory, FeedbackGroupCommit groupCommit, TimeProvider time)
 {
     public const int MaxBatch = 1_000;
 
@@ -56,13 +56,7 @@ public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactor
                 e.Tags, e.Comment, e.Timestamp ?? now, now, apiKeyId));
         }
 
-        var accepted = 0;
-        if (rows.Count > 0)
-        {
-            await using var connection = new NpgsqlConnection(storage.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
-            accepted = await FeedbackWriter.WriteAsync(connection, rows, cancellationToken);
-        }
+        var accepted = rows.Count > 0 ? await groupCommit.WriteAsync(rows, cancellationToken) : 0;
         return new IngestionResult(accepted, rows.Count - accepted, rejected.OrderBy(r => r.Index).ToList());
     }
 

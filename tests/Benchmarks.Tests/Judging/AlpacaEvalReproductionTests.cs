@@ -59,3 +59,23 @@ public sealed class AlpacaEvalReproductionTests
         Assert.StartsWith($"{path}:3: field 'preference'", e.Message);
     }
 }
+
+/// <summary><c>evals import alpacaeval</c>'s reader: the instructions with the baseline's answers, and every shipped model scored.</summary>
+public sealed class PairwiseAlpacaEvalReaderTests
+{
+    [SharedDatasetsFact("alpacaeval_pairwise")]
+    public void Import_reads_the_instructions_and_reports_each_model_equal_to_the_leaderboard()
+    {
+        var result = SharedDatasets.Import("alpacaeval", "alpacaeval_pairwise");
+        Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+        var task = result.Task("alpaca_eval");
+        Assert.Equal(805, task.Count("eval"));
+        Assert.Equal("text_davinci_003", task.Items[0].GetString("baseline_model"));
+        Assert.False(string.IsNullOrWhiteSpace(task.Items[0].GetString("baseline_output")));
+        Assert.Equal(2, result.Notes.Count);
+        Assert.Contains(result.Notes, n => n.StartsWith("alpaca-7b vs text_davinci_003 (alpaca_eval_gpt4): win_rate 26.459627329192543, standard_error 1.535711469748,", StringComparison.Ordinal)
+            && n.EndsWith("; equal to the published leaderboard", StringComparison.Ordinal));
+        Assert.Contains(result.Notes, n => n.StartsWith("text_davinci_001 vs text_davinci_003 (alpaca_eval_gpt4): win_rate 15.17412935323383, standard_error 1.235107892276849,", StringComparison.Ordinal)
+            && n.EndsWith("; equal to the published leaderboard", StringComparison.Ordinal));
+    }
+}

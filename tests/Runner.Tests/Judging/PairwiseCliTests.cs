@@ -70,6 +70,27 @@ public sealed class PairwiseCliTests(DatabaseFixture database) : IClassFixture<D
         Assert.True(rescore.ExitCode == 0, rescore.ToString());
         using var rescored = JsonDocument.Parse(File.ReadAllText(rescoredJson));
         Assert.Equal(pairwise.GetRawText(), rescored.RootElement.GetProperty("tasks").GetProperty(Task).GetProperty("pairwise").GetRawText());
+        // The other two baselines, with a judge that prefers the longer answer wherever it stands (no position bias):
+        // a model asked live, and the stored run above (its answer 好的 to every item).
+        const string longer = "baseline:pairjudge?prefer=longer";
+        var longerCheck = await CliProcess.RunAsync(env, Timeout, "judge-check", "--mode", "pairwise", "--judge", longer, "--labels", Votes, "--limit", "5");
+        Assert.True(longerCheck.ExitCode is 0 or 1, longerCheck.ToString());
+        var anyKappa = new Dictionary<string, string>(env) { ["Judge__MinPairwiseKappa"] = "-1" };
+        var candidate = "baseline:say?text=%E8%BF%99%E6%98%AF%E4%B8%80%E4%B8%AA%E6%AF%94%E8%BE%83%E9%95%BF%E7%9A%84%E5%9B%9E%E7%AD%94"; // 这是一个比较长的回答
+        foreach (var (baseline, expected) in new[] { ("baseline:say?text=ok", "baseline:say?text=ok (baseline:say?text=ok), answered live"),
+            (summary.GetProperty("run_id").GetString()!, $"run {summary.GetProperty("run_id").GetString()} (baseline:say?text=%E5%A5%BD%E7%9A%84)") })
+        {
+            var against = Path.Combine(Directory.CreateTempSubdirectory("pairwise-baseline-").FullName, "summary.json");
+            var result = await CliProcess.RunAsync(anyKappa, Timeout, "run", "--model", candidate, "--suite", "alpacaeval", "--judge", longer, "--baseline", baseline,
+                "--limit", "4", "--wait", "--json", against);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var doc = JsonDocument.Parse(File.ReadAllText(against));
+            var report = doc.RootElement.GetProperty("tasks").GetProperty(Task).GetProperty("pairwise");
+            Assert.Equal((4, 0, 0, 0), (report.GetProperty("wins").GetInt32(), report.GetProperty("losses").GetInt32(), report.GetProperty("ties").GetInt32(), report.GetProperty("flipped").GetInt32()));
+            Assert.Equal(100.0, report.GetProperty("win_rate").GetDouble());
+            Assert.Equal(0.0, report.GetProperty("position_bias_rate").GetDouble());
+            Assert.Equal(expected, doc.RootElement.GetProperty("pairwise_baseline").GetString());
+        }
     }
 
     [SharedDatasetsFact("alpacaeval_pairwise", "prd_vicuna80_pairwise")]

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Evals.Benchmarks.Hallucination;
+using Evals.Benchmarks.Judging;
 using Evals.Runner.Hallucination;
 using Evals.Runner.Runs;
+using JudgeModes = Evals.Storage.Entities.JudgeCheck.Modes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -19,14 +21,28 @@ internal static class JudgeCommands
     public static Command JudgeCheck()
     {
         var judge = new Option<string>("--judge") { Description = "Judge model spec or registered name", Required = true };
-        var labels = new Option<FileInfo>("--labels") { Description = "Labelled answers in HalluQA's judged-output format (question, response, Best_Answer1.., is_hallucination)", Required = true };
-        var minKappa = new Option<double?>("--min-kappa") { Description = "Kappa the judge must reach (default Judge:MinKappa, 0.6)" };
+        var labels = new Option<FileInfo>("--labels") { Description = "hallucination: labelled answers in HalluQA's judged-output format (question, response, Best_Answer1.., is_hallucination); pairwise: PRD's human votes (a ratings-human folder or one of its files)", Required = true };
+        var mode = new Option<string>("--mode") { Description = "What the judge is qualified for: hallucination (yes/no verdicts, the default) or pairwise (A/B/tie, judged in both orders)", DefaultValueFactory = _ => JudgeModes.Hallucination };
+        var answers = new Option<DirectoryInfo?>("--answers") { Description = "pairwise: a folder of answer_<model>.jsonl files ({question_id, text}) holding the answers the votes were about; without it the judge sees placeholders (PRD publishes no answers)" };
+        var minKappa = new Option<double?>("--min-kappa") { Description = "Kappa the judge must reach (default Judge:MinKappa, 0.6; pairwise Judge:MinPairwiseKappa, 0.4)" };
         var limit = new Option<int?>("--limit") { Description = "Check only the first N labelled answers" };
         var noCache = new Option<bool>("--no-cache") { Description = "Call the judge even where the response cache holds its reply" };
         var command = new Command("judge-check", "Measure a judge's agreement with labels (Cohen's kappa); a judge below the minimum may not score runs")
-            { judge, labels, minKappa, limit, noCache };
+            { judge, labels, mode, answers, minKappa, limit, noCache };
         command.SetAction(async (parse, ct) =>
         {
+            switch (parse.GetValue(mode))
+            {
+                case JudgeModes.Pairwise:
+                    return await PairwiseAsync(parse, judge, labels, answers, minKappa, limit, noCache, ct);
+                case JudgeModes.Hallucination:
+                    break;
+                case "single":
+                    throw new BadInputException("--mode single: qualifying judges of graded (single-answer) tasks is not available yet; modes: hallucination, pairwise");
+                case var other:
+                    throw new BadInputException($"--mode '{other}': expected hallucination or pairwise");
+            }
+            if (parse.GetValue(answers) is not null) throw new BadInputException("--answers goes with --mode pairwise only");
             var file = parse.GetValue(labels)!;
             if (!file.Exists) throw new BadInputException($"--labels: {file.FullName} does not exist");
             var (read, problems) = JudgeLabelFile.Read(file.FullName);
@@ -66,5 +82,58 @@ internal static class JudgeCommands
             return ExitCodes.Failed;
         });
         return command;
+    }
+
+    private static async Task<int> PairwiseAsync(ParseResult parse, Option<string> judge, Option<FileInfo> labels, Option<DirectoryInfo?> answers,
+        Option<double?> minKappa, Option<int?> limit, Option<bool> noCache, CancellationToken ct)
+    {
+        var path = parse.GetValue(labels)!.FullName;
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new BadInputException($"--labels: {path} does not exist");
+        var answersFolder = parse.GetValue(answers);
+        if (answersFolder is { Exists: false }) throw new BadInputException($"--answers: {answersFolder.FullName} does not exist");
+        IReadOnlyList<PairwiseLabelItem> items;
+        try
+        {
+            items = PairwiseLabels.Read(path, answersFolder?.FullName);
+        }
+        catch (FormatException e)
+        {
+            throw new BadInputException(e.Message);
+        }
+        if (parse.GetValue(limit) is { } n)
+        {
+            if (n < 1) throw new BadInputException($"--limit must be at least 1 (got {n})");
+            items = items.Take(n).ToList();
+        }
+
+        using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+        var options = host.Services.GetRequiredService<JudgeOptions>();
+        var threshold = parse.GetValue(minKappa) ?? options.MinPairwiseKappa;
+        if (threshold is < -1 or > 1 || double.IsNaN(threshold)) throw new BadInputException($"--min-kappa must be in [-1, 1] (got {threshold})");
+        var resolved = await host.Services.GetRequiredService<ModelResolver>().ResolveAsync(parse.GetValue(judge)!, ct);
+        var (check, agreement) = await host.Services.GetRequiredService<JudgeChecks>().CheckPairwiseAsync(resolved, path, items, threshold, parse.GetValue(noCache), ct);
+
+        string[] names = ["model1", "model2", "tie"];
+        var table = new Table().Title("human votes (rows) × judge (columns)").AddColumns("", "judge: model1", "judge: model2", "judge: tie");
+        for (var r = 0; r < 3; r++)
+            table.AddRow($"votes: {names[r]}", agreement.Table[r, 0].ToString(CultureInfo.InvariantCulture), agreement.Table[r, 1].ToString(CultureInfo.InvariantCulture),
+                agreement.Table[r, 2].ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        if (answersFolder is null) Console.WriteLine("note: no --answers: the judge saw placeholders for the answers (only a deterministic judge can use them)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"judge {resolved.Name} (pairwise, prompt {check.PromptVersion}): {agreement.Items} pairs judged in both orders, {agreement.Votes} human votes compared, {agreement.UnjudgedItems} pairs without a readable verdict"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agreement: {check.Agreement:0.00}%"));
+        Console.WriteLine(check.Kappa is { } kappa ? string.Create(CultureInfo.InvariantCulture, $"kappa: {kappa:0.0000}") : "kappa: undefined");
+        Console.WriteLine(check.PositionBiasRate is { } bias
+            ? string.Create(CultureInfo.InvariantCulture, $"position bias: {bias:0.00}% of pairs changed verdict with the order ({agreement.Flipped} of {agreement.BothRead})")
+            : "position bias: undefined (no pair was read in both orders)");
+        if (check.Passed)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"passed: kappa ≥ {threshold:0.###}; the judge may judge pairwise tasks (check {check.Id})"));
+            return ExitCodes.Success;
+        }
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"error: judge {resolved.Name} refused for pairwise judging: kappa {(check.Kappa is { } k ? k.ToString("0.0000", CultureInfo.InvariantCulture) : "undefined")} is below {threshold:0.###}; runs with this judge will not start (check {check.Id})"));
+        return ExitCodes.Failed;
     }
 }

@@ -32,9 +32,10 @@ internal static class RunCommands
         var selfCheckTemperature = new Option<double>("--selfcheck-temperature") { Description = "Sampling temperature of the SelfCheck answers", DefaultValueFactory = _ => 1.0 };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature of the answers (default 0: greedy); a model spec's own temperature=T wins" };
         var samples = new Option<int>("--samples") { Description = "Numeric-answer (math) tasks: sample K answers per item and score their majority vote (self-consistency); needs a temperature above 0" };
+        var baseline = new Option<string?>("--baseline") { Description = "Pairwise suites (alpacaeval): the baseline the answers are compared with: a run id (a stored run of the baseline model on the same suite) or a model spec or registered name (asked live); default: the baseline answers the items carry" };
         var reference = ReferenceOption();
         var command = new Command("run", "Evaluate a model on a suite")
-            { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache, judge, selfCheck, selfCheckTemperature, temperature, samples, reference };
+            { model, suite, limit, shots, mode, seed, circular, batch, wait, json, noWorker, noCache, judge, baseline, selfCheck, selfCheckTemperature, temperature, samples, reference };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(json) is not null && !parse.GetValue(wait))
@@ -56,6 +57,7 @@ internal static class RunCommands
                     Circular = parse.GetValue(circular),
                     NoCache = parse.GetValue(noCache),
                     Judge = parse.GetValue(judge),
+                    PairwiseBaselineName = parse.GetValue(baseline),
                     SelfCheckSamples = parse.GetValue(selfCheck),
                     SelfCheckTemperature = parse.GetValue(selfCheckTemperature),
                     Decoding = new DecodingOptions(Temperature: parse.GetValue(temperature)),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using Evals.Benchmarks.Hallucination;
+using Evals.Benchmarks.Judging;
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Statistics;
 using Evals.Runner.Backends;
@@ -84,20 +85,103 @@ public sealed class JudgeChecks(IDbContextFactory<EvalsDbContext> dbFactory, Bac
         return new JudgeCheckResult(check, table, labels.Count - asked.Count);
     }
 
-    /// <summary>Throws <see cref="BadInputException"/> (exit 2, nothing queued) unless the judge's latest check reaches the minimum kappa.</summary>
-    public async Task EnsureQualifiedAsync(ResolvedModel judge, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Pairwise qualification: every labelled pair judged in both orders (model1 first, then second; through the response
+    /// cache), the combined verdict compared with each human vote (<see cref="PairwiseAgreement"/>), stored with mode
+    /// <c>pairwise</c> and the position-bias rate. A judge that declines an order leaves that item unjudged.
+    /// </summary>
+    public async Task<(JudgeCheck Stored, PairwiseAgreement Agreement)> CheckPairwiseAsync(ResolvedModel judge, string labelsPath, IReadOnlyList<PairwiseLabelItem> items,
+        double minKappa, bool noCache, CancellationToken cancellationToken = default)
     {
+        await using var backend = backends.CreateForRun(judge.Spec, noCache ? null : cache);
+        var first = new PairwiseVerdict?[items.Count];
+        var second = new PairwiseVerdict?[items.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count * 2),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
+            async (k, ct) =>
+            {
+                var item = items[k / 2];
+                var model1First = k % 2 == 0;
+                var prompt = model1First ? PairwiseJudgePrompt.Build(item.Question, item.Answer1, item.Answer2) : PairwiseJudgePrompt.Build(item.Question, item.Answer2, item.Answer1);
+                var request = new GenerateRequest(new TaskContext($"judge {PairwiseJudgePrompt.Version} check", null), item.Id, prompt, [],
+                    new DecodingOptions(Temperature: 0, MaxTokens: options.MaxTokens));
+                PairwiseVerdict? verdict;
+                try
+                {
+                    verdict = PairwiseVerdictParser.Parse((await backend.GenerateAsync(request, ct)).Text);
+                }
+                catch (ModelRefusedException)
+                {
+                    verdict = null;
+                }
+                if (model1First) first[k / 2] = verdict;
+                else second[k / 2] = verdict;
+            });
+        var agreement = PairwiseAgreement.Compute(items, Enumerable.Range(0, items.Count).Select(i => new PairwiseJudgment(first[i], second[i])).ToList());
+        var kappa = agreement.Kappa;
+        var check = new JudgeCheck
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            JudgeIdentity = ModelIdentity.For(judge.Spec),
+            JudgeName = judge.Name,
+            PromptVersion = PairwiseJudgePrompt.Version,
+            Mode = JudgeCheck.Modes.Pairwise,
+            LabelsFile = Path.GetFileName(Path.TrimEndingDirectorySeparator(labelsPath)),
+            LabelsSha256 = await LabelsHashAsync(labelsPath, cancellationToken),
+            Items = agreement.Votes,
+            Unjudged = agreement.UnjudgedItems,
+            Kappa = double.IsNaN(kappa) ? null : Math.Round(kappa, 6),
+            Agreement = double.IsNaN(agreement.Agreement) ? 0 : Math.Round(agreement.Agreement, 4),
+            PositionBiasRate = double.IsNaN(agreement.PositionBiasRate) ? null : Math.Round(agreement.PositionBiasRate, 4),
+            MinKappa = minKappa,
+            Passed = !double.IsNaN(kappa) && Math.Round(kappa, 6) >= minKappa,
+            CheckedAt = time.GetUtcNow(),
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.JudgeChecks.Add(check);
+        await db.SaveChangesAsync(cancellationToken);
+        return (check, agreement);
+    }
+
+    /// <summary>SHA-256 of a labels file, or of a folder's .jsonl files in name order (each name, then its bytes).</summary>
+    private static async Task<string> LabelsHashAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(path)) return Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path, cancellationToken)));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in Directory.GetFiles(path, "*.jsonl").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(file) + "\n"));
+            hash.AppendData(await File.ReadAllBytesAsync(file, cancellationToken));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Throws <see cref="BadInputException"/> (exit 2, nothing queued) unless the judge's latest hallucination check reaches the minimum kappa.</summary>
+    public Task EnsureQualifiedAsync(ResolvedModel judge, CancellationToken cancellationToken = default) =>
+        EnsureQualifiedAsync(judge, JudgeCheck.Modes.Hallucination, cancellationToken);
+
+    /// <summary>
+    /// Throws <see cref="BadInputException"/> (exit 2, nothing queued) unless the judge's latest check of this mode (same
+    /// identity, same prompt version) reaches the mode's minimum kappa: <see cref="JudgeOptions.MinKappa"/> for
+    /// hallucination, <see cref="JudgeOptions.MinPairwiseKappa"/> for pairwise.
+    /// </summary>
+    public async Task EnsureQualifiedAsync(ResolvedModel judge, string mode, CancellationToken cancellationToken = default)
+    {
+        var (version, minimum, setting) = mode == JudgeCheck.Modes.Pairwise
+            ? (PairwiseJudgePrompt.Version, options.MinPairwiseKappa, "Judge:MinPairwiseKappa")
+            : (HallucinationJudgePrompt.Version, options.MinKappa, "Judge:MinKappa");
         var identity = ModelIdentity.For(judge.Spec);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var latest = await db.JudgeChecks.AsNoTracking()
-            .Where(c => c.JudgeIdentity == identity && c.PromptVersion == HallucinationJudgePrompt.Version)
+            .Where(c => c.JudgeIdentity == identity && c.PromptVersion == version && c.Mode == mode)
             .OrderByDescending(c => c.CheckedAt).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
+        var modeOption = mode == JudgeCheck.Modes.Hallucination ? "" : $" --mode {mode}";
         if (latest is null)
-            throw new BadInputException($"--judge '{judge.Name}': this judge has not been checked against labels (prompt {HallucinationJudgePrompt.Version}); " +
-                $"run `evals judge-check --judge {judge.Name} --labels FILE` first (it needs Cohen's kappa ≥ {Format(options.MinKappa)}, Judge:MinKappa)");
-        if (latest.Kappa is not { } kappa || kappa < options.MinKappa)
-            throw new BadInputException($"--judge '{judge.Name}': refused for scoring: its latest judge-check ({latest.CheckedAt:u}, labels {latest.LabelsFile}, " +
-                $"{latest.Items} items) has Cohen's kappa {(latest.Kappa is { } k ? Format(k) : "undefined")}, below the required {Format(options.MinKappa)} (Judge:MinKappa)");
+            throw new BadInputException($"--judge '{judge.Name}': this judge has not been checked against labels ({mode}, prompt {version}); " +
+                $"run `evals judge-check{modeOption} --judge {judge.Name} --labels FILE` first (it needs Cohen's kappa ≥ {Format(minimum)}, {setting})");
+        if (latest.Kappa is not { } kappa || kappa < minimum)
+            throw new BadInputException($"--judge '{judge.Name}': refused for scoring: its latest {mode} judge-check ({latest.CheckedAt:u}, labels {latest.LabelsFile}, " +
+                $"{latest.Items} items) has Cohen's kappa {(latest.Kappa is { } k ? Format(k) : "undefined")}, below the required {Format(minimum)} ({setting})");
     }
 
     private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

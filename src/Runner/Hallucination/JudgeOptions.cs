@@ -5,6 +5,12 @@ public sealed class JudgeOptions
 {
     /// <summary>The Cohen's kappa against labels that a judge's latest <c>evals judge-check</c> must reach before it may score runs.</summary>
     public double MinKappa { get; set; } = 0.6;
+    /// <summary>
+    /// The Cohen's kappa (three classes: first model, second model, tie) against human pairwise votes that a judge's latest
+    /// <c>evals judge-check --mode pairwise</c> must reach before it may judge <c>judged_pairwise</c> tasks. Lower than
+    /// <see cref="MinKappa"/>: people disagree with each other on pairwise votes far more than on hallucination labels.
+    /// </summary>
+    public double MinPairwiseKappa { get; set; } = 0.4;
     /// <summary>Most tokens a judge may write per verdict (reasons, then the verdict line).</summary>
     public int MaxTokens { get; set; } = 512;
 }

@@ -9,6 +9,8 @@ using Evals.Benchmarks.Suites.Maths;
 using Evals.Runner.Backends;
 using Evals.Runner.Backends.Caching;
 using Evals.Runner.Hallucination;
+using Evals.Runner.Judging;
+using Evals.Benchmarks.Suites.Judged;
 using Evals.Runner.Rescoring;
 using Evals.Runner.Runs;
 using Evals.Runner.Suites;
@@ -98,6 +100,11 @@ public sealed class EvaluateRunJob(
         // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
         await using var judge = config.Judge is { } judgeSpec ? new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache)) : null;
         var scoring = judge is null ? null : new HallucinationScoring(judge, config, judgeOptions);
+        // Pairwise tasks: the baseline answers live (a model spec, through the cache) or from a stored run of it.
+        await using var liveBaseline = config.PairwiseBaseline is { } baselineSpec ? new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(baselineSpec), config.NoCache ? null : cache)) : null;
+        var storedBaseline = config.PairwiseBaselineRun is { } baselineRun
+            ? await retry.ExecuteAsync(async ct => await StoredBaselineAsync(baselineRun, ct), cancellationToken) : null;
+        var pairwise = judge is null ? null : new PairwiseScoring(judge, liveBaseline, storedBaseline, judgeOptions);
         string Report() => judge is null ? backend.Description : $"{backend.Description}; judge: {judge.Description}";
         var report = backend.Description;
         var fellBack = new StrongBox<bool>();
@@ -110,7 +117,7 @@ public sealed class EvaluateRunJob(
             var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
             work.AddRange(SelectItems(task, config).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
         }
-        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, scoring, config, fellBack, Report, cancellationToken))
+        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, new Scorers(scoring, pairwise), config, fellBack, Report, cancellationToken))
         {
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             logger.LogInformation("Run {RunId} cancelled", runId);
@@ -144,7 +151,19 @@ public sealed class EvaluateRunJob(
     /// interval: no new item starts after it, the calls in flight are cancelled, and what had finished is kept.
     /// </summary>
     /// <returns>False when the run was cancelled.</returns>
-    private async Task<bool> PipelineAsync(Guid runId, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, HallucinationScoring? scoring,
+    /// <summary>The judged kinds' scorers of a run (null where the run has no judge).</summary>
+    private sealed record Scorers(HallucinationScoring? Hallucination, PairwiseScoring? Pairwise);
+
+    /// <summary>A stored baseline run's raw answers by (task id, item key), for pairwise tasks; answers that failed are left out.</summary>
+    private async Task<IReadOnlyDictionary<(Guid, string), string>> StoredBaselineAsync(Guid baselineRun, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Results.AsNoTracking().Where(r => r.RunId == baselineRun && r.RawOutput != null && r.Outcome != "error")
+            .Select(r => new { r.TaskId, r.ItemKey, r.RawOutput }).ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => (r.TaskId, r.ItemKey), r => r.RawOutput!);
+    }
+
+    private async Task<bool> PipelineAsync(Guid runId, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, Scorers scoring,
         RunConfig config, StrongBox<bool> fellBack, Func<string> report, CancellationToken cancellationToken)
     {
         if (work.Count == 0) return true;
@@ -279,7 +298,7 @@ public sealed class EvaluateRunJob(
         return config.Limit is { } limit ? items.Take(limit) : items;
     }
 
-    private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, HallucinationScoring? scoring,
+    private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, Scorers scoring,
         RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
@@ -288,7 +307,7 @@ public sealed class EvaluateRunJob(
         {
             var shots = config.Shots ?? task.Manifest.Shots;
             prepared = task.Prepare(item, shots);
-            var answer = await AskAsync(task, prepared, backend, scoring, config, fellBack, cancellationToken);
+            var answer = await AskAsync(taskId, task, prepared, backend, scoring, config, fellBack, cancellationToken);
             var (verdict, raw, tokensIn, tokensOut) = (answer.Verdict, answer.Raw, answer.TokensIn, answer.TokensOut);
             var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
             CallDetails.AddTo(details, answer.Mode, answer.Stats);
@@ -307,7 +326,7 @@ public sealed class EvaluateRunJob(
                 var allRight = verdict.Outcome == Outcome.Correct;
                 for (var r = 1; r < rotations && allRight; r++)
                 {
-                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, scoring, config, fellBack, cancellationToken);
+                    var rotated = await AskAsync(taskId, task, task.Prepare(item, shots, r), backend, scoring, config, fellBack, cancellationToken);
                     (tokensIn, tokensOut) = (tokensIn + rotated.TokensIn, tokensOut + rotated.TokensOut);
                     allRight = rotated.Verdict.Outcome == Outcome.Correct;
                 }
@@ -336,7 +355,7 @@ public sealed class EvaluateRunJob(
     private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats, System.Text.Json.Nodes.JsonObject? Judged = null,
         IReadOnlyList<double>? LogLikelihoods = null);
 
-    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, HallucinationScoring? scoring, RunConfig config,
+    private static async Task<Answer> AskAsync(Guid taskId, EvalTask task, PreparedItem prepared, IModelBackend backend, Scorers scoring, RunConfig config,
         StrongBox<bool> fellBack, CancellationToken cancellationToken)
     {
         // Span extraction has no continuations to score: it is generated whatever the run's mode.
@@ -361,10 +380,17 @@ public sealed class EvaluateRunJob(
             prepared.Continuations.Count > 0 ? prepared.Continuations : null, Messages: prepared.Messages);
         if (task is NumericAnswerTask numeric && config.Samples > 0) return await VoteAsync(numeric, prepared, backend, request, config.Samples, cancellationToken);
         var generation = await backend.GenerateAsync(request, cancellationToken);
-        if (task is HallucinationQaTask judged && scoring is not null)
+        if (task is HallucinationQaTask judged && scoring.Hallucination is not null)
         {
-            var scored = await scoring.ScoreAsync(judged, prepared, generation.Text, backend, request, cancellationToken);
+            var scored = await scoring.Hallucination.ScoreAsync(judged, prepared, generation.Text, backend, request, cancellationToken);
             return new Answer(scored.Verdict, generation.Text, generation.PromptTokens, generation.CompletionTokens, "generate", generation.Stats, scored.Details);
+        }
+        if (task is PairwiseJudgedTask pairwise && scoring.Pairwise is not null)
+        {
+            var scored = await scoring.Pairwise.ScoreAsync(pairwise, taskId, prepared, generation.Text, request, cancellationToken);
+            // The judge's calls (and a live baseline's) are part of what the item cost.
+            var stats = (generation.Stats ?? new CallStats()) with { Cost = (generation.Stats?.Cost ?? 0) + scored.Cost };
+            return new Answer(scored.Verdict, generation.Text, generation.PromptTokens, generation.CompletionTokens, "generate", stats, scored.Details);
         }
         return new Answer(task.ScoreGeneration(prepared, generation.Text), generation.Text, generation.PromptTokens, generation.CompletionTokens,
             "generate", generation.Stats);

@@ -6,6 +6,9 @@ using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
 using Evals.Benchmarks.Suites.Maths;
 using Evals.Runner.Hallucination;
+using Evals.Runner.Judging;
+using Evals.Benchmarks.Judging;
+using Evals.Benchmarks.Suites.Judged;
 using Evals.Runner.Runs;
 using Evals.Storage.Entities;
 using Evals.Storage.Results;
@@ -21,6 +24,7 @@ namespace Evals.Runner.Rescoring;
 /// result's details (<c>loglikelihoods</c>); results stored before those were kept (the raw output holds them rounded
 /// to four decimals, which could flip a near tie) are copied as they were;</item>
 /// <item>judged items: <see cref="HallucinationQaTask.ScoreJudged"/> on the stored judge reply (<c>judge_output</c>);
+/// pairwise items: <see cref="PairwiseJudgedTask.ScoreJudged"/> on the two stored replies (both orders);
 /// a judge that refused, or an item without a stored reply, is copied as it was;</item>
 /// <item>errors and provider refusals have no output: copied as they were.</item>
 /// </list>
@@ -39,6 +43,8 @@ public static class StoredOutputs
         "mode", "cost", "ttft_ms", "cached", LogLikelihoodsKey, ItemDetails.Circular, NumericSamples.Key,
         HallucinationScoring.KindKey, HallucinationScoring.UnanswerableKey, HallucinationScoring.JudgeOutputKey, HallucinationScoring.SamplesKey,
         HallucinationScoring.NgramKey, HallucinationScoring.JudgeConsistencyKey, HallucinationScoring.JudgeConsistencyUnjudgedKey,
+        PairwiseScoring.JudgeFirstKey, PairwiseScoring.JudgeSecondKey, PairwiseScoring.BaselineAnswerKey, PairwiseScoring.BaselineSourceKey,
+        PairwiseScoring.PromptVersionKey,
     ];
 
     /// <param name="stored">The source run's result for the item; null when the source has none (it was cancelled or failed midway).</param>
@@ -63,6 +69,7 @@ public static class StoredOutputs
         }
         var itemMode = Text(details, "mode") ?? mode;
         ItemVerdict verdict;
+        PairwiseJudgment? judgment = null;
         if (itemMode == "loglikelihood" && task.ScoresChoices)
         {
             if (LogLikelihoods(details) is not { } scores || scores.Count != prepared.Continuations.Count)
@@ -77,6 +84,14 @@ public static class StoredOutputs
                 return Copy(runId, taskId, stored, details, now, "copied: no judge reply stored");
             verdict = judged.ScoreJudged(prepared, stored.RawOutput, judgeOutput);
         }
+        else if (task is PairwiseJudgedTask && Rule(details) != "no_judge")
+        {
+            // Both stored replies are read again; a refused call was stored as "judge refused: …", which carries no verdict.
+            var first = Text(details, PairwiseScoring.JudgeFirstKey);
+            var second = Text(details, PairwiseScoring.JudgeSecondKey);
+            if (first is null || second is null) return Copy(runId, taskId, stored, details, now, "copied: no judge replies stored");
+            (verdict, judgment) = PairwiseJudgedTask.ScoreJudged(first, second);
+        }
         else if (task is NumericAnswerTask numeric && NumericSamples.Outputs(details) is { Count: > 0 } sampled)
             verdict = numeric.ScoreMajority(prepared, sampled);
         else verdict = task.ScoreGeneration(prepared, stored.RawOutput);
@@ -84,6 +99,12 @@ public static class StoredOutputs
         var fresh = ItemDetails.From(verdict, task.ChanceScore(prepared));
         foreach (var key in Kept)
             if (details?[key] is { } value) fresh[key] = value.DeepClone();
+        if (judgment is not null)
+        {
+            if (judgment.CandidateFirst is { } a) fresh[PairwiseScoring.FirstKey] = (int)a;
+            if (judgment.CandidateSecond is { } b) fresh[PairwiseScoring.SecondKey] = (int)b;
+            if (judgment.CandidateFirst is not null && judgment.CandidateSecond is not null) fresh[PairwiseScoring.FlippedKey] = judgment.Flipped ? 1 : 0;
+        }
         if (task is HallucinationQaTask)
             fresh[HallucinationScoring.RefusalKey] = RefusalDetector.IsRefusal(HallucinationQaTask.Answer(stored.RawOutput)) ? 1 : 0;
         // The rotations' answers are not stored: circular credit stands only while the item itself is still answered right.

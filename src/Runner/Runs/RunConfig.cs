@@ -31,6 +31,12 @@ public sealed record RunConfig
     public string? Judge { get; init; }
     /// <summary>The judge as given (<c>--judge</c>), for people.</summary>
     public string? JudgeName { get; init; }
+    /// <summary>Pairwise tasks (<c>--baseline SPEC</c>): the baseline model's spec, asked live; resolved at submission.</summary>
+    public string? PairwiseBaseline { get; init; }
+    /// <summary>Pairwise tasks (<c>--baseline RUN-ID</c>): a stored run of the baseline model on the same suite whose answers are compared.</summary>
+    public Guid? PairwiseBaselineRun { get; init; }
+    /// <summary>The baseline as given (<c>--baseline</c>), for people; absent when the items' own baseline answers are used.</summary>
+    public string? PairwiseBaselineName { get; init; }
     /// <summary>SelfCheck (<c>--selfcheck K</c>): answers sampled per item besides the main one; 0 for none.</summary>
     public int SelfCheckSamples { get; init; }
     /// <summary>SelfCheck: the sampling temperature (<c>--selfcheck-temperature</c>).</summary>

@@ -1,6 +1,7 @@
 using Evals.Benchmarks.Models;
 using Evals.Benchmarks.Suites;
 using Evals.Benchmarks.Suites.Hallucination;
+using Evals.Benchmarks.Suites.Judged;
 using Evals.Benchmarks.Suites.Maths;
 using Evals.Runner.Hallucination;
 using Evals.Runner.Backends;
@@ -124,7 +125,9 @@ public sealed class RunSubmitter(
     /// </summary>
     private async Task<RunConfig> ResolveJudgingAsync(RunConfig config, SuiteDefinition suite, CancellationToken cancellationToken)
     {
-        var judged = suite.Tasks.Where(t => t.Task is HallucinationQaTask).Select(t => t.Task.FullName).ToList();
+        var judged = suite.Tasks.Where(t => t.Task is HallucinationQaTask or PairwiseJudgedTask).Select(t => t.Task.FullName).ToList();
+        var pairwise = suite.Tasks.Where(t => t.Task is PairwiseJudgedTask).Select(t => t.Task).ToList();
+        config = await ResolveBaselineAsync(config, suite, pairwise, cancellationToken);
         if (config.SelfCheckSamples is < 0 or > 20) throw new BadInputException($"--selfcheck must be in [0, 20] samples (got {config.SelfCheckSamples})");
         if (config.SelfCheckTemperature is <= 0 or > 2 || double.IsNaN(config.SelfCheckTemperature))
             throw new BadInputException($"--selfcheck-temperature must be in (0, 2] (got {config.SelfCheckTemperature})");
@@ -139,8 +142,38 @@ public sealed class RunSubmitter(
         if (judged.Count == 0) throw new BadInputException($"--judge: suite '{suite.Name}' has no judged (hallucination) task");
         var judge = await models.ResolveAsync(judgeText, cancellationToken);
         if (!backends.Describe(judge.Spec).Generate) throw new BadInputException($"--judge '{judge.Name}' cannot generate text");
-        await judgeChecks.EnsureQualifiedAsync(judge, cancellationToken);
+        if (suite.Tasks.Any(t => t.Task is HallucinationQaTask)) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Hallucination, cancellationToken);
+        if (pairwise.Count > 0) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Pairwise, cancellationToken);
         return config with { Judge = judge.Spec.Text, JudgeName = judge.Name };
+    }
+
+    /// <summary>
+    /// Pairwise tasks compare with a baseline: <c>--baseline RUN-ID</c> (a finished run on this suite), <c>--baseline SPEC</c>
+    /// (asked live, stored as a spec), or, without it, the baseline answers every item must then carry.
+    /// </summary>
+    private async Task<RunConfig> ResolveBaselineAsync(RunConfig config, SuiteDefinition suite, IReadOnlyList<EvalTask> pairwise, CancellationToken cancellationToken)
+    {
+        if (config.PairwiseBaselineName is not { } given)
+        {
+            foreach (var task in pairwise)
+                if (task.EvalItems.FirstOrDefault(i => PairwiseJudgedTask.StoredBaselineOutput(i) is null) is { } bare)
+                    throw new BadInputException($"task {task.FullName}: item {bare.Id} carries no {PairwiseJudgedTask.BaselineOutputField}; give --baseline RUN-ID or --baseline SPEC");
+            return config;
+        }
+        if (pairwise.Count == 0) throw new BadInputException($"--baseline: suite '{suite.Name}' has no pairwise (judged_pairwise) task");
+        if (Guid.TryParse(given, out var runId))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var run = await db.Runs.AsNoTracking().Include(r => r.Suite).FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
+                ?? throw new BadInputException($"--baseline: no run {runId}");
+            // Answers are matched by task version and item, so a run on another suite has none to offer.
+            if (run.Suite?.Name != suite.Name) throw new BadInputException($"--baseline: run {runId} evaluated suite '{run.Suite?.Name}', not '{suite.Name}'; its answers cannot be matched item by item");
+            if (run.Status != RunStatus.Succeeded) throw new BadInputException($"--baseline: run {runId} has not succeeded (status {run.Status.ToString().ToLowerInvariant()})");
+            return config with { PairwiseBaselineRun = runId, PairwiseBaselineName = $"run {runId} ({run.ModelName})" };
+        }
+        var baseline = await models.ResolveAsync(given, cancellationToken);
+        if (!backends.Describe(baseline.Spec).Generate) throw new BadInputException($"--baseline '{baseline.Name}' cannot generate text");
+        return config with { PairwiseBaseline = baseline.Spec.Text, PairwiseBaselineName = baseline.Name };
     }
 
     /// <summary>

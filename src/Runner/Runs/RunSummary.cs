@@ -53,6 +53,8 @@ public sealed record RunSummary
     public string? Judge { get; init; }
     /// <summary>SelfCheck: samples per item and their temperature, when sampled.</summary>
     public string? SelfCheck { get; init; }
+    /// <summary>Pairwise tasks: what the answers were compared with (a stored run, a live model, or the items' own baseline answers).</summary>
+    public string? PairwiseBaseline { get; init; }
     /// <summary>Self-consistency (<c>--samples K</c>): samples per item and their temperature; absent for one answer per item.</summary>
     public string? SelfConsistency { get; init; }
     /// <summary>A re-scoring (<c>evals runs rescore</c>): the run whose stored outputs it scored again; absent otherwise.</summary>
@@ -94,6 +96,9 @@ public sealed record TaskSummary(string Metric, double Score, int N, double CiLo
     public string? BreakdownField { get; init; }
     /// <summary>Judged (hallucination) tasks: hallucination rate, per kind, refusal on unanswerable items, SelfCheck.</summary>
     public Evals.Benchmarks.Hallucination.HallucinationReport? Hallucination { get; init; }
+    /// <summary>Pairwise (judged_pairwise) tasks: wins, losses, ties, unjudged, the win rate among judged items with its
+    /// bootstrap interval, and the position-bias rate (share of items whose verdict changed with the order).</summary>
+    public PairwiseReport? Pairwise { get; init; }
     /// <summary>Corpus BLEU: sacreBLEU's signature for how it was computed (ours: <c>version:evals-1</c>).</summary>
     public string? Signature { get; init; }
 }
@@ -107,3 +112,7 @@ public sealed record ReferenceRun(Guid RunId, string Model);
 /// <param name="MeanLatencyMs">Mean wall time per item, model call included.</param>
 /// <param name="MeanTtftMs">Mean time to first token over streamed items; null when nothing was streamed.</param>
 public sealed record UsageSummary(long PromptTokens, long CompletionTokens, double Cost, int CachedItems = 0, double MeanLatencyMs = 0, double? MeanTtftMs = null);
+
+/// <summary>A pairwise task's judged results (<see cref="Evals.Benchmarks.Judging.PairwiseSummary"/>) and the judge prompt's version.</summary>
+public sealed record PairwiseReport(int Wins, int Losses, int Ties, int Unjudged, int Flipped, int BothRead, double WinRate, double CiLow, double CiHigh,
+    double? PositionBiasRate, string PromptVersion);

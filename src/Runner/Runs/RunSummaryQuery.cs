@@ -102,7 +102,12 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Complete = run.Status == Storage.Entities.RunStatus.Succeeded && rows.Count >= run.TotalItems && rows.All(r => r.Outcome != "error"),
             Error = run.Error,
             Backend = run.BackendReport,
-            Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt {Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version}",
+            Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt " +
+                (tasks.Values.Any(t => t.Pairwise is not null) ? Evals.Benchmarks.Judging.PairwiseJudgePrompt.Version : Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version),
+            PairwiseBaseline = tasks.Values.Any(t => t.Pairwise is not null)
+                ? config.PairwiseBaselineName is { } baselineName ? (config.PairwiseBaseline is { } baselineSpec ? $"{baselineName} ({baselineSpec}), answered live" : baselineName)
+                    : "the baseline answers the items carry"
+                : null,
             SelfCheck = config.SelfCheckSamples > 0
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{config.SelfCheckSamples} samples at temperature {config.SelfCheckTemperature}") : null,
             SelfConsistency = config.Samples > 0

@@ -1,4 +1,5 @@
 using Evals.Benchmarks.Hallucination;
+using Evals.Benchmarks.Judging;
 using Evals.Benchmarks.Metrics;
 using Evals.Benchmarks.Metrics.Generation;
 using Evals.Benchmarks.Statistics;
@@ -48,10 +49,11 @@ public static class TaskScoring
     public static TaskSummary Summarise(string metric, string version, IReadOnlyList<ScoredItem> items)
     {
         // "unjudged" exists only where a judge decides; other tasks keep the five outcomes of DESIGN.md.
-        var judged = metric == NonHallucinationRate.Name || items.Any(i => i.Outcome == Outcome.Unjudged);
+        var judged = metric is NonHallucinationRate.Name or PairwiseWinRate.Name || items.Any(i => i.Outcome == Outcome.Unjudged);
         var outcomes = Enum.GetValues<Outcome>().Where(o => judged || o != Outcome.Unjudged).ToDictionary(o => o.ToName(), _ => 0);
         foreach (var item in items) outcomes[item.Outcome.ToName()]++;
         if (metric == NonHallucinationRate.Name) return SummariseJudged(version, items, outcomes);
+        if (metric == PairwiseWinRate.Name) return SummarisePairwise(version, items, outcomes);
         if (metric == CorpusBleu.Name || DistinctN.TryParse(metric, out _)) return SummariseCorpus(metric, version, items, outcomes);
         var (asked, answered) = Asked(items);
         metric = EffectiveMetric(metric, answered);
@@ -108,6 +110,8 @@ public static class TaskScoring
     {
         if (summary.N == 0) return [];
         if (metric == NonHallucinationRate.Name) return ShareReplicates(summary.N, summary.Score, seed, rounds);
+        if (metric == PairwiseWinRate.Name)
+            return BootstrapReplicates.Means(PairwiseJudgments(items).Where(j => j.CandidateScore is not null).Select(j => 100 * j.CandidateScore!.Value).ToArray(), rounds, seed);
         if (metric == CorpusBleu.Name) return CorpusBleu.Replicates(BleuItems(Asked(items).Asked), rounds, seed);
         if (DistinctN.TryParse(metric, out var order)) return DistinctN.Replicates(DistinctOutputs(Asked(items).Asked), order, rounds, seed);
         var (asked, answered) = Asked(items);
@@ -230,6 +234,35 @@ public static class TaskScoring
             Hallucination = report,
         };
     }
+
+    /// <summary>
+    /// A pairwise task: the win rate among the judged items (ties half; a verdict that changed with the order is a tie)
+    /// with its bootstrap interval, as <see cref="PairwiseSummary"/> computes it from each item's two stored verdicts;
+    /// unjudged items are counted, never wins. The interval is resampled with the task's summary seed (0).
+    /// </summary>
+    private static TaskSummary SummarisePairwise(string version, IReadOnlyList<ScoredItem> items, Dictionary<string, int> outcomes)
+    {
+        var judgments = PairwiseJudgments(items);
+        var pairwise = PairwiseSummary.Compute(judgments, BootstrapRounds, 0);
+        var rules = items.Where(i => i.Rule is not null).GroupBy(i => i.Rule!).ToDictionary(g => g.Key, g => g.Count());
+        var judged = pairwise.Items - pairwise.Unjudged;
+        return new TaskSummary(PairwiseWinRate.Name, judged == 0 ? 0 : pairwise.WinRate, judged, judged == 0 ? 0 : pairwise.CiLow, judged == 0 ? 0 : pairwise.CiHigh, outcomes, version)
+        {
+            // 50% means "as good as the baseline", not chance: the win rate enters the capabilities as it is, as judged rates do.
+            Chance = 0,
+            Normalised = judged == 0 ? null : pairwise.WinRate,
+            Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
+            Pairwise = new PairwiseReport(pairwise.Wins, pairwise.Losses, pairwise.Ties, pairwise.Unjudged, pairwise.Flipped, pairwise.BothRead,
+                judged == 0 ? 0 : Math.Round(pairwise.WinRate, 4), judged == 0 ? 0 : Math.Round(pairwise.CiLow, 4), judged == 0 ? 0 : Math.Round(pairwise.CiHigh, 4),
+                double.IsNaN(pairwise.PositionBiasRate) ? null : Math.Round(pairwise.PositionBiasRate, 4), PairwiseJudgePrompt.Version),
+        };
+    }
+
+    /// <summary>Each asked item's two verdicts as the run stored them (error items, never judged, left out).</summary>
+    private static List<PairwiseJudgment> PairwiseJudgments(IReadOnlyList<ScoredItem> items) =>
+        Asked(items).Asked.Select(i => new PairwiseJudgment(
+            i.Numbers.TryGetValue(Judging.PairwiseScoring.FirstKey, out var a) ? (PairwiseVerdict)(int)a : null,
+            i.Numbers.TryGetValue(Judging.PairwiseScoring.SecondKey, out var b) ? (PairwiseVerdict)(int)b : null)).ToList();
 
     /// <summary>
     /// A plain-accuracy task's score, interval, outcomes, chance and normalised score from counts alone — exactly what

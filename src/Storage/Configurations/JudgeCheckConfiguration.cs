@@ -14,12 +14,16 @@ public sealed class JudgeCheckConfiguration : IEntityTypeConfiguration<JudgeChec
             t.HasCheckConstraint("ck_judge_checks_kappa", "kappa is null or (kappa >= -1 and kappa <= 1)");
             // A check passes only with a defined kappa at or above its threshold.
             t.HasCheckConstraint("ck_judge_checks_passed", "not passed or (kappa is not null and kappa >= min_kappa)");
+            t.HasCheckConstraint("ck_judge_checks_mode", "mode in ('hallucination', 'pairwise')");
+            t.HasCheckConstraint("ck_judge_checks_position_bias", "position_bias_rate is null or (position_bias_rate >= 0 and position_bias_rate <= 100)");
         });
         b.Property(c => c.Id).HasDefaultValueSql("gen_random_uuid()");
         b.Property(c => c.PromptVersion).HasMaxLength(64);
         b.Property(c => c.LabelsSha256).HasMaxLength(64);
+        // Checks stored before modes existed were all hallucination checks.
+        b.Property(c => c.Mode).HasMaxLength(16).HasDefaultValue(JudgeCheck.Modes.Hallucination);
         b.Property(c => c.CheckedAt).HasDefaultValueSql("now()");
         // The latest check of a judge is what a run consults.
-        b.HasIndex(c => new { c.JudgeIdentity, c.PromptVersion, c.CheckedAt });
+        b.HasIndex(c => new { c.JudgeIdentity, c.PromptVersion, c.Mode, c.CheckedAt });
     }
 }

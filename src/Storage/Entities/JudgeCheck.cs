@@ -14,10 +14,15 @@ public class JudgeCheck
     /// <summary>The spec or registered name as given, for people.</summary>
     public required string JudgeName { get; set; }
     public required string PromptVersion { get; set; }
+    /// <summary>What was checked: <c>hallucination</c> (yes/no verdicts on labelled answers) or <c>pairwise</c> (A/B/tie
+    /// verdicts, both orders, on human pairwise votes). A run consults the check of the mode its judged tasks need.</summary>
+    public string Mode { get; set; } = Modes.Hallucination;
+    /// <summary>Pairwise: the share (0–100) of items read in both orders whose verdict changed with the order; null otherwise.</summary>
+    public double? PositionBiasRate { get; set; }
     public required string LabelsFile { get; set; }
     /// <summary>SHA-256 of the labels file, so that two checks on the same labels can be recognised.</summary>
     public required string LabelsSha256 { get; set; }
-    /// <summary>Items with a label and a readable verdict: what kappa is computed over.</summary>
+    /// <summary>Labels with a readable verdict: what kappa is computed over (pairwise: the human votes, several per item).</summary>
     public int Items { get; set; }
     /// <summary>Items the judge gave no readable verdict for (left out of kappa, reported).</summary>
     public int Unjudged { get; set; }
@@ -28,4 +33,11 @@ public class JudgeCheck
     public double MinKappa { get; set; }
     public bool Passed { get; set; }
     public DateTimeOffset CheckedAt { get; set; }
+
+    public static class Modes
+    {
+        public const string Hallucination = "hallucination";
+        public const string Pairwise = "pairwise";
+        public static readonly IReadOnlyList<string> All = [Hallucination, Pairwise];
+    }
 }

@@ -1060,9 +1060,21 @@ namespace Evals.Storage.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("min_kappa");
 
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("hallucination")
+                        .HasColumnName("mode");
+
                     b.Property<bool>("Passed")
                         .HasColumnType("boolean")
                         .HasColumnName("passed");
+
+                    b.Property<double?>("PositionBiasRate")
+                        .HasColumnType("double precision")
+                        .HasColumnName("position_bias_rate");
 
                     b.Property<string>("PromptVersion")
                         .IsRequired()
@@ -1077,8 +1089,8 @@ namespace Evals.Storage.Migrations
                     b.HasKey("Id")
                         .HasName("pk_judge_checks");
 
-                    b.HasIndex("JudgeIdentity", "PromptVersion", "CheckedAt")
-                        .HasDatabaseName("ix_judge_checks_judge_identity_prompt_version_checked_at");
+                    b.HasIndex("JudgeIdentity", "PromptVersion", "Mode", "CheckedAt")
+                        .HasDatabaseName("ix_judge_checks_judge_identity_prompt_version_mode_checked_at");
 
                     b.ToTable("judge_checks", null, t =>
                         {
@@ -1086,7 +1098,11 @@ namespace Evals.Storage.Migrations
 
                             t.HasCheckConstraint("ck_judge_checks_kappa", "kappa is null or (kappa >= -1 and kappa <= 1)");
 
+                            t.HasCheckConstraint("ck_judge_checks_mode", "mode in ('hallucination', 'pairwise')");
+
                             t.HasCheckConstraint("ck_judge_checks_passed", "not passed or (kappa is not null and kappa >= min_kappa)");
+
+                            t.HasCheckConstraint("ck_judge_checks_position_bias", "position_bias_rate is null or (position_bias_rate >= 0 and position_bias_rate <= 100)");
                         });
                 });
 

@@ -39,7 +39,8 @@ public static class ImportFormats
          new Generation.UhgevalReader(),
          new Dialogue.KdConvReader(),
          new Maths.CmathReader(),
-         new Maths.MgsmReader()]);
+         new Maths.MgsmReader(),
+         new Judged.PairwiseAlpacaEvalReader()]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

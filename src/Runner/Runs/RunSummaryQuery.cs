@@ -91,7 +91,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             ReferenceNote = referenceNote,
             LeftOutOfCapabilities = rollUp.LeftOut is null ? null : new SortedDictionary<string, string>(rollUp.LeftOut.ToDictionary(), StringComparer.Ordinal),
             Categories = categorised.Count == 0 ? null : new SortedDictionary<string, IReadOnlyDictionary<string, double>>(
-                categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value)
+                categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value, catalog.ViewOf(c.Key)?.OverallOf)
                     .ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4))), StringComparer.Ordinal),
             Usage = new UsageSummary(rows.Sum(r => (long)r.TokensIn), rows.Sum(r => (long)r.TokensOut), Math.Round(calls.Cost, 6), (int)calls.Cached,
                 Math.Round(calls.MeanLatencyMs, 3), calls.MeanTtftMs is { } ttft ? Math.Round(ttft, 3) : null),

@@ -39,7 +39,10 @@ public static class ImportFormats
          new Generation.UhgevalReader(),
          new Dialogue.KdConvReader(),
          new Maths.CmathReader(),
-         new Maths.MgsmReader()]);
+         new Maths.MgsmReader(),
+         new Judged.AlignBenchReader(),
+         new Judged.MtBenchReader(chinese: false),
+         new Judged.MtBenchReader(chinese: true)]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

@@ -98,6 +98,7 @@ public sealed class EvaluateRunJob(
         // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
         await using var judge = config.Judge is { } judgeSpec ? new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache)) : null;
         var scoring = judge is null ? null : new HallucinationScoring(judge, config, judgeOptions);
+        var grading = judge is null ? null : new Judging.SingleGrading(judge, judgeOptions);
         string Report() => judge is null ? backend.Description : $"{backend.Description}; judge: {judge.Description}";
         var report = backend.Description;
         var fellBack = new StrongBox<bool>();
@@ -110,7 +111,7 @@ public sealed class EvaluateRunJob(
             var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
             work.AddRange(SelectItems(task, config).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
         }
-        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, scoring, config, fellBack, cancellationToken))
+        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, scoring, grading, config, fellBack, cancellationToken))
         {
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             logger.LogInformation("Run {RunId} cancelled", runId);
@@ -145,7 +146,7 @@ public sealed class EvaluateRunJob(
     /// </summary>
     /// <returns>False when the run was cancelled.</returns>
     private async Task<bool> PipelineAsync(Guid runId, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, HallucinationScoring? scoring,
-        RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
+        Judging.SingleGrading? grading, RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
     {
         if (work.Count == 0) return true;
         var inFlight = Math.Max(1, backend.Capabilities.MaxConcurrency) + (judge is null ? 0 : Math.Max(1, judge.Capabilities.MaxConcurrency));
@@ -160,7 +161,7 @@ public sealed class EvaluateRunJob(
             try
             {
                 await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = stop.Token },
-                    async (w, ct) => await finished.Writer.WriteAsync(await EvaluateAsync(runId, w.TaskId, w.Task, w.Item, backend, scoring, config, fellBack, ct), ct));
+                    async (w, ct) => await finished.Writer.WriteAsync(await EvaluateAsync(runId, w.TaskId, w.Task, w.Item, backend, scoring, grading, config, fellBack, ct), ct));
             }
             catch (Exception e)
             {
@@ -273,7 +274,7 @@ public sealed class EvaluateRunJob(
     }
 
     private async Task<ResultRow> EvaluateAsync(Guid runId, Guid taskId, EvalTask task, TaskItem item, IModelBackend backend, HallucinationScoring? scoring,
-        RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
+        Judging.SingleGrading? grading, RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         PreparedItem? prepared = null;
@@ -281,7 +282,7 @@ public sealed class EvaluateRunJob(
         {
             var shots = config.Shots ?? task.Manifest.Shots;
             prepared = task.Prepare(item, shots);
-            var answer = await AskAsync(task, prepared, backend, scoring, config, fellBack, cancellationToken);
+            var answer = await AskAsync(task, prepared, backend, scoring, grading, config, fellBack, cancellationToken);
             var (verdict, raw, tokensIn, tokensOut) = (answer.Verdict, answer.Raw, answer.TokensIn, answer.TokensOut);
             var details = ItemDetails.From(verdict, task.ChanceScore(prepared));
             CallDetails.AddTo(details, answer.Mode, answer.Stats);
@@ -300,7 +301,7 @@ public sealed class EvaluateRunJob(
                 var allRight = verdict.Outcome == Outcome.Correct;
                 for (var r = 1; r < rotations && allRight; r++)
                 {
-                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, scoring, config, fellBack, cancellationToken);
+                    var rotated = await AskAsync(task, task.Prepare(item, shots, r), backend, scoring, grading, config, fellBack, cancellationToken);
                     (tokensIn, tokensOut) = (tokensIn + rotated.TokensIn, tokensOut + rotated.TokensOut);
                     allRight = rotated.Verdict.Outcome == Outcome.Correct;
                 }
@@ -329,8 +330,8 @@ public sealed class EvaluateRunJob(
     private sealed record Answer(ItemVerdict Verdict, string Raw, int TokensIn, int TokensOut, string Mode, CallStats? Stats, System.Text.Json.Nodes.JsonObject? Judged = null,
         IReadOnlyList<double>? LogLikelihoods = null);
 
-    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, HallucinationScoring? scoring, RunConfig config,
-        StrongBox<bool> fellBack, CancellationToken cancellationToken)
+    private static async Task<Answer> AskAsync(EvalTask task, PreparedItem prepared, IModelBackend backend, HallucinationScoring? scoring,
+        Judging.SingleGrading? grading, RunConfig config, StrongBox<bool> fellBack, CancellationToken cancellationToken)
     {
         // Span extraction has no continuations to score: it is generated whatever the run's mode.
         if (config.Mode != "generate" && task.ScoresChoices)
@@ -352,6 +353,13 @@ public sealed class EvaluateRunJob(
         var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
         var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
             prepared.Continuations.Count > 0 ? prepared.Continuations : null, Messages: prepared.Messages);
+        if (task is Benchmarks.Suites.Judged.JudgedSingleTask graded && grading is not null)
+        {
+            var item = await grading.ScoreAsync(graded, prepared, backend, request, cancellationToken);
+            // One answer: stored as it is; several turns: their answers as a JSON array (the details keep them too).
+            var raw = item.Answers.Count == 1 ? item.Answers[0] : System.Text.Json.JsonSerializer.Serialize(item.Answers, RawJson);
+            return new Answer(item.Verdict, raw, item.TokensIn, item.TokensOut, "generate", item.Stats, item.Details);
+        }
         if (task is NumericAnswerTask numeric && config.Samples > 0) return await VoteAsync(numeric, prepared, backend, request, config.Samples, cancellationToken);
         var generation = await backend.GenerateAsync(request, cancellationToken);
         if (task is HallucinationQaTask judged && scoring is not null)
@@ -384,6 +392,8 @@ public sealed class EvaluateRunJob(
         var details = new System.Text.Json.Nodes.JsonObject { [NumericSamples.Key] = NumericSamples.ToJson(outputs) };
         return new Answer(task.ScoreMajority(prepared, outputs), outputs[0], tokensIn, tokensOut, "generate", new CallStats(cost, null, cached), details);
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions RawJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)
     {

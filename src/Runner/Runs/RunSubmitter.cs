@@ -124,11 +124,14 @@ public sealed class RunSubmitter(
     /// </summary>
     private async Task<RunConfig> ResolveJudgingAsync(RunConfig config, SuiteDefinition suite, CancellationToken cancellationToken)
     {
-        var judged = suite.Tasks.Where(t => t.Task is HallucinationQaTask).Select(t => t.Task.FullName).ToList();
+        var hallucination = suite.Tasks.Where(t => t.Task is HallucinationQaTask).Select(t => t.Task.FullName).ToList();
+        // Single grading (AlignBench, MT-Bench) is refused with the same judge-check as hallucination judging: the
+        // judge's latest check must pass (keyed on the judge and the hallucination prompt version, until checks are kept per mode).
+        var judged = hallucination.Concat(suite.Tasks.Where(t => t.Task is Benchmarks.Suites.Judged.JudgedSingleTask).Select(t => t.Task.FullName)).ToList();
         if (config.SelfCheckSamples is < 0 or > 20) throw new BadInputException($"--selfcheck must be in [0, 20] samples (got {config.SelfCheckSamples})");
         if (config.SelfCheckTemperature is <= 0 or > 2 || double.IsNaN(config.SelfCheckTemperature))
             throw new BadInputException($"--selfcheck-temperature must be in (0, 2] (got {config.SelfCheckTemperature})");
-        if (config.SelfCheckSamples > 0 && judged.Count == 0)
+        if (config.SelfCheckSamples > 0 && hallucination.Count == 0)
             throw new BadInputException($"--selfcheck: suite '{suite.Name}' has no judged (hallucination) task to check");
         if (config.Judge is not { } judgeText)
         {
@@ -136,7 +139,7 @@ public sealed class RunSubmitter(
                 throw new BadInputException($"suite '{suite.Name}' has judged tasks ({string.Join(", ", judged)}): give --judge SPEC, a model spec or registered name that passed `evals judge-check`");
             return config;
         }
-        if (judged.Count == 0) throw new BadInputException($"--judge: suite '{suite.Name}' has no judged (hallucination) task");
+        if (judged.Count == 0) throw new BadInputException($"--judge: suite '{suite.Name}' has no judged task (hallucination or graded)");
         var judge = await models.ResolveAsync(judgeText, cancellationToken);
         if (!backends.Describe(judge.Spec).Generate) throw new BadInputException($"--judge '{judge.Name}' cannot generate text");
         await judgeChecks.EnsureQualifiedAsync(judge, cancellationToken);

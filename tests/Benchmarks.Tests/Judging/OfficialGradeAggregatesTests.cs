@@ -72,4 +72,19 @@ public sealed class OfficialGradeAggregatesTests
         Assert.Equal(0, half.Score);
         Assert.Equal("9 -", half.Parsed);
     }
+
+    [Fact]
+    public void A_suite_whose_overall_is_a_mean_of_category_averages_names_them()
+    {
+        (string, IReadOnlyList<string>, double)[] subjects =
+        [
+            ("alignbench/math", ["推理", "数学计算"], 40), ("alignbench/reasoning", ["推理", "逻辑推理"], 60), // 推理 50
+            ("alignbench/writing", ["语言", "文本写作"], 90), ("alignbench/roleplay", ["语言", "角色扮演"], 70), ("alignbench/open_qa", ["语言", "综合问答"], 80), // 语言 80
+        ];
+        var averages = Evals.Benchmarks.Metrics.CategoryAverages.Compute(subjects, ["推理", "语言"]);
+        Assert.Equal(50, averages["推理"]);
+        Assert.Equal(80, averages["语言"]);
+        Assert.Equal(65, averages["overall"]); // (50 + 80) / 2, where the mean over the five subjects is 68
+        Assert.Equal(68, Evals.Benchmarks.Metrics.CategoryAverages.Compute(subjects)["overall"]);
+    }
 }

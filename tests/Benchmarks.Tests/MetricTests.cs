@@ -83,7 +83,7 @@ public class MetricTests
     public void Every_metric_declares_its_aggregation_and_direction()
     {
         Assert.Equal(["accuracy", "acc_norm_chars", "em", "f1", "macro_f1", "non_hallucination_rate", "rouge_1", "rouge_2", "rouge_l", "bleu",
-            "distinct_1", "distinct_2", "distinct_3", "distinct_4", "keyword_precision", "pairwise_win_rate"], MetricCatalog.All.Select(m => m.Name));
+            "distinct_1", "distinct_2", "distinct_3", "distinct_4", "keyword_precision", "pairwise_win_rate", "judge_score"], MetricCatalog.All.Select(m => m.Name));
         Assert.All(MetricCatalog.All, m => Assert.True(m.HigherIsBetter));
         Assert.Equal(Aggregation.Corpus, MetricCatalog.Get("macro_f1").Aggregation);
         Assert.Equal(Aggregation.Corpus, MetricCatalog.Get("bleu").Aggregation);

@@ -25,7 +25,7 @@ public static class MetricCatalog
         [Accuracy.Info, AccNormChars.Info, Cmrc2018Scorer.EmInfo, Cmrc2018Scorer.F1Info, MacroF1.Info, NonHallucinationRate.Info,
          Generation.Rouge.Rouge1Info, Generation.Rouge.Rouge2Info, Generation.Rouge.RougeLInfo, Generation.CorpusBleu.Info,
          Generation.DistinctN.InfoOf(1), Generation.DistinctN.InfoOf(2), Generation.DistinctN.InfoOf(3), Generation.DistinctN.InfoOf(4),
-         Generation.KeywordPrecision.Info, PairwiseWinRate.Info];
+         Generation.KeywordPrecision.Info, PairwiseWinRate.Info, JudgeScore.Info];
 
     /// <summary>Whether a task's metric is an overlap metric (unknown names are not).</summary>
     public static bool IsOverlap(string name) => All.FirstOrDefault(m => m.Name == name)?.Overlap ?? false;

@@ -48,6 +48,9 @@ public sealed record SuiteManifest
                 foreach (var column in view.Columns)
                     if (column.Key != Metrics.CategoryAverages.Overall && !categories.Contains(column.Key))
                         throw new TaskDataException($"{path}: field 'leaderboard.columns': '{column.Key}' is neither '{Metrics.CategoryAverages.Overall}' nor a subject category ({string.Join(", ", categories.Order(StringComparer.Ordinal))})");
+                foreach (var category in view.OverallOf ?? [])
+                    if (!categories.Contains(category))
+                        throw new TaskDataException($"{path}: field 'leaderboard.overall_of': '{category}' is not a subject category ({string.Join(", ", categories.Order(StringComparer.Ordinal))})");
             }
             return manifest;
         }
@@ -106,7 +109,11 @@ public sealed record SuiteManifest
 public sealed record SubjectEntry(string NameZh, string? NameEn = null, List<string>? Categories = null);
 
 /// <summary>A suite's official leaderboard view: columns that are subject-category averages (or <c>overall</c>, the mean over subjects).</summary>
-public sealed record LeaderboardView(List<ViewColumn> Columns);
+/// <param name="OverallOf">
+/// Where the benchmark's overall is not the mean over subjects: the categories whose averages it is the mean of
+/// (AlignBench: 总分 = (推理 + 语言) / 2).
+/// </param>
+public sealed record LeaderboardView(List<ViewColumn> Columns, List<string>? OverallOf = null);
 
 /// <param name="Key">A subject category (C-Eval's STEM, Hard …) or <c>overall</c>.</param>
 /// <param name="Label">The header as the benchmark's own leaderboard prints it.</param>

@@ -10,7 +10,8 @@ public static class TaskKinds
         (Maths.NumericAnswerTask.KindName, (s, m, i) => new Maths.NumericAnswerTask(s, m, i)),
         (Hallucination.HallucinationQaTask.KindName, (s, m, i) => new Hallucination.HallucinationQaTask(s, m, i)),
         (Generation.GenerationTask.KindName, (s, m, i) => new Generation.GenerationTask(s, m, i)),
-        (Judged.PairwiseJudgedTask.KindName, (s, m, i) => new Judged.PairwiseJudgedTask(s, m, i)));
+        (Judged.PairwiseJudgedTask.KindName, (s, m, i) => new Judged.PairwiseJudgedTask(s, m, i)),
+        (Judged.JudgedSingleTask.KindName, (s, m, i) => new Judged.JudgedSingleTask(s, m, i)));
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 

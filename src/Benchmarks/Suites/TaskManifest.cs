@@ -57,6 +57,8 @@ public sealed record TaskManifest
     /// when categories per task would not do because the items of one task differ.
     /// </summary>
     public string? BreakdownField { get; init; }
+    /// <summary>Judged single grading (<c>judged_single</c>): which judge prompt family grades the answers (<see cref="Judging.JudgePromptStyles"/>).</summary>
+    public string? JudgePrompt { get; init; }
     /// <summary>
     /// Set when the data is not shipped but placed by <c>evals import</c>: which format fills the files, and where users
     /// obtain the official ones. <see cref="Files"/> then names the JSON Lines files that the import writes.

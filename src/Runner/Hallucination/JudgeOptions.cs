@@ -13,4 +13,6 @@ public sealed class JudgeOptions
     public double MinPairwiseKappa { get; set; } = 0.4;
     /// <summary>Most tokens a judge may write per verdict (reasons, then the verdict line).</summary>
     public int MaxTokens { get; set; } = 512;
+    /// <summary>Most tokens a judge may write per single grading (AlignBench explains every dimension first; FastChat allows 2048).</summary>
+    public int SingleMaxTokens { get; set; } = 2048;
 }

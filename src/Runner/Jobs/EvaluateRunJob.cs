@@ -105,6 +105,7 @@ public sealed class EvaluateRunJob(
         var storedBaseline = config.PairwiseBaselineRun is { } baselineRun
             ? await retry.ExecuteAsync(async ct => await StoredBaselineAsync(baselineRun, ct), cancellationToken) : null;
         var pairwise = judge is null ? null : new PairwiseScoring(judge, liveBaseline, storedBaseline, judgeOptions);
+        var grading = judge is null ? null : new Judging.SingleGrading(judge, judgeOptions);
         string Report() => judge is null ? backend.Description : $"{backend.Description}; judge: {judge.Description}";
         var report = backend.Description;
         var fellBack = new StrongBox<bool>();
@@ -117,7 +118,7 @@ public sealed class EvaluateRunJob(
             var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
             work.AddRange(SelectItems(task, config).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
         }
-        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, new Scorers(scoring, pairwise), config, fellBack, Report, cancellationToken))
+        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, new Scorers(scoring, pairwise, grading), config, fellBack, Report, cancellationToken))
         {
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             logger.LogInformation("Run {RunId} cancelled", runId);
@@ -152,7 +153,7 @@ public sealed class EvaluateRunJob(
     /// </summary>
     /// <returns>False when the run was cancelled.</returns>
     /// <summary>The judged kinds' scorers of a run (null where the run has no judge).</summary>
-    private sealed record Scorers(HallucinationScoring? Hallucination, PairwiseScoring? Pairwise);
+    private sealed record Scorers(HallucinationScoring? Hallucination, PairwiseScoring? Pairwise, Judging.SingleGrading? Grading);
 
     /// <summary>A stored baseline run's raw answers by (task id, item key), for pairwise tasks; answers that failed are left out.</summary>
     private async Task<IReadOnlyDictionary<(Guid, string), string>> StoredBaselineAsync(Guid baselineRun, CancellationToken cancellationToken)
@@ -378,6 +379,13 @@ public sealed class EvaluateRunJob(
         var decoding = task.Manifest.MaxTokens is { } max ? config.Decoding with { MaxTokens = max } : config.Decoding;
         var request = new GenerateRequest(task.Context, prepared.Item.Id, prepared.Prompt, stops, decoding,
             prepared.Continuations.Count > 0 ? prepared.Continuations : null, Messages: prepared.Messages);
+        if (task is Benchmarks.Suites.Judged.JudgedSingleTask graded && scoring.Grading is { } grading)
+        {
+            var item = await grading.ScoreAsync(graded, prepared, backend, request, cancellationToken);
+            // One answer: stored as it is; several turns: their answers as a JSON array (the details keep them too).
+            var raw = item.Answers.Count == 1 ? item.Answers[0] : System.Text.Json.JsonSerializer.Serialize(item.Answers, RawJson);
+            return new Answer(item.Verdict, raw, item.TokensIn, item.TokensOut, "generate", item.Stats, item.Details);
+        }
         if (task is NumericAnswerTask numeric && config.Samples > 0) return await VoteAsync(numeric, prepared, backend, request, config.Samples, cancellationToken);
         var generation = await backend.GenerateAsync(request, cancellationToken);
         if (task is HallucinationQaTask judged && scoring.Hallucination is not null)
@@ -417,6 +425,8 @@ public sealed class EvaluateRunJob(
         var details = new System.Text.Json.Nodes.JsonObject { [NumericSamples.Key] = NumericSamples.ToJson(outputs) };
         return new Answer(task.ScoreMajority(prepared, outputs), outputs[0], tokensIn, tokensOut, "generate", new CallStats(cost, null, cached), details);
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions RawJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)
     {

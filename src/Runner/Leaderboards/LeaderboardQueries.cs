@@ -54,6 +54,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             .ToLookup(r => (r.RunId, r.TaskId), r => RunSummaryQuery.ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details));
 
         var tree = CapabilityTree.Load(catalog.Root);
+        var overallOf = catalog.ViewOf(suite)?.OverallOf;
         // CUGE-style: with a reference model named for the suite, capabilities average percentages of its scores.
         var (reference, _) = await summaries.ReferenceAsync(suite, null, cancellationToken);
         var tasksBySuite = suiteTasks.ToLookup(t => t.SuiteId);
@@ -95,7 +96,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             var subjects = scored.Where(t => t.Item3.N > 0 && t.Item2.Categories.Count > 0 && t.Item1.StartsWith(suite + "/", StringComparison.Ordinal))
                 .Select(t => (t.Item1, (IReadOnlyList<string>)t.Item2.Categories, t.Item3.Score)).ToList();
             var categories = subjects.Count == 0 ? null
-                : CategoryAverages.Compute(subjects).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4), StringComparer.Ordinal);
+                : CategoryAverages.Compute(subjects, overallOf).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4), StringComparer.Ordinal);
             if (!cachedInterval)
             {
                 known = CapabilityScores.OverallInterval(tree, replicates, reference);

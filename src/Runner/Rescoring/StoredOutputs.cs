@@ -26,6 +26,9 @@ namespace Evals.Runner.Rescoring;
 /// <item>judged items: <see cref="HallucinationQaTask.ScoreJudged"/> on the stored judge reply (<c>judge_output</c>);
 /// pairwise items: <see cref="PairwiseJudgedTask.ScoreJudged"/> on the two stored replies (both orders);
 /// a judge that refused, or an item without a stored reply, is copied as it was;</item>
+/// <item>single-graded items (<see cref="Benchmarks.Suites.Judged.JudgedSingleTask"/>): every turn's stored judge reply
+/// (<c>judge_outputs</c>) parsed again, grades, dimensions and verdict recomputed; the prompt version stays the one the
+/// replies were written to;</item>
 /// <item>errors and provider refusals have no output: copied as they were.</item>
 /// </list>
 /// Each new result's details say which (<c>rescore</c>: <c>scored</c> or <c>copied: why</c>). What the outputs cost
@@ -45,6 +48,7 @@ public static class StoredOutputs
         HallucinationScoring.NgramKey, HallucinationScoring.JudgeConsistencyKey, HallucinationScoring.JudgeConsistencyUnjudgedKey,
         PairwiseScoring.JudgeFirstKey, PairwiseScoring.JudgeSecondKey, PairwiseScoring.BaselineAnswerKey, PairwiseScoring.BaselineSourceKey,
         PairwiseScoring.PromptVersionKey,
+        Judging.SingleGrading.JudgeTokensInKey, Judging.SingleGrading.JudgeTokensOutKey,
     ];
 
     /// <param name="stored">The source run's result for the item; null when the source has none (it was cancelled or failed midway).</param>
@@ -94,9 +98,23 @@ public static class StoredOutputs
         }
         else if (task is NumericAnswerTask numeric && NumericSamples.Outputs(details) is { Count: > 0 } sampled)
             verdict = numeric.ScoreMajority(prepared, sampled);
+        else if (task is Benchmarks.Suites.Judged.JudgedSingleTask)
+        {
+            if (details?[Judging.SingleGrading.JudgeOutputsKey] is not JsonArray replies || details[Judging.SingleGrading.AnswersKey] is not JsonArray)
+                return Copy(runId, taskId, stored, details, now, "copied: no judge replies stored");
+            verdict = Benchmarks.Suites.Judged.JudgedSingleTask.Verdict(((Benchmarks.Suites.Judged.JudgedSingleTask)task).ParseReplies(Strings(replies)));
+        }
         else verdict = task.ScoreGeneration(prepared, stored.RawOutput);
 
         var fresh = ItemDetails.From(verdict, task.ChanceScore(prepared));
+        if (task is Benchmarks.Suites.Judged.JudgedSingleTask graded)
+        {
+            var version = Text(details, Judging.SingleGrading.PromptVersionKey);
+            foreach (var (key, value) in Judging.SingleGrading.Details(graded, item, Strings((JsonArray)details![Judging.SingleGrading.AnswersKey]!).Select(a => a ?? "").ToList(),
+                         Strings((JsonArray)details[Judging.SingleGrading.JudgeOutputsKey]!)).ToList())
+                fresh[key] = value?.DeepClone();
+            if (version is not null) fresh[Judging.SingleGrading.PromptVersionKey] = version;
+        }
         foreach (var key in Kept)
             if (details?[key] is { } value) fresh[key] = value.DeepClone();
         if (judgment is not null)
@@ -137,6 +155,8 @@ public static class StoredOutputs
         details[RescoreKey] = why;
         return ItemDetails.ToJson(details);
     }
+
+    private static List<string?> Strings(JsonArray array) => array.Select(n => n is JsonValue v && v.TryGetValue<string>(out var text) ? text : null).ToList();
 
     private static string? Rule(JsonObject? details) => Text(details, ItemDetails.Rule);
 

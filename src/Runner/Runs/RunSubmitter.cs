@@ -125,13 +125,15 @@ public sealed class RunSubmitter(
     /// </summary>
     private async Task<RunConfig> ResolveJudgingAsync(RunConfig config, SuiteDefinition suite, CancellationToken cancellationToken)
     {
-        var judged = suite.Tasks.Where(t => t.Task is HallucinationQaTask or PairwiseJudgedTask).Select(t => t.Task.FullName).ToList();
+        var hallucination = suite.Tasks.Where(t => t.Task is HallucinationQaTask).Select(t => t.Task.FullName).ToList();
         var pairwise = suite.Tasks.Where(t => t.Task is PairwiseJudgedTask).Select(t => t.Task).ToList();
+        var graded = suite.Tasks.Where(t => t.Task is Benchmarks.Suites.Judged.JudgedSingleTask).Select(t => t.Task.FullName).ToList();
+        var judged = hallucination.Concat(pairwise.Select(t => t.FullName)).Concat(graded).ToList();
         config = await ResolveBaselineAsync(config, suite, pairwise, cancellationToken);
         if (config.SelfCheckSamples is < 0 or > 20) throw new BadInputException($"--selfcheck must be in [0, 20] samples (got {config.SelfCheckSamples})");
         if (config.SelfCheckTemperature is <= 0 or > 2 || double.IsNaN(config.SelfCheckTemperature))
             throw new BadInputException($"--selfcheck-temperature must be in (0, 2] (got {config.SelfCheckTemperature})");
-        if (config.SelfCheckSamples > 0 && judged.Count == 0)
+        if (config.SelfCheckSamples > 0 && hallucination.Count == 0)
             throw new BadInputException($"--selfcheck: suite '{suite.Name}' has no judged (hallucination) task to check");
         if (config.Judge is not { } judgeText)
         {
@@ -139,10 +141,12 @@ public sealed class RunSubmitter(
                 throw new BadInputException($"suite '{suite.Name}' has judged tasks ({string.Join(", ", judged)}): give --judge SPEC, a model spec or registered name that passed `evals judge-check`");
             return config;
         }
-        if (judged.Count == 0) throw new BadInputException($"--judge: suite '{suite.Name}' has no judged (hallucination) task");
+        if (judged.Count == 0) throw new BadInputException($"--judge: suite '{suite.Name}' has no judged task (hallucination, pairwise or graded)");
         var judge = await models.ResolveAsync(judgeText, cancellationToken);
         if (!backends.Describe(judge.Spec).Generate) throw new BadInputException($"--judge '{judge.Name}' cannot generate text");
-        if (suite.Tasks.Any(t => t.Task is HallucinationQaTask)) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Hallucination, cancellationToken);
+        // Single grading (AlignBench, MT-Bench) has no check of its own yet (no labelled grades ship): until it has, its
+        // judge must have passed the hallucination check, the one mode that measures a judge's agreement on Chinese answers.
+        if (hallucination.Count > 0 || graded.Count > 0) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Hallucination, cancellationToken);
         if (pairwise.Count > 0) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Pairwise, cancellationToken);
         return config with { Judge = judge.Spec.Text, JudgeName = judge.Name };
     }

@@ -35,6 +35,11 @@ public sealed record RunSummary
     public SortedDictionary<string, string>? LeftOutOfCapabilities { get; init; }
     /// <summary>Per suite whose tasks declare categories (C-Eval, CMMLU): the mean over subjects per category and <c>overall</c>.</summary>
     public SortedDictionary<string, IReadOnlyDictionary<string, double>>? Categories { get; init; }
+    /// <summary>
+    /// Per suite of single-graded tasks (AlignBench, MT-Bench): the benchmark's own figures on its 1–10 scale from the
+    /// stored per-judgment grades, computed as its script computes them (<see cref="Evals.Benchmarks.Judging.OfficialGradeAggregates"/>).
+    /// </summary>
+    public SortedDictionary<string, Evals.Benchmarks.Judging.OfficialGradeScores>? Judged { get; init; }
     public required UsageSummary Usage { get; init; }
     public double DurationS { get; init; }
     public int TotalItems { get; init; }

@@ -46,6 +46,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         var scoredTasks = new List<(string, TaskManifest, TaskSummary)>();
         var replicates = new List<(string, TaskManifest, TaskSummary, double[])>();
         var categorised = new Dictionary<string, List<(string, IReadOnlyList<string>, double)>>();
+        var graded = new Dictionary<string, (string Style, List<Benchmarks.Judging.GradedJudgment> Judgments)>(StringComparer.Ordinal);
         foreach (var entry in run.Suite!.Tasks.OrderBy(t => t.Position))
         {
             var task = entry.Task!;
@@ -56,6 +57,12 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             tasks[task.Name] = summary;
             scoredTasks.Add((task.Name, manifest, summary));
             replicates.Add((task.Name, manifest, summary, TaskScoring.Replicates(manifest.Metric, items, summary, TaskScoring.SeedOf(task.Name))));
+            if (manifest.Kind == Benchmarks.Suites.Judged.JudgedSingleTask.KindName && manifest.JudgePrompt is { } style)
+            {
+                var suiteName = task.Name[..task.Name.IndexOf('/')];
+                if (!graded.TryGetValue(suiteName, out var grades)) graded[suiteName] = grades = (style, []);
+                grades.Judgments.AddRange(byTask[task.Id].SelectMany(r => GradedJudgments(r.Details)));
+            }
             if (summary.N == 0) continue;
             if (manifest.Categories.Count > 0)
             {
@@ -91,8 +98,10 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             ReferenceNote = referenceNote,
             LeftOutOfCapabilities = rollUp.LeftOut is null ? null : new SortedDictionary<string, string>(rollUp.LeftOut.ToDictionary(), StringComparer.Ordinal),
             Categories = categorised.Count == 0 ? null : new SortedDictionary<string, IReadOnlyDictionary<string, double>>(
-                categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value)
+                categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value, catalog.ViewOf(c.Key)?.OverallOf)
                     .ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4))), StringComparer.Ordinal),
+            Judged = graded.Count == 0 ? null : new SortedDictionary<string, Benchmarks.Judging.OfficialGradeScores>(
+                graded.ToDictionary(g => g.Key, g => Benchmarks.Judging.OfficialGradeAggregates.For(g.Value.Style, g.Value.Judgments)), StringComparer.Ordinal),
             Usage = new UsageSummary(rows.Sum(r => (long)r.TokensIn), rows.Sum(r => (long)r.TokensOut), Math.Round(calls.Cost, 6), (int)calls.Cached,
                 Math.Round(calls.MeanLatencyMs, 3), calls.MeanTtftMs is { } ttft ? Math.Round(ttft, 3) : null),
             DurationS = run.StartedAt is { } start && end is { } stop ? Math.Round((stop - start).TotalSeconds, 3) : 0,
@@ -102,8 +111,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             Complete = run.Status == Storage.Entities.RunStatus.Succeeded && rows.Count >= run.TotalItems && rows.All(r => r.Outcome != "error"),
             Error = run.Error,
             Backend = run.BackendReport,
-            Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt " +
-                (tasks.Values.Any(t => t.Pairwise is not null) ? Evals.Benchmarks.Judging.PairwiseJudgePrompt.Version : Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version),
+            Judge = config.Judge is null ? null : $"{config.JudgeName} ({config.Judge}), prompt {JudgePromptVersions(run.Suite.Tasks.Select(t => t.Task!))}",
             PairwiseBaseline = tasks.Values.Any(t => t.Pairwise is not null)
                 ? config.PairwiseBaselineName is { } baselineName ? (config.PairwiseBaseline is { } baselineSpec ? $"{baselineName} ({baselineSpec}), answered live" : baselineName)
                     : "the baseline answers the items carry"
@@ -160,6 +168,36 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             if (summary.N > 0) scores[task.Name] = (summary.Score, task.Version);
         }
         return (new ReferenceScores(referenceRun!.Id, referenceRun.ModelName, scores), null);
+    }
+
+    /// <summary>The judge prompts a suite's judged tasks use, by version.</summary>
+    private static string JudgePromptVersions(IEnumerable<Storage.Entities.TaskVersion> tasks)
+    {
+        var versions = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var task in tasks)
+        {
+            var manifest = JsonSerializer.Deserialize<TaskManifest>(task.Manifest, TaskManifest.Json)!;
+            if (manifest.Kind == Benchmarks.Suites.Judged.JudgedSingleTask.KindName && manifest.JudgePrompt is { } style)
+                versions.Add(Benchmarks.Judging.SingleGradePrompts.VersionOf(style));
+            else if (manifest.Kind == Benchmarks.Suites.Hallucination.HallucinationQaTask.KindName)
+                versions.Add(Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version);
+            else if (manifest.Kind == Benchmarks.Suites.Judged.PairwiseJudgedTask.KindName)
+                versions.Add(Evals.Benchmarks.Judging.PairwiseJudgePrompt.Version);
+        }
+        return versions.Count == 0 ? Evals.Benchmarks.Hallucination.HallucinationJudgePrompt.Version : string.Join(", ", versions);
+    }
+
+    /// <summary>A graded result's judgments (<see cref="Judging.SingleGrading.Details"/>): its category and each turn's grade, −1 for none.</summary>
+    public static IEnumerable<Benchmarks.Judging.GradedJudgment> GradedJudgments(string? details)
+    {
+        if (details is null || !details.Contains("\"grades\"", StringComparison.Ordinal)) yield break;
+        using var document = JsonDocument.Parse(details);
+        var root = document.RootElement;
+        if (!root.TryGetProperty(Judging.SingleGrading.GradesKey, out var grades) || grades.ValueKind != JsonValueKind.Array) yield break;
+        var category = root.TryGetProperty(Judging.SingleGrading.CategoryKey, out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "";
+        var turn = 0;
+        foreach (var grade in grades.EnumerateArray())
+            yield return new Benchmarks.Judging.GradedJudgment(category, ++turn, grade.GetDouble());
     }
 
     private static string? KindOf(string? details)

@@ -49,7 +49,7 @@ public static class TaskScoring
     public static TaskSummary Summarise(string metric, string version, IReadOnlyList<ScoredItem> items)
     {
         // "unjudged" exists only where a judge decides; other tasks keep the five outcomes of DESIGN.md.
-        var judged = metric is NonHallucinationRate.Name or PairwiseWinRate.Name || items.Any(i => i.Outcome == Outcome.Unjudged);
+        var judged = metric is NonHallucinationRate.Name or PairwiseWinRate.Name or JudgeScore.Name || items.Any(i => i.Outcome == Outcome.Unjudged);
         var outcomes = Enum.GetValues<Outcome>().Where(o => judged || o != Outcome.Unjudged).ToDictionary(o => o.ToName(), _ => 0);
         foreach (var item in items) outcomes[item.Outcome.ToName()]++;
         if (metric == NonHallucinationRate.Name) return SummariseJudged(version, items, outcomes);

@@ -13,7 +13,16 @@ public sealed record RunRow(Guid Id, string Model, string Suite, string SuiteVer
 public sealed record ResultRowView(string Task, string ItemKey, string? Prompt, string? RawOutput, string? Parsed, string? Reference,
     string Outcome, double Score, double LatencyMs,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyDictionary<string, double>? Metrics = null);
+    IReadOnlyDictionary<string, double>? Metrics = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    JudgedView? Judged = null);
+
+/// <summary>A single-graded item (AlignBench, MT-Bench): per turn the answer, the judge's whole reply and the grade read from it.</summary>
+public sealed record JudgedView(string? PromptVersion, IReadOnlyList<JudgedTurn> Turns);
+
+/// <param name="Grade">1–10, or −1 when the reply held no readable rating.</param>
+/// <param name="Dimensions">AlignBench: the per-dimension ratings the judge gave; empty otherwise.</param>
+public sealed record JudgedTurn(int Turn, string Answer, string? Reply, double Grade, IReadOnlyDictionary<string, double> Dimensions);
 
 public sealed record ResultPage(IReadOnlyList<ResultRowView> Rows, int Total);
 
@@ -90,6 +99,28 @@ public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunS
         return GenerationShown.Where(numbers.ContainsKey).ToDictionary(k => k, k => numbers[k]);
     }
 
+    /// <summary>What single grading stored (<see cref="Evals.Runner.Judging.SingleGrading.Details"/>), per turn; null for other items.</summary>
+    private static JudgedView? Judged(string? details)
+    {
+        if (details is null || !details.Contains("\"judge_outputs\"", StringComparison.Ordinal)) return null;
+        if (System.Text.Json.Nodes.JsonNode.Parse(details) is not System.Text.Json.Nodes.JsonObject root
+            || root[Evals.Runner.Judging.SingleGrading.JudgeOutputsKey] is not System.Text.Json.Nodes.JsonArray replies) return null;
+        static string? Text(System.Text.Json.Nodes.JsonNode? node) => node is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
+        var answers = root[Evals.Runner.Judging.SingleGrading.AnswersKey] as System.Text.Json.Nodes.JsonArray;
+        var grades = root[Evals.Runner.Judging.SingleGrading.GradesKey] as System.Text.Json.Nodes.JsonArray;
+        var dimensions = root[Evals.Runner.Judging.SingleGrading.DimensionsKey] as System.Text.Json.Nodes.JsonArray;
+        var turns = new List<JudgedTurn>();
+        for (var i = 0; i < replies.Count; i++)
+        {
+            var grade = grades?.ElementAtOrDefault(i) is System.Text.Json.Nodes.JsonValue g && g.TryGetValue<double>(out var n) ? n : -1;
+            var dims = dimensions?.ElementAtOrDefault(i) is System.Text.Json.Nodes.JsonObject d
+                ? d.Where(p => p.Value is System.Text.Json.Nodes.JsonValue).ToDictionary(p => p.Key, p => p.Value!.GetValue<double>())
+                : new Dictionary<string, double>();
+            turns.Add(new JudgedTurn(i + 1, Text(answers?.ElementAtOrDefault(i)) ?? "", Text(replies[i]), grade, dims));
+        }
+        return new JudgedView(Text(root[Evals.Runner.Judging.SingleGrading.PromptVersionKey]), turns);
+    }
+
     private static readonly string[] GenerationShown = ["rouge_1", "rouge_2", "rouge_l", "keyword_precision"];
 
     /// <param name="filter"><c>all</c>, <c>wrong</c> (wrong or unparseable) or <c>failed</c> (error or refused).</param>
@@ -111,7 +142,7 @@ public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunS
         var rows = await query.OrderBy(x => x.TaskName).ThenBy(x => x.r.Id).Skip(page * pageSize).Take(pageSize)
             .Select(x => new { View = new ResultRowView(x.TaskName, x.r.ItemKey, x.r.Prompt, x.r.RawOutput, x.r.Parsed, x.r.Reference, x.r.Outcome, x.r.Score, x.r.LatencyMs), x.r.Details })
             .ToListAsync(cancellationToken);
-        return new ResultPage(rows.Select(x => x.View with { Metrics = GenerationMetrics(x.Details) }).ToList(), total);
+        return new ResultPage(rows.Select(x => x.View with { Metrics = GenerationMetrics(x.Details), Judged = Judged(x.Details) }).ToList(), total);
     }
 
     /// <summary>The other succeeded runs of the same suite version as <paramref name="runId"/>: what it can be compared with item by item.</summary>

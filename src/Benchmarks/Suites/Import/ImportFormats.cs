@@ -40,7 +40,11 @@ public static class ImportFormats
          new Dialogue.KdConvReader(),
          new Maths.CmathReader(),
          new Maths.MgsmReader(),
-         new Judged.PairwiseAlpacaEvalReader()]);
+         new Judged.PairwiseAlpacaEvalReader(),
+
+         new Judged.AlignBenchReader(),
+         new Judged.MtBenchReader(chinese: false),
+         new Judged.MtBenchReader(chinese: true)]);
 
     public static IReadOnlyCollection<string> Names => Readers.Keys;
 

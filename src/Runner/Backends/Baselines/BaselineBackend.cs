@@ -41,6 +41,8 @@ public sealed class BaselineBackend : IStreamingModelBackend
                 return JudgeBaseline.Create(spec);
             case PairJudgeBaseline.Target:
                 return PairJudgeBaseline.Create(spec);
+            case GraderBaseline.Target:
+                return GraderBaseline.Create(spec);
             case ReplayBaseline.Target:
                 return ReplayBaseline.Create(spec);
             case "random":
@@ -56,7 +58,7 @@ public sealed class BaselineBackend : IStreamingModelBackend
                 return new BaselineBackend(spec.Target, 0, TimeSpan.FromMilliseconds(spec.GetInt("delay_ms", 0, 0, 600_000)), text,
                     TimeSpan.FromMilliseconds(spec.GetInt("token_ms", 0, 0, 10_000)));
             default:
-                throw new ModelSpecException($"model spec '{spec.Text}': unknown baseline '{spec.Target}'; known baselines: random, majority, first, judge, pairjudge, replay, say");
+                throw new ModelSpecException($"model spec '{spec.Text}': unknown baseline '{spec.Target}'; known baselines: random, majority, first, judge, pairjudge, grader, replay, say");
         }
         return new BaselineBackend(spec.Target, spec.GetInt("seed", 0), TimeSpan.FromMilliseconds(spec.GetInt("delay_ms", 0, 0, 600_000)));
     }

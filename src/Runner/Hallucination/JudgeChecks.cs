@@ -79,9 +79,7 @@ public sealed class JudgeChecks(IDbContextFactory<EvalsDbContext> dbFactory, Bac
             Passed = !double.IsNaN(kappa) && Math.Round(kappa, 6) >= minKappa,
             CheckedAt = time.GetUtcNow(),
         };
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.JudgeChecks.Add(check);
-        await db.SaveChangesAsync(cancellationToken);
+        await StoreAsync(check, cancellationToken);
         return new JudgeCheckResult(check, table, labels.Count - asked.Count);
     }
 
@@ -137,10 +135,15 @@ public sealed class JudgeChecks(IDbContextFactory<EvalsDbContext> dbFactory, Bac
             Passed = !double.IsNaN(kappa) && Math.Round(kappa, 6) >= minKappa,
             CheckedAt = time.GetUtcNow(),
         };
+        await StoreAsync(check, cancellationToken);
+        return (check, agreement);
+    }
+
+    private async Task StoreAsync(JudgeCheck check, CancellationToken cancellationToken)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.JudgeChecks.Add(check);
         await db.SaveChangesAsync(cancellationToken);
-        return (check, agreement);
     }
 
     /// <summary>SHA-256 of a labels file, or of a folder's .jsonl files in name order (each name, then its bytes).</summary>

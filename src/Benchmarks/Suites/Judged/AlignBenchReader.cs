@@ -62,8 +62,7 @@ public sealed class AlignBenchReader : IFormatReader
                 continue;
             }
             var problems = new List<string>();
-            var id = obj["question_id"] is JsonValue idValue && idValue.TryGetValue<long>(out var number) ? number : (long?)null;
-            if (id is null) problems.Add("field 'question_id': expected an integer");
+            var id = Fields.Integer(obj, "question_id", problems);
             var category = Fields.String(obj, "category", problems);
             var subcategory = Fields.String(obj, "subcategory", problems);
             var question = Fields.String(obj, "question", problems);

@@ -41,8 +41,7 @@ public sealed class MtBenchReader(bool chinese) : IFormatReader
                 continue;
             }
             var problems = new List<string>();
-            var id = obj["question_id"] is JsonValue idValue && idValue.TryGetValue<long>(out var number) ? number : (long?)null;
-            if (id is null) problems.Add("field 'question_id': expected an integer");
+            var id = Fields.Integer(obj, "question_id", problems);
             var category = Fields.String(obj, "category", problems);
             if (category is not null && !Categories.Contains(category)) problems.Add($"field 'category': '{category}' is none of MT-Bench's {string.Join(", ", Categories)}");
             var turns = Strings(obj["turns"]);

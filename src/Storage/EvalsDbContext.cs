@@ -29,6 +29,7 @@ public sealed class EvalsDbContext(DbContextOptions<EvalsDbContext> options) : D
     public DbSet<JudgeCheck> JudgeChecks => Set<JudgeCheck>();
     public DbSet<ArenaBattle> ArenaBattles => Set<ArenaBattle>();
     public DbSet<ArenaVote> ArenaVotes => Set<ArenaVote>();
+    public DbSet<ArenaFollowUp> ArenaFollowUps => Set<ArenaFollowUp>();
     public DbSet<ArenaNameTerm> ArenaNameTerms => Set<ArenaNameTerm>();
     public DbSet<ArenaRatingSnapshot> ArenaRatingSnapshots => Set<ArenaRatingSnapshot>();
     public DbSet<ArenaLimitCounter> ArenaLimitCounters => Set<ArenaLimitCounter>();

@@ -3,7 +3,8 @@ namespace Evals.Storage.Entities;
 /// <summary>
 /// One arena battle (table <c>arena_battles</c>): a visitor's prompt answered by two registered models shown as 模型 A and
 /// 模型 B. The visitor is known only by the SHA-256 of their random visitor cookie; a vote is accepted only from the same
-/// hash, and only once both answers have finished.
+/// hash, and only once both answers have finished. The columns here are the first turn; a multi-turn battle's later
+/// turns are its <see cref="FollowUps"/>, and its vote comes after the last of them.
 /// </summary>
 public class ArenaBattle
 {
@@ -20,4 +21,18 @@ public class ArenaBattle
     public string? Error { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public ArenaVote? Vote { get; set; }
+    public List<ArenaFollowUp> FollowUps { get; set; } = [];
+
+    /// <summary>The turns in order, turn 1 first, from the loaded <see cref="FollowUps"/>.</summary>
+    public IReadOnlyList<ArenaTurn> Turns() =>
+    [
+        new(1, Prompt, AnswerA, AnswerB, AnswerAFinishedAt, AnswerBFinishedAt),
+        .. FollowUps.OrderBy(f => f.Turn).Select(f => new ArenaTurn(f.Turn, f.Prompt, f.AnswerA, f.AnswerB, f.AnswerAFinishedAt, f.AnswerBFinishedAt)),
+    ];
+}
+
+/// <summary>One turn of a battle as read: the visitor's prompt and both answers.</summary>
+public sealed record ArenaTurn(int Number, string Prompt, string AnswerA, string AnswerB, DateTimeOffset? AnswerAFinishedAt, DateTimeOffset? AnswerBFinishedAt)
+{
+    public bool Finished => AnswerAFinishedAt is not null && AnswerBFinishedAt is not null;
 }

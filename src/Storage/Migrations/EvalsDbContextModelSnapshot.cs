@@ -163,6 +163,67 @@ namespace Evals.Storage.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Evals.Storage.Entities.ArenaFollowUp", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AnswerA")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("answer_a");
+
+                    b.Property<DateTimeOffset?>("AnswerAFinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("answer_a_finished_at");
+
+                    b.Property<string>("AnswerB")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("answer_b");
+
+                    b.Property<DateTimeOffset?>("AnswerBFinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("answer_b_finished_at");
+
+                    b.Property<Guid>("BattleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("battle_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Prompt")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("prompt");
+
+                    b.Property<int>("Turn")
+                        .HasColumnType("integer")
+                        .HasColumnName("turn");
+
+                    b.HasKey("Id")
+                        .HasName("pk_arena_follow_ups");
+
+                    b.HasIndex("BattleId", "Turn")
+                        .IsUnique()
+                        .HasDatabaseName("ix_arena_follow_ups_battle_id_turn");
+
+                    b.ToTable("arena_follow_ups", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_arena_follow_ups_prompt_not_blank", "btrim(prompt) <> ''");
+
+                            t.HasCheckConstraint("ck_arena_follow_ups_turn", "turn >= 2");
+                        });
+                });
+
             modelBuilder.Entity("Evals.Storage.Entities.ArenaLimitCounter", b =>
                 {
                     b.Property<string>("Key")
@@ -1447,6 +1508,18 @@ namespace Evals.Storage.Migrations
                     b.ToTable("tasks", (string)null);
                 });
 
+            modelBuilder.Entity("Evals.Storage.Entities.ArenaFollowUp", b =>
+                {
+                    b.HasOne("Evals.Storage.Entities.ArenaBattle", "Battle")
+                        .WithMany("FollowUps")
+                        .HasForeignKey("BattleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_arena_follow_ups_arena_battles_battle_id");
+
+                    b.Navigation("Battle");
+                });
+
             modelBuilder.Entity("Evals.Storage.Entities.ArenaVote", b =>
                 {
                     b.HasOne("Evals.Storage.Entities.ArenaBattle", "Battle")
@@ -1559,6 +1632,8 @@ namespace Evals.Storage.Migrations
 
             modelBuilder.Entity("Evals.Storage.Entities.ArenaBattle", b =>
                 {
+                    b.Navigation("FollowUps");
+
                     b.Navigation("Vote");
                 });
 

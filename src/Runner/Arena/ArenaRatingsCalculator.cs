@@ -15,22 +15,41 @@ public static class ArenaRatingsCalculator
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The counted votes as battles, in time order (ties in time broken by vote id, so the order is stable), each
-    /// answer's style measured from its stored text (a pure function of it, so it is derived here rather than stored twice).</summary>
-    /// <param name="bankCategories">The prompt bank's category of each bank prompt (by its text); null or missing: none.</param>
+    /// answer's style measured from its stored text (a pure function of it, so it is derived here rather than stored twice).
+    /// A multi-turn battle's style counts every answer of its side, as FastChat sums a conversation's assistant turns, and
+    /// its categories come from all its user turns (so it is <see cref="PromptCategories.MultiTurn"/>).</summary>
+    /// <param name="bankCategories">The prompt bank's category of each bank prompt (by its text, matched on the first
+    /// turn); null or missing: none.</param>
     public static async Task<IReadOnlyList<Battle>> CountedBattlesAsync(EvalsDbContext db, IReadOnlyDictionary<string, string>? bankCategories = null,
         CancellationToken cancellationToken = default) =>
-        (await db.ArenaVotes.AsNoTracking()
-            .Where(v => v.IdentifiedBy == null && v.ExcludedReason == null)
-            .OrderBy(v => v.VotedAt).ThenBy(v => v.Id)
-            .Select(v => new { v.Battle!.ModelA, v.Battle.ModelB, v.Winner, v.Battle.AnswerA, v.Battle.AnswerB, v.Battle.Prompt })
-            .ToListAsync(cancellationToken))
+        (await CountedConversationsAsync(db, cancellationToken))
         .Select(v => new Battle(v.ModelA, v.ModelB, Battle.ParseWinner(v.Winner))
         {
-            StyleA = AnswerStyle.Measure(v.AnswerA),
-            StyleB = AnswerStyle.Measure(v.AnswerB),
-            Categories = PromptCategories.Of([v.Prompt], bankCategories?.GetValueOrDefault(v.Prompt)),
+            StyleA = AnswerStyle.Measure(v.Turns.Select(t => t.AnswerA)),
+            StyleB = AnswerStyle.Measure(v.Turns.Select(t => t.AnswerB)),
+            Categories = PromptCategories.Of(v.Turns.Select(t => t.Prompt).ToList(), bankCategories?.GetValueOrDefault(v.Turns[0].Prompt)),
         })
         .ToList();
+
+    /// <summary>
+    /// The counted votes with their whole conversations, in the order <see cref="CountedBattlesAsync"/> rates them: what
+    /// the ratings are computed from, and what the battle export writes.
+    /// </summary>
+    public static async Task<IReadOnlyList<CountedConversation>> CountedConversationsAsync(EvalsDbContext db, CancellationToken cancellationToken = default)
+    {
+        var rows = await db.ArenaVotes.AsNoTracking()
+            .Where(v => v.IdentifiedBy == null && v.ExcludedReason == null)
+            .OrderBy(v => v.VotedAt).ThenBy(v => v.Id)
+            .Select(v => new
+            {
+                v.BattleId, v.VisitorHash, v.VotedAt, v.Battle!.ModelA, v.Battle.ModelB, v.Winner, v.Battle.AnswerA, v.Battle.AnswerB, v.Battle.Prompt,
+                FollowUps = v.Battle.FollowUps.OrderBy(f => f.Turn).Select(f => new { f.Prompt, f.AnswerA, f.AnswerB }).ToList(),
+            })
+            .AsSplitQuery()
+            .ToListAsync(cancellationToken);
+        return rows.Select(v => new CountedConversation(v.BattleId, v.VisitorHash, v.VotedAt, v.ModelA, v.ModelB, v.Winner,
+            [new(v.Prompt, v.AnswerA, v.AnswerB), .. v.FollowUps.Select(f => new CountedConversation.Turn(f.Prompt, f.AnswerA, f.AnswerB))])).ToList();
+    }
 
     /// <summary>The bank's category of each prompt in <c>arena/prompts.jsonl</c> under the datasets root; lines the arena
     /// page would refuse are skipped here (the page names them).</summary>
@@ -103,4 +122,11 @@ public static class ArenaRatingsCalculator
 
     public static ArenaRatings Read(ArenaRatingSnapshot snapshot) =>
         JsonSerializer.Deserialize<ArenaRatings>(snapshot.Payload, Json) ?? throw new InvalidDataException($"arena_rating_snapshots {snapshot.Id}: empty payload");
+}
+
+/// <summary>A counted vote and the conversation it judged, turn 1 first.</summary>
+public sealed record CountedConversation(Guid BattleId, string VisitorHash, DateTimeOffset VotedAt, string ModelA, string ModelB, string Winner,
+    IReadOnlyList<CountedConversation.Turn> Turns)
+{
+    public sealed record Turn(string Prompt, string AnswerA, string AnswerB);
 }

@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Evals.Runner.Arena;
+using Evals.Storage;
 using Evals.Web.Admin;
+using Microsoft.EntityFrameworkCore;
 
 namespace Evals.Web.Arena;
 
@@ -12,6 +15,7 @@ namespace Evals.Web.Arena;
 public static class ArenaApi
 {
     public sealed record StartBattle(string? Prompt);
+    public sealed record FollowUp(string? Prompt);
     public sealed record CastVote(string? Winner);
     public sealed record ExcludeVoter(string? Reason);
 
@@ -36,6 +40,29 @@ public static class ArenaApi
             await queries.BattleAsync(id, VisitorCookie.HashOf(http), battles.Live(id), ct) is { } view
                 ? Results.Json(view)
                 : Problem(StatusCodes.Status404NotFound, $"No battle {id} for this visitor.", null));
+        // A follow-up turn: both models answer the whole conversation; the vote comes after the last turn.
+        arena.MapPost("/battles/{id:guid}/turns", async (Guid id, FollowUp? body, HttpContext http, ArenaBattles battles, CancellationToken ct) =>
+        {
+            try
+            {
+                var turn = await battles.ContinueAsync(id, VisitorCookie.HashOf(http), http.Connection.RemoteIpAddress, body?.Prompt, ct);
+                return Results.Created($"/api/arena/battles/{id}", new { id, turn });
+            }
+            catch (ArenaException e)
+            {
+                return e.Limit is { } limit ? Limited(http, limit) : Problem(e.Status, e.Message, e.Field);
+            }
+        });
+        // Admins: the counted votes with their whole conversations, in Chatbot Arena's battle format (evals arena rate reads it).
+        arena.MapGet("/battles/export", async (HttpContext http, IDbContextFactory<EvalsDbContext> dbFactory, CancellationToken ct) =>
+        {
+            IReadOnlyList<CountedConversation> battles;
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+                battles = await ArenaRatingsCalculator.CountedConversationsAsync(db, ct);
+            http.Response.ContentType = "application/json; charset=utf-8";
+            http.Response.Headers.ContentDisposition = "attachment; filename=\"arena-battles.json\"";
+            await BattleExport.WriteAsync(http.Response.Body, battles, ct);
+        }).RequireAdmin();
         arena.MapPost("/battles/{id:guid}/vote", async (Guid id, CastVote? body, HttpContext http, ArenaVoting voting, CancellationToken ct) =>
         {
             var outcome = await voting.VoteAsync(id, VisitorCookie.HashOf(http), http.Connection.RemoteIpAddress, body?.Winner, ct);

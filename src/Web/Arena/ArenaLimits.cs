@@ -28,7 +28,12 @@ public sealed class ArenaLimits(IDbContextFactory<EvalsDbContext> dbFactory, Are
 
     private TimeSpan Window => TimeSpan.FromSeconds(options.RateLimitWindowSeconds);
 
-    /// <summary>Null when the battle may start (its counts are taken), else the first limit it is over.</summary>
+    /// <summary>
+    /// Null when the battle may start (its counts are taken), else the first limit it is over. A follow-up turn starts two
+    /// answers too, so it is charged exactly as a battle; its <paramref name="prompt"/> for the identical-prompt count is
+    /// the whole conversation's user turns (<see cref="ConversationKeyText"/>), so the same scripted conversation replayed
+    /// is caught while a common follow-up such as 继续 in different conversations is not.
+    /// </summary>
     public Task<LimitRefusal?> TryStartBattleAsync(string visitorHash, IPAddress? ip, string prompt, CancellationToken cancellationToken = default)
     {
         var (address, network) = Describe(ip);
@@ -87,6 +92,9 @@ public sealed class ArenaLimits(IDbContextFactory<EvalsDbContext> dbFactory, Are
         var text = string.Join(' ', folded.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
+
+    /// <summary>The text a follow-up's identical-prompt count is kept under: its conversation's user turns, in order.</summary>
+    public static string ConversationKeyText(IEnumerable<string> userTurns) => string.Join("\n\u241E\n", userTurns);
 
     private async Task<LimitRefusal?> TakeAsync(Charge[] charges, CancellationToken cancellationToken)
     {

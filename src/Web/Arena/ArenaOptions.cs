@@ -34,8 +34,10 @@ public sealed class ArenaOptions
     public int RateLimitWindowSeconds { get; set; } = 60;
     /// <summary>Longest answer, in tokens.</summary>
     public int MaxTokens { get; set; } = 512;
-    /// <summary>Longest prompt, in characters.</summary>
+    /// <summary>Longest prompt, in characters: each turn's own, first or follow-up.</summary>
     public int MaxPromptChars { get; set; } = 4000;
+    /// <summary>Most turns a battle may have, its first prompt included (1 = no follow-ups).</summary>
+    public int MaxTurns { get; set; } = 5;
 
     public void Validate()
     {
@@ -46,7 +48,7 @@ public sealed class ArenaOptions
             (nameof(BattlesPerMinutePerVisitor), BattlesPerMinutePerVisitor), (nameof(BattlesPerMinutePerIp), BattlesPerMinutePerIp),
             (nameof(BattlesPerMinutePerNetwork), BattlesPerMinutePerNetwork), (nameof(IdenticalPromptsPerWindow), IdenticalPromptsPerWindow),
             (nameof(IdenticalPromptWindowSeconds), IdenticalPromptWindowSeconds), (nameof(RateLimitWindowSeconds), RateLimitWindowSeconds),
-            (nameof(MaxTokens), MaxTokens), (nameof(MaxPromptChars), MaxPromptChars),
+            (nameof(MaxTokens), MaxTokens), (nameof(MaxPromptChars), MaxPromptChars), (nameof(MaxTurns), MaxTurns),
         })
             if (value < 1) throw new InvalidOperationException($"Arena:{name} must be at least 1 (got {value})");
         if (OutlierMinVotes < 1) throw new InvalidOperationException($"Arena:{nameof(OutlierMinVotes)} must be at least 1 (got {OutlierMinVotes})");

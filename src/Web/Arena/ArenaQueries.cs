@@ -8,9 +8,21 @@ using Quartz;
 
 namespace Evals.Web.Arena;
 
-/// <summary>A battle as its own visitor may see it: model names only once the vote is in.</summary>
+/// <summary>
+/// A battle as its own visitor may see it: model names only once the vote is in. <see cref="Prompt"/>,
+/// <see cref="AnswerA"/>, <see cref="AnswerB"/> and the finished flags are the latest turn's (the only turn's in a
+/// single-turn battle); <see cref="Turns"/> holds every turn, the latest last.
+/// </summary>
 public sealed record BattleView(Guid Id, string Prompt, string AnswerA, string AnswerB, bool FinishedA, bool FinishedB, string? Error,
-    string? Vote, string? ModelA, string? ModelB, bool? Counted);
+    string? Vote, string? ModelA, string? ModelB, bool? Counted, IReadOnlyList<TurnView> Turns, int MaxTurns)
+{
+    /// <summary>How many turns the battle has (Chatbot Arena's <c>turn</c>).</summary>
+    public int Turn => Turns.Count;
+    public bool CanFollowUp => Vote is null && Error is null && FinishedA && FinishedB && Turn < MaxTurns;
+}
+
+/// <summary>One turn of a <see cref="BattleView"/>.</summary>
+public sealed record TurnView(int Turn, string Prompt, string AnswerA, string AnswerB, bool FinishedA, bool FinishedB);
 
 /// <summary>One row of the admin list.</summary>
 public sealed record BattleRow(Guid Id, DateTimeOffset CreatedAt, string Prompt, string ModelA, string ModelB, string AnswerA, string AnswerB,
@@ -40,15 +52,22 @@ public sealed class ArenaQueries(IDbContextFactory<EvalsDbContext> dbFactory, IS
     public async Task<BattleView?> BattleAsync(Guid id, string? visitorHash, LiveBattle? live, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var b = await db.ArenaBattles.AsNoTracking().Include(x => x.Vote).FirstOrDefaultAsync(x => x.Id == id && x.VisitorHash == visitorHash, cancellationToken);
-        if (b is null) return null;
+        var b = await ArenaBattles.LoadAsync(db, id, cancellationToken);
+        if (b is null || b.VisitorHash != visitorHash) return null;
         var (liveA, liveB) = live?.Text ?? ("", "");
+        var turns = b.Turns().Select(t =>
+        {
+            // A turn still streaming is shown from the node's live text, if this node runs it.
+            var streaming = live is not null && live.Turn == t.Number;
+            return new TurnView(t.Number, t.Prompt,
+                t.AnswerAFinishedAt is null ? (streaming ? liveA : "") : t.AnswerA, t.AnswerBFinishedAt is null ? (streaming ? liveB : "") : t.AnswerB,
+                t.AnswerAFinishedAt is not null, t.AnswerBFinishedAt is not null);
+        }).ToList();
+        var latest = turns[^1];
         var voted = b.Vote is not null;
-        return new BattleView(b.Id, b.Prompt,
-            b.AnswerAFinishedAt is null ? liveA : b.AnswerA, b.AnswerBFinishedAt is null ? liveB : b.AnswerB,
-            b.AnswerAFinishedAt is not null, b.AnswerBFinishedAt is not null, b.Error,
+        return new BattleView(b.Id, latest.Prompt, latest.AnswerA, latest.AnswerB, latest.FinishedA, latest.FinishedB, b.Error,
             b.Vote?.Winner, voted ? b.ModelA : null, voted ? b.ModelB : null,
-            voted ? b.Vote!.IdentifiedBy is null && b.Vote.ExcludedReason is null : null);
+            voted ? b.Vote!.IdentifiedBy is null && b.Vote.ExcludedReason is null : null, turns, options.MaxTurns);
     }
 
     public async Task<IReadOnlyList<BattleRow>> RecentBattlesAsync(int take, CancellationToken cancellationToken = default)

@@ -13,7 +13,8 @@ public sealed record VoteOutcome(int Status, string Message, bool Accepted, bool
 /// The one code path for votes, used by the arena page and <c>POST /api/arena/battles/{id}/vote</c> alike. A vote is
 /// accepted only within the limits (<see cref="ArenaLimits"/>, every attempt within them counts), for a battle that exists, from the visitor that saw it, after both answers
 /// finished without error, and once (a unique index backs the check against races). A vote whose battle's answers name
-/// a model is stored but does not count in the ratings.
+/// a model is stored but does not count in the ratings. A multi-turn battle's vote comes after its last turn: it needs
+/// every turn's answers finished, and it ends the conversation.
 /// </summary>
 public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, ArenaLimits limits, TimeProvider time, ILogger<ArenaVoting> logger)
 {
@@ -37,17 +38,23 @@ public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, Are
             return Refused(StatusCodes.Status429TooManyRequests, limited.Message, battleId) with { Limit = limited };
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var battle = await db.ArenaBattles.AsNoTracking().Include(b => b.Vote).FirstOrDefaultAsync(b => b.Id == battleId, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The battle row is locked until the vote is stored, as a follow-up locks it: a vote never lands before a turn
+        // that was being added at the same moment.
+        await ArenaBattles.LockAsync(db, battleId, cancellationToken);
+        var battle = await ArenaBattles.LoadAsync(db, battleId, cancellationToken);
         if (battle is null) return Refused(StatusCodes.Status404NotFound, $"No battle {battleId}.", battleId);
         if (battle.VisitorHash != visitorHash)
             return Refused(StatusCodes.Status403Forbidden, "This battle was shown to another session; only that session may vote on it.", battleId);
         if (battle.Vote is not null) return Refused(StatusCodes.Status409Conflict, "This battle already has its vote; a battle takes one vote.", battleId);
         if (battle.Error is not null) return Refused(StatusCodes.Status409Conflict, $"This battle takes no vote: {battle.Error}.", battleId);
-        if (battle.AnswerAFinishedAt is null || battle.AnswerBFinishedAt is null)
+        var turns = battle.Turns();
+        if (!turns.All(t => t.Finished))
             return Refused(StatusCodes.Status409Conflict, "The answers are still being written; vote once both have finished.", battleId);
 
         var detector = await DetectorAsync(db, cancellationToken);
-        var identifiedBy = detector.Detect(battle.AnswerA, battle.AnswerB);
+        // Any turn's answer that names a model gives the game away for the whole battle.
+        var identifiedBy = detector.Detect(string.Join("\n", turns.Select(t => t.AnswerA)), string.Join("\n", turns.Select(t => t.AnswerB)));
         db.ArenaVotes.Add(new ArenaVote
         {
             BattleId = battle.Id,
@@ -59,6 +66,7 @@ public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, Are
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {

@@ -3,8 +3,9 @@ using System.Text;
 namespace Evals.Web.Arena;
 
 /// <summary>
-/// The answers of a battle while they stream, held by the node that runs it. Pages subscribe to <see cref="Changed"/>;
-/// the database row is the truth once an answer has finished.
+/// The answers of a battle's latest turn while they stream, held by the node that runs it. Pages subscribe to
+/// <see cref="Changed"/>; the database row is the truth once an answer has finished. A follow-up turn starts afresh
+/// (<see cref="StartTurn"/>).
 /// </summary>
 public sealed class LiveBattle(Guid id)
 {
@@ -13,6 +14,8 @@ public sealed class LiveBattle(Guid id)
     private readonly StringBuilder _b = new();
 
     public Guid Id { get; } = id;
+    /// <summary>The turn streaming now: 1 for the first prompt.</summary>
+    public int Turn { get; private set; } = 1;
     public bool FinishedA { get; private set; }
     public bool FinishedB { get; private set; }
     public string? Error { get; private set; }
@@ -26,6 +29,19 @@ public sealed class LiveBattle(Guid id)
         {
             lock (_gate) return (_a.ToString(), _b.ToString());
         }
+    }
+
+    /// <summary>Clears the texts for the answers of turn <paramref name="turn"/>, which have just been asked for.</summary>
+    public void StartTurn(int turn)
+    {
+        lock (_gate)
+        {
+            Turn = turn;
+            _a.Clear();
+            _b.Clear();
+            FinishedA = FinishedB = false;
+        }
+        Changed?.Invoke();
     }
 
     public void Append(char side, string piece)

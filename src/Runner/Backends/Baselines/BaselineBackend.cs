@@ -8,7 +8,9 @@ namespace Evals.Runner.Backends.Baselines;
 /// Deterministic reference models that need no engine: <c>random</c> (uniform over the choices, seeded per item so a
 /// resumed run draws the same answers), <c>majority</c> (the most frequent answer of the task's few-shot split) and
 /// <c>first</c> (always the first choice). They give leaderboards their chance lines. <c>say?text=…&amp;token_ms=N</c>
-/// answers every prompt with the given text, one character per token, N ms apart: a model for arena and streaming drills.
+/// answers every prompt with the given text, one character per token, N ms apart: a model for arena and streaming drills;
+/// with <c>heard=1</c> the answer starts with how many turns of conversation it was given (〔3〕 for a first answer, a
+/// reply and a follow-up), so a test can see the whole conversation reach the model.
 /// </summary>
 public sealed class BaselineBackend : IStreamingModelBackend
 {
@@ -19,8 +21,11 @@ public sealed class BaselineBackend : IStreamingModelBackend
     private readonly string _text;
     private readonly TimeSpan _tokenDelay;
 
-    private BaselineBackend(string kind, int seed, TimeSpan delay, string text = "", TimeSpan tokenDelay = default)
+    private readonly bool _heard;
+
+    private BaselineBackend(string kind, int seed, TimeSpan delay, string text = "", TimeSpan tokenDelay = default, bool heard = false)
     {
+        _heard = heard;
         _kind = kind;
         _seed = seed;
         _delay = delay;
@@ -52,11 +57,11 @@ public sealed class BaselineBackend : IStreamingModelBackend
                 spec.RequireKnownOptions("delay_ms");
                 break;
             case "say":
-                spec.RequireKnownOptions("text", "token_ms", "delay_ms");
+                spec.RequireKnownOptions("text", "token_ms", "delay_ms", "heard");
                 if (!spec.Options.TryGetValue("text", out var text) || text.Length == 0)
                     throw new ModelSpecException($"model spec '{spec.Text}': option 'text' is required by baseline:say (URL-encoded answer text)");
                 return new BaselineBackend(spec.Target, 0, TimeSpan.FromMilliseconds(spec.GetInt("delay_ms", 0, 0, 600_000)), text,
-                    TimeSpan.FromMilliseconds(spec.GetInt("token_ms", 0, 0, 10_000)));
+                    TimeSpan.FromMilliseconds(spec.GetInt("token_ms", 0, 0, 10_000)), spec.GetInt("heard", 0, 0, 1) == 1);
             default:
                 throw new ModelSpecException($"model spec '{spec.Text}': unknown baseline '{spec.Target}'; known baselines: random, majority, first, judge, pairjudge, grader, replay, say");
         }
@@ -86,7 +91,8 @@ public sealed class BaselineBackend : IStreamingModelBackend
     private async Task<Generation> SayAsync(GenerateRequest request, Action<string> onText, CancellationToken cancellationToken)
     {
         var tokens = new List<string>();
-        var elements = System.Globalization.StringInfo.GetTextElementEnumerator(_text);
+        var text = _heard ? $"〔{request.Turns().Count}〕{_text}" : _text;
+        var elements = System.Globalization.StringInfo.GetTextElementEnumerator(text);
         while (elements.MoveNext()) tokens.Add(elements.GetTextElement());
         var count = Math.Min(tokens.Count, request.Decoding.MaxTokens);
         for (var i = 0; i < count; i++)

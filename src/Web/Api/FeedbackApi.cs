@@ -57,7 +57,8 @@ public static class FeedbackApi
         app.MapGet(Path + "/summary", async (FeedbackQueries queries, int? days, CancellationToken ct) =>
             days is < 1 or > 366
                 ? Results.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [$"must be between 1 and 366 (got {days})"] })
-                : Results.Ok(await queries.SummaryAsync(days ?? 28, ct))).RequireRateLimiting(Hosting.HeavyRequests.Policy);
+                : Results.Ok(await queries.SummaryAsync(days ?? 28, ct))).Produces<FeedbackSummary>().ProducesValidationProblem()
+            .RequireRateLimiting(Hosting.HeavyRequests.Policy);
         app.MapGet(Path + "/drift", async (FeedbackQueries queries, CancellationToken ct) =>
         {
             var models = await queries.DriftAsync(ct);

@@ -13,6 +13,12 @@ namespace Evals.Web.Tests.Hosting;
 /// </summary>
 public sealed class InProcessWebApp : IAsyncDisposable
 {
+    /// <summary>
+    /// The app's meters are static, as in production where one app owns its process: two apps in one test process
+    /// would count each other's measurements, so the classes that start one share this serial collection.
+    /// </summary>
+    public const string Collection = "in-process web app";
+
     private InProcessWebApp(WebApplication app, Uri address, string adminKey)
     {
         App = app;
@@ -53,3 +59,6 @@ public sealed class InProcessWebApp : IAsyncDisposable
         await App.DisposeAsync();
     }
 }
+
+[CollectionDefinition(InProcessWebApp.Collection, DisableParallelization = true)]
+public sealed class InProcessWebAppCollection;

@@ -16,6 +16,7 @@ namespace Evals.Web.Tests.Hosting;
 /// is listed here, and the server is asked without credentials to show that a secured endpoint refuses (401) and an
 /// anonymous one does not.
 /// </summary>
+[Collection(InProcessWebApp.Collection)]
 public sealed partial class OpenApiDocumentTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
     private const string Anonymous = "anonymous";

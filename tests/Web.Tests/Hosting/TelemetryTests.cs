@@ -18,6 +18,7 @@ namespace Evals.Web.Tests.Hosting;
 /// in-memory exporter, and <c>/metrics</c>, scraped over loopback, carries the GenAI and Evals metrics with the figures
 /// the run and the spans give. A second run of the same model is answered from the response cache, and says so.
 /// </summary>
+[Collection(InProcessWebApp.Collection)]
 public sealed class TelemetryTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
     private const string Model = "telemetry-model";

@@ -31,16 +31,21 @@ public sealed class WebApp : IAsyncDisposable
 
     public static async Task<WebApp> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
     {
-        var adminKey = Evals.Storage.Entities.ApiKey.NewKey();
-        await using (var db = Evals.Storage.Migrator.CreateContext(connectionString))
-        {
-            db.ApiKeys.Add(new Evals.Storage.Entities.ApiKey
-            {
-                Name = $"test-admin-{Guid.NewGuid():N}", Scope = "admin", Hash = Evals.Storage.Entities.ApiKey.HashOf(adminKey), Prefix = adminKey[..10],
-            });
-            await db.SaveChangesAsync();
-        }
+        var adminKey = await CreateKeyAsync(connectionString, "admin");
         return await StartProcessAsync(connectionString, settings, adminKey);
+    }
+
+    /// <summary>A key of <paramref name="scope"/> stored hashed in the test database, as <c>evals keys create --scope</c> does.</summary>
+    public static async Task<string> CreateKeyAsync(string connectionString, string scope)
+    {
+        var key = Evals.Storage.Entities.ApiKey.NewKey();
+        await using var db = Evals.Storage.Migrator.CreateContext(connectionString);
+        db.ApiKeys.Add(new Evals.Storage.Entities.ApiKey
+        {
+            Name = $"test-{scope}-{Guid.NewGuid():N}", Scope = scope, Hash = Evals.Storage.Entities.ApiKey.HashOf(key), Prefix = key[..10],
+        });
+        await db.SaveChangesAsync();
+        return key;
     }
 
     /// <summary>

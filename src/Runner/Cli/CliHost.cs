@@ -24,6 +24,7 @@ internal static class CliHost
         var connectionString = await ConnectAsync(builder.Configuration, cancellationToken);
         builder.Services.AddStorage(connectionString);
         builder.AddRunner(connectionString, worker ? null : false);
+        builder.AddTelemetry(worker ? "evals-worker" : "evals-cli");
         return builder.Build();
     }
 

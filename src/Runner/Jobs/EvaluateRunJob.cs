@@ -14,6 +14,7 @@ using Evals.Benchmarks.Suites.Judged;
 using Evals.Runner.Rescoring;
 using Evals.Runner.Runs;
 using Evals.Runner.Suites;
+using Evals.Runner.Telemetry;
 using Evals.Storage;
 using Evals.Storage.Entities;
 using Evals.Storage.Results;
@@ -45,6 +46,12 @@ public sealed class EvaluateRunJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var runId = Guid.Parse(context.MergedJobDataMap.GetString(RunScheduling.RunIdKey)!);
+        // A run re-enqueued by the janitor has no traceparent: its job starts a trace of its own.
+        ActivityContext.TryParse(context.MergedJobDataMap.GetString(RunScheduling.TraceParentKey), null, isRemote: true, out var submission);
+        using var activity = RunnerTelemetry.Source.StartActivity("evals.run.execute", ActivityKind.Consumer, submission);
+        activity?.SetTag(RunnerTelemetry.RunIdTag, runId.ToString());
+        activity?.SetTag("evals.worker_id", context.Scheduler.SchedulerInstanceId);
+        activity?.SetTag("evals.recovering", context.Recovering);
         try
         {
             await ExecuteRunAsync(runId, context.Scheduler.SchedulerInstanceId, context.Recovering, cancellationToken);
@@ -57,6 +64,7 @@ public sealed class EvaluateRunJob(
         }
         catch (Exception e)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             logger.LogError(e, "Run {RunId} failed", runId);
             await MarkFailedAsync(runId, e, CancellationToken.None);
             throw new JobExecutionException(e);
@@ -96,12 +104,12 @@ public sealed class EvaluateRunJob(
             if (await RescoreAsync(run, sourceId, config, cancellationToken)) await CompleteAsync(runId, cancellationToken);
             return;
         }
-        await using var backend = new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(run.ModelSpec), config.NoCache ? null : cache));
+        await using var backend = new BoundedBackend(Metered(ModelSpec.Parse(run.ModelSpec), run.ModelName, runId, config));
         // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
-        await using var judge = config.Judge is { } judgeSpec ? new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(judgeSpec), config.NoCache ? null : cache)) : null;
+        await using var judge = config.Judge is { } judgeSpec ? new BoundedBackend(Metered(ModelSpec.Parse(judgeSpec), judgeSpec, runId, config)) : null;
         var scoring = judge is null ? null : new HallucinationScoring(judge, config, judgeOptions);
         // Pairwise tasks: the baseline answers live (a model spec, through the cache) or from a stored run of it.
-        await using var liveBaseline = config.PairwiseBaseline is { } baselineSpec ? new BoundedBackend(backends.CreateForRun(ModelSpec.Parse(baselineSpec), config.NoCache ? null : cache)) : null;
+        await using var liveBaseline = config.PairwiseBaseline is { } baselineSpec ? new BoundedBackend(Metered(ModelSpec.Parse(baselineSpec), baselineSpec, runId, config)) : null;
         var storedBaseline = config.PairwiseBaselineRun is { } baselineRun
             ? await retry.ExecuteAsync(async ct => await StoredBaselineAsync(baselineRun, ct), cancellationToken) : null;
         var pairwise = judge is null ? null : new PairwiseScoring(judge, liveBaseline, storedBaseline, judgeOptions);
@@ -118,7 +126,7 @@ public sealed class EvaluateRunJob(
             var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
             work.AddRange(SelectItems(task, config).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
         }
-        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, work, backend, judge, new Scorers(scoring, pairwise, grading), config, fellBack, Report, cancellationToken))
+        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, run.ModelName, work, backend, judge, new Scorers(scoring, pairwise, grading), config, fellBack, Report, cancellationToken))
         {
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             logger.LogInformation("Run {RunId} cancelled", runId);
@@ -131,6 +139,10 @@ public sealed class EvaluateRunJob(
         if (fellBack.Value) await UpdateRunAsync(runId, s => s.SetProperty(r => r.Config, (config with { Mode = "generate" }).ToJson()), cancellationToken);
         await CompleteAsync(runId, cancellationToken);
     }
+
+    /// <summary>A run's backend with its spans and GenAI metrics, outside the response cache (a hit is seen as one).</summary>
+    private MeteredBackend Metered(ModelSpec spec, string name, Guid runId, RunConfig config) =>
+        new(backends.CreateForRun(spec, config.NoCache ? null : cache), ModelCallTags.For(spec, name, runId));
 
     private async Task CompleteAsync(Guid runId, CancellationToken cancellationToken)
     {
@@ -164,7 +176,7 @@ public sealed class EvaluateRunJob(
         return rows.ToDictionary(r => (r.TaskId, r.ItemKey), r => r.RawOutput!);
     }
 
-    private async Task<bool> PipelineAsync(Guid runId, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, Scorers scoring,
+    private async Task<bool> PipelineAsync(Guid runId, string modelName, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, Scorers scoring,
         RunConfig config, StrongBox<bool> fellBack, Func<string> report, CancellationToken cancellationToken)
     {
         if (work.Count == 0) return true;
@@ -224,6 +236,8 @@ public sealed class EvaluateRunJob(
                 if (batch.Count > 0 && (batch.Count >= batchSize || batchAge.Elapsed >= interval || !more))
                 {
                     await SaveBatchAsync(runId, batch.ToArray(), cancellationToken);
+                    foreach (var outcome in batch.GroupBy(r => r.Outcome))
+                        RunnerTelemetry.Items.Add(outcome.Count(), new(RunnerTelemetry.ModelTag, modelName), new("evals.outcome", outcome.Key));
                     batch.Clear();
                     // A batching engine's report carries its running tokens/s and batch size: the run page shows them as they move.
                     if (report() is var current && current != reported)
@@ -475,11 +489,14 @@ public sealed class EvaluateRunJob(
         return (completed, failed);
     }
 
-    private Task FinishAsync(Guid runId, RunStatus status, string? error, CancellationToken cancellationToken) =>
-        UpdateRunAsync(runId, s => s
+    private async Task FinishAsync(Guid runId, RunStatus status, string? error, CancellationToken cancellationToken)
+    {
+        await UpdateRunAsync(runId, s => s
             .SetProperty(r => r.Status, status)
             .SetProperty(r => r.FinishedAt, time.GetUtcNow())
             .SetProperty(r => r.Error, error), cancellationToken);
+        RunnerTelemetry.RunsFinished.Add(1, new KeyValuePair<string, object?>("evals.run.status", status.ToString().ToLowerInvariant()));
+    }
 
     private async Task MarkFailedAsync(Guid runId, Exception exception, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Quartz;
 
 namespace Evals.Runner.Jobs;
@@ -7,16 +8,19 @@ public static class RunScheduling
 {
     public const string Group = "runs";
     public const string RunIdKey = "run_id";
+    /// <summary>The submitting span's W3C traceparent, so the job's span continues the submission's trace on whichever node runs it.</summary>
+    public const string TraceParentKey = "traceparent";
 
     public static JobKey KeyFor(Guid runId) => new(runId.ToString(), Group);
 
     public static async Task EnqueueAsync(IScheduler scheduler, Guid runId, CancellationToken cancellationToken = default)
     {
-        var job = JobBuilder.Create<EvaluateRunJob>()
+        var builder = JobBuilder.Create<EvaluateRunJob>()
             .WithIdentity(KeyFor(runId))
             .UsingJobData(RunIdKey, runId.ToString())
-            .RequestRecovery()
-            .Build();
+            .RequestRecovery();
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } submitting) builder = builder.UsingJobData(TraceParentKey, submitting.Id!);
+        var job = builder.Build();
         var trigger = TriggerBuilder.Create()
             .WithIdentity(runId.ToString(), Group)
             .ForJob(job)

@@ -85,6 +85,9 @@ public sealed class RunSubmitter(
     public async Task<Run> SubmitValidatedAsync(ValidatedRun validated, CancellationToken cancellationToken = default)
     {
         var (model, suite, config, total) = validated;
+        using var activity = Telemetry.RunnerTelemetry.Source.StartActivity("evals.run.submit");
+        activity?.SetTag(Telemetry.RunnerTelemetry.ModelTag, model.Name);
+        activity?.SetTag("evals.suite", suite.Name);
         var suiteRow = await suites.SaveAsync(suite, cancellationToken);
 
         var now = time.GetUtcNow();
@@ -100,6 +103,7 @@ public sealed class RunSubmitter(
             TotalItems = total,
             CreatedAt = now,
         };
+        activity?.SetTag(Telemetry.RunnerTelemetry.RunIdTag, run.Id.ToString());
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             db.Runs.Add(run);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Evals.Storage;
+using Evals.Web.Api;
 using Evals.Storage.Entities;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -91,7 +92,7 @@ public static class AdminAuth
     /// of another scope) in problem-details form; reading stays public.
     /// </summary>
     public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.SecuredBy(ApiSecurity.AdminKey).AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             if (http.User.HasClaim(c => c.Type == KeyIdClaim)) return await next(context);

@@ -45,13 +45,20 @@ public static class FeedbackApi
 
     public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, PostAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
+        app.MapPost(Path, PostAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery().SecuredBy(ApiSecurity.FeedbackKey)
+            .Accepts<JsonElement>("application/json")
+            .Produces<IngestionResult>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapFeedbackPromotion();
         // Aggregates only (no user text), so public like the leaderboards; traces are on the admin page.
         app.MapGet(Path + "/summary", async (FeedbackQueries queries, int? days, CancellationToken ct) =>
             days is < 1 or > 366
                 ? Results.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [$"must be between 1 and 366 (got {days})"] })
-                : Results.Ok(await queries.SummaryAsync(days ?? 28, ct))).RequireRateLimiting(Hosting.HeavyRequests.Policy);
+                : Results.Ok(await queries.SummaryAsync(days ?? 28, ct))).Produces<FeedbackSummary>().ProducesValidationProblem()
+            .RequireRateLimiting(Hosting.HeavyRequests.Policy);
         app.MapGet(Path + "/drift", async (FeedbackQueries queries, CancellationToken ct) =>
         {
             var models = await queries.DriftAsync(ct);
@@ -91,9 +98,16 @@ public static class FeedbackApi
                 return Invalid(new Dictionary<string, string[]> { ["body"] = [$"a batch holds at most {FeedbackIngestion.MaxBatch} events (got {events.Count})"] }, []);
 
             IngestionResult result;
+            using var activity = Hosting.WebTelemetry.Source.StartActivity("evals.feedback.ingest");
             try
             {
                 result = await ingestion.IngestAsync(events, key.Id, ct);
+                Hosting.WebTelemetry.FeedbackEvents.Add(result.Accepted, Hosting.WebTelemetry.Result("accepted"));
+                Hosting.WebTelemetry.FeedbackEvents.Add(result.Duplicates, Hosting.WebTelemetry.Result("duplicate"));
+                Hosting.WebTelemetry.FeedbackEvents.Add(result.Rejected.Count, Hosting.WebTelemetry.Result("rejected"));
+                activity?.SetTag("evals.feedback.accepted", result.Accepted);
+                activity?.SetTag("evals.feedback.duplicates", result.Duplicates);
+                activity?.SetTag("evals.feedback.rejected", result.Rejected.Count);
             }
             catch (FeedbackUnavailableException e)
             {

@@ -25,7 +25,8 @@ public static class LeaderboardApi
                 ? TypedResults.File(System.Text.Encoding.UTF8.GetBytes(LeaderboardCsv.Write(board)), "text/csv; charset=utf-8",
                     $"leaderboard-{board.Suite ?? "none"}-{time.GetUtcNow():yyyyMMdd}.csv")
                 : TypedResults.Ok(board);
-        }).RequireRateLimiting(Hosting.HeavyRequests.Policy);
+        }).Produces<Leaderboard>().Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesValidationProblem()
+            .RequireRateLimiting(Hosting.HeavyRequests.Policy);
         return app;
     }
 }

@@ -35,11 +35,13 @@ public static class ArenaApi
             {
                 return e.Limit is { } limit ? Limited(http, limit) : Problem(e.Status, e.Message, e.Field);
             }
-        });
+        }).Produces(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         arena.MapGet("/battles/{id:guid}", async (Guid id, HttpContext http, ArenaBattles battles, ArenaQueries queries, CancellationToken ct) =>
             await queries.BattleAsync(id, VisitorCookie.HashOf(http), battles.Live(id), ct) is { } view
                 ? Results.Json(view)
-                : Problem(StatusCodes.Status404NotFound, $"No battle {id} for this visitor.", null));
+                : Problem(StatusCodes.Status404NotFound, $"No battle {id} for this visitor.", null))
+            .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status404NotFound);
         // A follow-up turn: both models answer the whole conversation; the vote comes after the last turn.
         arena.MapPost("/battles/{id:guid}/turns", async (Guid id, FollowUp? body, HttpContext http, ArenaBattles battles, CancellationToken ct) =>
         {
@@ -52,7 +54,9 @@ public static class ArenaApi
             {
                 return e.Limit is { } limit ? Limited(http, limit) : Problem(e.Status, e.Message, e.Field);
             }
-        });
+        }).Produces(StatusCodes.Status201Created).ProducesValidationProblem()
+          .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+          .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
         // Admins: the counted votes with their whole conversations, in Chatbot Arena's battle format (evals arena rate reads it).
         arena.MapGet("/battles/export", async (HttpContext http, IDbContextFactory<EvalsDbContext> dbFactory, CancellationToken ct) =>
         {
@@ -62,7 +66,7 @@ public static class ArenaApi
             http.Response.ContentType = "application/json; charset=utf-8";
             http.Response.Headers.ContentDisposition = "attachment; filename=\"arena-battles.json\"";
             await BattleExport.WriteAsync(http.Response.Body, battles, ct);
-        }).RequireAdmin();
+        }).RequireAdmin().Produces(StatusCodes.Status200OK, contentType: "application/json");
         arena.MapPost("/battles/{id:guid}/vote", async (Guid id, CastVote? body, HttpContext http, ArenaVoting voting, CancellationToken ct) =>
         {
             var outcome = await voting.VoteAsync(id, VisitorCookie.HashOf(http), http.Connection.RemoteIpAddress, body?.Winner, ct);
@@ -70,11 +74,13 @@ public static class ArenaApi
             return outcome.Accepted
                 ? Results.Json(new { accepted = true, counted = outcome.Counted, identified_by = outcome.IdentifiedBy, model_a = outcome.ModelA, model_b = outcome.ModelB, message = outcome.Message })
                 : Problem(outcome.Status, outcome.Message, outcome.Status == StatusCodes.Status400BadRequest ? "winner" : null);
-        });
+        }).Produces(StatusCodes.Status200OK).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
         arena.MapGet("/ratings", async (ArenaQueries queries, CancellationToken ct) =>
             await queries.LatestRatingsAsync(ct) is var (snapshot, ratings)
                 ? Results.Json(new { computed_at = snapshot.ComputedAt, battles = snapshot.Battles, excluded = snapshot.Excluded, ratings })
-                : Problem(StatusCodes.Status404NotFound, "No ratings yet: no snapshot has been computed.", null));
+                : Problem(StatusCodes.Status404NotFound, "No ratings yet: no snapshot has been computed.", null))
+            .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status404NotFound);
         // Admins: the outlier-voter analysis (as on /admin/arena), and excluding all of one voter's votes.
         arena.MapGet("/voters", async (ArenaQueries queries, CancellationToken ct) =>
             await queries.VotersAsync(ct) is { } review
@@ -92,13 +98,13 @@ public static class ArenaApi
                     excluded = review.Excluded.Select(x => new { voter = x.VisitorHash, votes = x.Votes, reason = x.Reason }),
                 })
                 : Problem(StatusCodes.Status404NotFound, "No ratings yet: the analysis compares votes with the latest ratings snapshot.", null))
-            .RequireAdmin();
+            .Produces(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status404NotFound).RequireAdmin();
         arena.MapPost("/voters/{voter}/exclude", async (string voter, ExcludeVoter? body, ArenaQueries queries, CancellationToken ct) =>
         {
             var (error, field, excluded) = await queries.ExcludeVoterAsync(voter, body?.Reason, "admin API", ct);
             return error is null ? Results.Json(new { excluded })
                 : Problem(field is null ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, error, field);
-        }).RequireAdmin();
+        }).Produces(StatusCodes.Status200OK).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).RequireAdmin();
         return app;
     }
 

@@ -44,6 +44,21 @@ public sealed class ArenaBattles(
 
     public async Task<(ArenaBattle Battle, LiveBattle Live)> StartAsync(string? visitorHash, System.Net.IPAddress? ip, string? prompt, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            var started = await StartBattleAsync(visitorHash, ip, prompt, cancellationToken);
+            Hosting.WebTelemetry.ArenaBattles.Add(1, Hosting.WebTelemetry.Result("started"));
+            return started;
+        }
+        catch (ArenaException)
+        {
+            Hosting.WebTelemetry.ArenaBattles.Add(1, Hosting.WebTelemetry.Result("refused"));
+            throw;
+        }
+    }
+
+    private async Task<(ArenaBattle Battle, LiveBattle Live)> StartBattleAsync(string? visitorHash, System.Net.IPAddress? ip, string? prompt, CancellationToken cancellationToken)
+    {
         if (visitorHash is null)
             throw new ArenaException(StatusCodes.Status403Forbidden, $"No visitor cookie: the arena needs the '{VisitorCookie.Name}' cookie from an earlier response (load the arena page, or GET /api/arena/visitor, then send it back) to tie a vote to the session that saw the battle.");
         prompt = CheckPrompt(prompt);

@@ -30,6 +30,13 @@ public sealed class ArenaVoting(IDbContextFactory<EvalsDbContext> dbFactory, Are
 
     public async Task<VoteOutcome> VoteAsync(Guid battleId, string? visitorHash, System.Net.IPAddress? ip, string? winnerText, CancellationToken cancellationToken = default)
     {
+        var outcome = await DecideAsync(battleId, visitorHash, ip, winnerText, cancellationToken);
+        Hosting.WebTelemetry.ArenaVotes.Add(1, Hosting.WebTelemetry.Result(!outcome.Accepted ? "refused" : outcome.Counted ? "counted" : "kept_not_counted"));
+        return outcome;
+    }
+
+    private async Task<VoteOutcome> DecideAsync(Guid battleId, string? visitorHash, System.Net.IPAddress? ip, string? winnerText, CancellationToken cancellationToken)
+    {
         if (ParseWinner(winnerText) is not { } winner)
             return new(StatusCodes.Status400BadRequest, $"'winner' must be one of model_a, model_b, tie, tie (bothbad) (got '{winnerText}').", false);
         if (visitorHash is null)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using Evals.Benchmarks.Models;
+using Evals.Web.Api;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Evals.Web.V1;
@@ -55,7 +56,7 @@ public static class V1Api
 
     public static IEndpointRouteBuilder MapV1Api(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
+        var v1 = app.MapGroup("/v1").RequireRateLimiting(RateLimitPolicy).DisableAntiforgery().SecuredByV1Key();
         v1.MapGet("/models", async (ServedModels models, CancellationToken ct) =>
         {
             var list = await models.ListAsync(ct);
@@ -64,16 +65,21 @@ public static class V1Api
                 @object = "list",
                 data = list.Select(m => new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = $"evals ({m.Kind})" }),
             });
-        });
+        }).Produces<OpenAiModelList>();
         v1.MapGet("/models/{name}", async (string name, ServedModels models, CancellationToken ct) =>
             (await models.ListAsync(ct)).FirstOrDefault(m => m.Name == name) is { } m
                 ? TypedResults.Json(new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = $"evals ({m.Kind})" })
-                : OpenAiError.UnknownModel(name));
-        v1.MapPost("/chat/completions", ChatCompletionsAsync);
-        v1.MapPost("/completions", CompletionsAsync);
+                : OpenAiError.UnknownModel(name)).Produces<OpenAiModel>().Produces<OpenAiError>(StatusCodes.Status404NotFound);
+        // The bodies are read by hand (to name the bad field in OpenAI's shape); the documented shapes are OpenAI's.
+        v1.MapPost("/chat/completions", ChatCompletionsAsync).Accepts<OpenAiChatRequest>("application/json")
+            .Produces<OpenAiChatCompletion>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .Produces<OpenAiError>(StatusCodes.Status400BadRequest).Produces<OpenAiError>(StatusCodes.Status404NotFound);
+        v1.MapPost("/completions", CompletionsAsync).Accepts<OpenAiCompletionRequest>("application/json")
+            .Produces<OpenAiCompletion>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .Produces<OpenAiError>(StatusCodes.Status400BadRequest).Produces<OpenAiError>(StatusCodes.Status404NotFound);
         // Anything else under /v1 answers in OpenAI's shape too, so clients show a useful message.
         v1.MapFallback(() => OpenAiError.Result(StatusCodes.Status404NotFound, "Unknown endpoint: this server serves GET /v1/models, POST /v1/chat/completions and POST /v1/completions.",
-            "invalid_request_error", null, "unknown_url"));
+            "invalid_request_error", null, "unknown_url")).ExcludeFromDescription();
         return app;
     }
 

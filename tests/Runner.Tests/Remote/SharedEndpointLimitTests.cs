@@ -11,7 +11,7 @@ namespace Evals.Runner.Tests.Remote;
 public sealed class SharedEndpointLimitTests(DatabaseFixture database, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<DatabaseFixture>, IAsyncLifetime
 {
     private const string KeyVariable = "EVALS_TEST_LIMITS_KEY";
-    private static readonly TimeSpan Long = TimeSpan.FromSeconds(150);
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(300);
     private FakeOpenAiServer _server = null!;
 
     public async Task InitializeAsync() => _server = await FakeOpenAiServer.StartAsync();

@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Hallucination.JudgeChecks>();
         services.AddSingleton(arena);
         services.AddSingleton(new SuiteCatalog(SuiteCatalog.FindDatasetsRoot(options.Datasets)));
+        services.AddSingleton<EndpointBudgets>();
         services.AddSingleton<BackendFactory>();
         services.AddSingleton<Backends.Caching.ResponseCache>();
         services.AddSingleton<DatabaseRetry>();

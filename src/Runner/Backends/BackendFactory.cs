@@ -8,8 +8,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Evals.Runner.Backends;
 
-/// <summary>Turns a spec into a backend. One line per scheme; an unknown scheme is an error naming the known ones.</summary>
-public sealed class BackendFactory(ILoggerFactory? loggers = null)
+/// <summary>
+/// Turns a spec into a backend. One line per scheme; an unknown scheme is an error naming the known ones. With
+/// <paramref name="budgets"/> (every host that has the database) remote endpoints' limits are shared across the cluster.
+/// </summary>
+public sealed class BackendFactory(ILoggerFactory? loggers = null, EndpointBudgets? budgets = null)
 {
     private static readonly string[] Schemes = [BaselineBackend.Scheme, OnnxBackend.Scheme, OpenAiCompatibleBackend.Scheme];
     private readonly ILoggerFactory _loggers = loggers ?? NullLoggerFactory.Instance;
@@ -18,7 +21,7 @@ public sealed class BackendFactory(ILoggerFactory? loggers = null)
     {
         BaselineBackend.Scheme => BaselineBackend.Create(spec),
         OnnxBackend.Scheme => OnnxBackend.Create(spec, _loggers.CreateLogger<OnnxBackend>()),
-        OpenAiCompatibleBackend.Scheme => OpenAiCompatibleBackend.Create(spec),
+        OpenAiCompatibleBackend.Scheme => OpenAiCompatibleBackend.Create(spec, shared: budgets),
         _ => throw Unknown(spec),
     };
 

@@ -1,9 +1,9 @@
 namespace Evals.Storage.Entities;
 
 /// <summary>
-/// How many arena requests one key (a visitor, an address, a network, the site, a prompt) made in one fixed window
-/// (table <c>arena_limit_counters</c>). Every web node counts in the same rows, so a limit binds across nodes; a row
-/// past <see cref="ExpiresAt"/> is pruned.
+/// How many requests one key made in one fixed window (table <c>arena_limit_counters</c>): the arena's (a visitor, an
+/// address, a network, the site, a prompt) and, under <c>feedback/key:…</c>, each feedback API key's. Every web node
+/// counts in the same rows, so a limit binds across nodes; a row past <see cref="ExpiresAt"/> is pruned.
 /// </summary>
 public class ArenaLimitCounter
 {

@@ -1,16 +1,16 @@
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using Evals.Benchmarks.Feedback;
 using Evals.Web.Feedback;
+using Evals.Web.Hosting;
 using Evals.Web.V1;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Evals.Web.Api;
 
 /// <summary>
 /// <c>POST /api/feedback</c>: one event (a JSON object) or a batch (an array of up to <see cref="FeedbackIngestion.MaxBatch"/>).
-/// Bearer keys of scope <c>feedback</c>; a request-per-minute window per key; a body-size limit. Answers:
+/// Bearer keys of scope <c>feedback</c>; a request-per-minute window per key, shared by every web node; a body-size limit. Answers:
 /// 200 <c>{accepted, duplicates, rejected[]}</c> when at least one event is valid (a partly valid batch stores its valid
 /// events and lists each invalid one by index with its fields); 400 problem details naming every bad field (as
 /// <c>field</c> for one event, <c>[index].field</c> in a batch) when none is; 401 no or unknown key; 403 a key of another
@@ -20,7 +20,6 @@ namespace Evals.Web.Api;
 public static class FeedbackApi
 {
     public const string Path = "/api/feedback";
-    public const string RateLimitPolicy = "feedback-per-key";
 
     public static IServiceCollection AddFeedbackApi(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,7 +33,7 @@ public static class FeedbackApi
         services.AddSingleton<FeedbackQueries>();
         services.AddSingleton<TraceQueries>();
         services.AddSingleton<RegressionPromotion>();
-        services.AddRateLimiter(o => o.AddPolicy(RateLimitPolicy, new FeedbackRateLimit(options.RequestsPerMinute)));
+        services.TryAddSingleton<SharedLimitCounters>();
         return services;
     }
 
@@ -45,7 +44,7 @@ public static class FeedbackApi
 
     public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, PostAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery().SecuredBy(ApiSecurity.FeedbackKey)
+        app.MapPost(Path, PostAsync).AddEndpointFilter(WithinKeyRateAsync).DisableAntiforgery().SecuredBy(ApiSecurity.FeedbackKey)
             .Accepts<JsonElement>("application/json")
             .Produces<IngestionResult>()
             .ProducesValidationProblem()
@@ -129,29 +128,33 @@ public static class FeedbackApi
         TypedResults.Problem($"the body is larger than {options.MaxBodyBytes} bytes; send smaller batches", statusCode: StatusCodes.Status413PayloadTooLarge,
             title: "Request body too large");
 
-    /// <summary>One fixed one-minute window per key (the key's own rpm, else the default), answered in problem-details style.</summary>
-    private sealed class FeedbackRateLimit(int defaultRpm) : IRateLimiterPolicy<string>
+    /// <summary>
+    /// One fixed one-minute window per key (the key's own rpm, else the default), counted in PostgreSQL so that every web
+    /// node spends the same allowance; answered in problem-details style. A refused request costs nothing.
+    /// </summary>
+    private static async ValueTask<object?> WithinKeyRateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => async (rejected, _) =>
+        var http = context.HttpContext;
+        var key = (AuthenticatedKey)http.Items[ApiKeyMiddleware.ItemKey]!;
+        var services = http.RequestServices;
+        var rpm = key.RequestsPerMinute ?? services.GetRequiredService<FeedbackApiOptions>().RequestsPerMinute;
+        var counters = services.GetRequiredService<SharedLimitCounters>();
+        TimeSpan? over;
+        try
         {
-            var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60);
-            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await TypedResults.Problem($"rate limit reached for this API key; retry after {seconds} s", statusCode: StatusCodes.Status429TooManyRequests,
-                title: "Too many requests").ExecuteAsync(rejected.HttpContext);
-        };
-
-        public RateLimitPartition<string> GetPartition(HttpContext httpContext)
-        {
-            var key = httpContext.Items[ApiKeyMiddleware.ItemKey] as AuthenticatedKey;
-            var rpm = key?.RequestsPerMinute ?? defaultRpm;
-            return RateLimitPartition.GetFixedWindowLimiter($"feedback:{key?.Id}:{rpm}", _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = rpm,
-                Window = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-            });
+            over = await counters.TryTakeOneAsync($"feedback/key:{key.Id}", rpm, TimeSpan.FromMinutes(1), http.RequestAborted);
         }
+        catch (Npgsql.NpgsqlException e)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem($"the rate limit could not be counted ({e.Message}); nothing was stored: resend", statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Feedback not stored");
+        }
+        if (over is not { } retryAfter) return await next(context);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem($"rate limit reached for this API key; retry after {seconds} s", statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Too many requests");
     }
 }
 

@@ -2,8 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Evals.Storage;
-using Microsoft.EntityFrameworkCore;
+using Evals.Web.Hosting;
 
 namespace Evals.Web.Arena;
 
@@ -11,20 +10,17 @@ namespace Evals.Web.Arena;
 public sealed record LimitRefusal(string Limit, string Message, int WindowSeconds, TimeSpan RetryAfter);
 
 /// <summary>
-/// The arena's limits, counted in PostgreSQL (<c>arena_limit_counters</c>) so every web node counts in the same fixed
+/// The arena's limits, counted in PostgreSQL (<see cref="SharedLimitCounters"/>) so every web node counts in the same fixed
 /// windows: battles per visitor, address, network and prompt, the site's generations, and votes per visitor (per window
 /// and per day), address and network. A request's counters are taken together in one transaction with one
 /// <c>INSERT … ON CONFLICT DO UPDATE … RETURNING</c>; if any is over its limit the transaction rolls back, so a refused
 /// request costs no limit anything (one abuser's refusals cannot spend the site's budget) and nothing else is done.
 /// </summary>
-public sealed class ArenaLimits(IDbContextFactory<EvalsDbContext> dbFactory, ArenaOptions options, TimeProvider time, ILogger<ArenaLimits> logger)
+public sealed class ArenaLimits(SharedLimitCounters counters, ArenaOptions options)
 {
     private static readonly TimeSpan Day = TimeSpan.FromDays(1);
-    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
-    private long _lastPruneTicks;
 
     private sealed record Charge(string Key, int Permits, int Cost, TimeSpan Window, string Limit, string Refusal);
-    private sealed record Counted(string Key, int Count);
 
     private TimeSpan Window => TimeSpan.FromSeconds(options.RateLimitWindowSeconds);
 
@@ -98,54 +94,10 @@ public sealed class ArenaLimits(IDbContextFactory<EvalsDbContext> dbFactory, Are
 
     private async Task<LimitRefusal?> TakeAsync(Charge[] charges, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var starts = charges.Select(c => WindowStart(now, c.Window)).ToArray();
-        // Rows are locked in key order, so two requests that share counters never wait on each other in a cycle.
-        var order = Enumerable.Range(0, charges.Length).OrderBy(i => charges[i].Key, StringComparer.Ordinal).ToArray();
-        var keys = order.Select(i => charges[i].Key).ToArray();
-        var windowStarts = order.Select(i => starts[i]).ToArray();
-        var costs = order.Select(i => charges[i].Cost).ToArray();
-        var expires = order.Select(i => starts[i] + charges[i].Window).ToArray();
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var counted = (await db.Database.SqlQuery<Counted>($"""
-            INSERT INTO arena_limit_counters (key, window_start, count, expires_at)
-            SELECT c.key, c.window_start, c.count, c.expires_at
-            FROM unnest({keys}, {windowStarts}, {costs}, {expires}) WITH ORDINALITY AS c(key, window_start, count, expires_at, n) ORDER BY c.n
-            ON CONFLICT (key, window_start) DO UPDATE SET count = arena_limit_counters.count + excluded.count
-            RETURNING key AS "Key", count AS "Count"
-            """).ToListAsync(cancellationToken)).ToDictionary(c => c.Key, c => c.Count);
-        for (var i = 0; i < charges.Length; i++)
-        {
-            var charge = charges[i];
-            if (counted[charge.Key] <= charge.Permits) continue;
-            await transaction.RollbackAsync(cancellationToken);
-            var retryAfter = starts[i] + charge.Window - now;
-            return new LimitRefusal(charge.Limit, charge.Refusal, (int)charge.Window.TotalSeconds, retryAfter);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        await PruneAsync(db, now, cancellationToken);
-        return null;
-    }
-
-    private static DateTimeOffset WindowStart(DateTimeOffset now, TimeSpan window) =>
-        new(now.UtcTicks - now.UtcTicks % window.Ticks, TimeSpan.Zero);
-
-    /// <summary>Windows that have ended are deleted, by whichever node first finds a minute has passed since its last pruning.</summary>
-    private async Task PruneAsync(EvalsDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var last = Interlocked.Read(ref _lastPruneTicks);
-        if (now.UtcTicks - last < PruneEvery.Ticks || Interlocked.CompareExchange(ref _lastPruneTicks, now.UtcTicks, last) != last) return;
-        try
-        {
-            var pruned = await db.ArenaLimitCounters.Where(c => c.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
-            if (pruned > 0) logger.LogDebug("Pruned {Count} ended arena limit windows", pruned);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Pruning ended arena limit windows failed; the next request retries");
-        }
+        if (await counters.TakeAllAsync(charges.Select(c => new LimitCharge(c.Key, c.Permits, c.Cost, c.Window)).ToList(), cancellationToken) is not { } over)
+            return null;
+        var charge = charges[over.Index];
+        return new LimitRefusal(charge.Limit, charge.Refusal, (int)charge.Window.TotalSeconds, over.RetryAfter);
     }
 
     /// <summary>The whole seconds a client should wait, as the Retry-After header writes them.</summary>

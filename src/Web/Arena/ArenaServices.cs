@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Evals.Web.Arena;
 
 public static class ArenaServices
@@ -7,6 +9,7 @@ public static class ArenaServices
         var options = configuration.GetSection("Arena").Get<ArenaOptions>() ?? new ArenaOptions();
         options.Validate();
         services.AddSingleton(options);
+        services.TryAddSingleton<Hosting.SharedLimitCounters>();
         services.AddSingleton<ArenaLimits>();
         services.AddSingleton<ArenaBattles>();
         services.AddSingleton<ArenaVoting>();

@@ -20,7 +20,9 @@ namespace Evals.Runner.Backends.OpenAiCompatible;
 /// GLM, OpenAI itself) through the official OpenAI .NET SDK: <c>openai:&lt;base-url&gt;?model=NAME&amp;key_env=VAR&amp;…</c>
 /// (options in <see cref="OpenAiSpec"/>). Each request goes through, outermost first: retries with jittered exponential
 /// backoff that wait at least the server's Retry-After, a circuit breaker that pauses an endpoint failing most of its
-/// calls, a per-attempt timeout, then the rpm limiter and the concurrency bound. The SDK's own retries are off so that
+/// calls, a per-attempt timeout, then the concurrency bound and the rpm limiter (in that order, so that a call sends as
+/// soon as its rpm turn comes). With <see cref="EndpointBudgets"/> both bounds are shared by every node on the database;
+/// without (the CLI's local checks, tests) they are this process's own. The SDK's own retries are off so that
 /// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction
 /// unless they ask for <c>--mode loglikelihood</c>: then choices are scored through the legacy <c>/completions</c>
 /// endpoint with echo and logprobs (vLLM, SGLang, llama.cpp and our own /v1 serve it), after one probe request; an
@@ -36,16 +38,20 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _slots;
     private readonly RateLimiter? _rpm;
+    private readonly EndpointBudgets? _shared;
+    private readonly string _endpoint;
     private readonly ResiliencePipeline _pipeline;
     private readonly Uri _completionsUri;
     private readonly Lock _probeLock = new();
     private Task<string?>? _echoProbe;
     private volatile string? _logLikelihoodUnavailable;
 
-    private OpenAiCompatibleBackend(OpenAiSpec options, string? key, TimeProvider time)
+    private OpenAiCompatibleBackend(OpenAiSpec options, string? key, TimeProvider time, EndpointBudgets? shared)
     {
         _options = options;
         _key = key;
+        _shared = shared;
+        _endpoint = EndpointBudgets.EndpointOf(options.BaseUrl, options.Model);
         _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -68,7 +74,7 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         // Servers without auth still get a header; the SDK requires a credential.
         _client = new ChatClient(options.Model, new ApiKeyCredential(key ?? "no-key"), clientOptions);
         _completionsUri = new Uri(options.BaseUrl, "completions");
-        if (options.RequestsPerMinute is { } rpm)
+        if (options.RequestsPerMinute is { } rpm && shared is null)
         {
             // A smooth rate rather than a burst at the top of each minute: one token per 60/rpm seconds, refilled in
             // steps of at least 50 ms so that high rates do not need a fast timer.
@@ -135,10 +141,10 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         return Describe(options);
     }
 
-    public static OpenAiCompatibleBackend Create(ModelSpec spec, TimeProvider? time = null)
+    public static OpenAiCompatibleBackend Create(ModelSpec spec, TimeProvider? time = null, EndpointBudgets? shared = null)
     {
         var options = OpenAiSpec.Parse(spec);
-        return new OpenAiCompatibleBackend(options, options.ReadKey(spec.Text), time ?? TimeProvider.System);
+        return new OpenAiCompatibleBackend(options, options.ReadKey(spec.Text), time ?? TimeProvider.System, shared);
     }
 
     /// <summary>Resolves the host and opens (then closes) a TCP connection, so that a typo or a down server is caught at submit time.</summary>
@@ -180,15 +186,8 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
             {
                 call.Attempts++;
                 var backend = call.Backend;
-                await backend.AcquireAsync(ct);
-                try
-                {
-                    return call.Body is { } body ? await backend.CompleteOnceAsync(body, ct) : await backend.StreamOnceAsync(call.Messages!, call.Options!, ct);
-                }
-                finally
-                {
-                    backend._slots.Release();
-                }
+                await using var permit = await backend.AcquireAsync(ct);
+                return call.Body is { } body ? await backend.CompleteOnceAsync(body, ct) : await backend.StreamOnceAsync(call.Messages!, call.Options!, ct);
             }, call, cancellationToken);
         }
         catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -225,14 +224,46 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         return options;
     }
 
-    private async Task AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>A slot (this process's, then the cluster's) and then the rpm turn; disposing the permit gives the slots back.</summary>
+    private async Task<Permit> AcquireAsync(CancellationToken cancellationToken)
     {
-        if (_rpm is not null)
-        {
-            using var lease = await _rpm.AcquireAsync(1, cancellationToken);
-            if (!lease.IsAcquired) throw new InvalidOperationException("rpm limiter refused a permit");
-        }
         await _slots.WaitAsync(cancellationToken);
+        IAsyncDisposable? lease = null;
+        try
+        {
+            if (_shared is not null)
+            {
+                lease = await _shared.LeaseAsync(_endpoint, _options.MaxConcurrency, _options.Timeout, cancellationToken);
+                if (_options.RequestsPerMinute is { } rpm) await _shared.WaitForTurnAsync(_endpoint, rpm, cancellationToken);
+            }
+            else if (_rpm is not null)
+            {
+                using var turn = await _rpm.AcquireAsync(1, cancellationToken);
+                if (!turn.IsAcquired) throw new InvalidOperationException("rpm limiter refused a permit");
+            }
+            return new Permit(_slots, lease);
+        }
+        catch
+        {
+            if (lease is not null) await lease.DisposeAsync();
+            _slots.Release();
+            throw;
+        }
+    }
+
+    private sealed class Permit(SemaphoreSlim slots, IAsyncDisposable? lease) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (lease is not null) await lease.DisposeAsync();
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
     }
 
     private async Task<Generation> CompleteOnceAsync(BinaryContent body, CancellationToken cancellationToken)
@@ -358,15 +389,8 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
             return await _pipeline.ExecuteAsync(async ct =>
             {
                 attempts++;
-                await AcquireAsync(ct);
-                try
-                {
-                    return await PostEchoOnceAsync(body, ct);
-                }
-                finally
-                {
-                    _slots.Release();
-                }
+                await using var permit = await AcquireAsync(ct);
+                return await PostEchoOnceAsync(body, ct);
             }, cancellationToken);
         }
         catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)

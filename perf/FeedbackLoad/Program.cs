@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Evals.LoadGenerator;
+using Evals.Storage;
+using Evals.Storage.Embedded;
+using Evals.Storage.Entities;
+using Evals.Storage.Feedback;
+using Npgsql;
+
+// Online feedback under load (issue 17's benchmark): one event per request from N concurrent clients for a fixed time
+// against several web nodes (each its own process) on one throwaway durable cluster; events/s as a share of a plain
+// binary COPY of the same rows, p50/p99 latency, and acknowledged = stored.
+// Usage: Evals.FeedbackLoad [--seconds 60] [--clients 32] [--nodes 2] [--max-requests 2000000] [--warmup-seconds 5]
+var seconds = 60;
+var clients = 32;
+var nodes = 2;
+var maxRequests = 2_000_000L;
+var warmupSeconds = 5;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--clients": clients = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--nodes": nodes = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--max-requests": maxRequests = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--warmup-seconds": warmupSeconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+
+var root = Path.Combine(Path.GetTempPath(), $"evals-perf-feedback-load-{Guid.NewGuid():N}");
+var cluster = LocalPostgres.Create(new LocalPostgresOptions(root, PreferredPort: FreePort(), Durable: true, Database: "evals_perf"));
+var webs = new List<Process>();
+try
+{
+    var connectionString = await cluster.EnsureRunningAsync();
+    await Migrator.MigrateAsync(connectionString);
+    var key = ApiKey.NewKey();
+    var keyId = Guid.NewGuid();
+    await using (var db = Migrator.CreateContext(connectionString))
+    {
+        // The rate is counted in PostgreSQL on every request (as in production); it is set high enough never to refuse.
+        db.ApiKeys.Add(new ApiKey { Id = keyId, Name = "perf", Scope = "feedback", Hash = ApiKey.HashOf(key), Prefix = key[..10], RequestsPerMinute = 1_000_000_000 });
+        await db.SaveChangesAsync();
+    }
+    var targets = new List<Uri>();
+    for (var n = 0; n < nodes; n++)
+    {
+        var port = FreePort();
+        webs.Add(StartWeb(connectionString, port));
+        targets.Add(new Uri($"http://127.0.0.1:{port}/"));
+    }
+    foreach (var (target, web) in targets.Zip(webs)) await WaitHealthyAsync(target, web);
+    Console.WriteLine($"Evals feedback load benchmark, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+    Console.WriteLine($"cluster 127.0.0.1:{cluster.Port} (durable: fsync and synchronous_commit on); {nodes} web node(s) (pids {string.Join(", ", webs.Select(w => w.Id))}); " +
+        $"{clients} clients, one event per request, {seconds} s");
+
+    var now = TimeProvider.System.GetUtcNow();
+    var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    const string output = "长江流域的主要城市有上海、武汉和重庆。上海是经济中心，武汉是交通枢纽，重庆是西南地区的重要城市，三地各有特色。";
+    string Input(long i) => $"第{i}个问题：请用三句话介绍一下长江流域的主要城市和它们的特点。";
+    string Model(long i) => i % 2 == 0 ? "qwen-mini" : "glm-small";
+    DateTimeOffset At(long i) => now.AddMinutes(-(i % 10_000));
+    HttpRequestMessage Request(string prefix, long i)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            event_id = $"{prefix}-{i}", trace_id = $"trace-{i}", model = Model(i), input = Input(i), output, rating = i % 4 != 0 ? "up" : "down",
+            tags = new[] { "perf" }, timestamp = At(i).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        }, json);
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/feedback") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+    FeedbackRow Row(long i) => new($"s-{i}", $"trace-{i}", Model(i), null, null, Input(i), output, "thumbs", i % 4 != 0 ? (short)1 : (short)0, i % 4 != 0, ["perf"], null, At(i), now, keyId);
+    static async Task<bool> Acknowledged(HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.OK && (await response.Content.ReadAsStringAsync()).Contains("\"accepted\":1", StringComparison.Ordinal);
+
+    async Task ResetAsync()
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("TRUNCATE feedback_events CASCADE; CHECKPOINT", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    async Task<long> CountAsync()
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM feedback_events", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    // Warm-up: JIT, connection pools and the group-commit writers on every node.
+    await BoundedLoad.RunAsync(new LoadOptions(targets, clients, long.MaxValue, TimeSpan.FromSeconds(warmupSeconds)),
+        (i, _) => Request("w", i), (_, r) => Acknowledged(r));
+    await ResetAsync();
+
+    var report = await BoundedLoad.RunAsync(new LoadOptions(targets, clients, maxRequests, TimeSpan.FromSeconds(seconds)),
+        (i, _) => Request("s", i), (_, r) => Acknowledged(r));
+    var stored = await CountAsync();
+
+    // The same number of rows, the same contents, written by one plain binary COPY (median of three).
+    var rows = Enumerable.Range(0, (int)Math.Max(1, report.Acknowledged)).Select(i => Row(i)).ToList();
+    var copies = new List<double>();
+    for (var r = 0; r < 3; r++)
+    {
+        await ResetAsync();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var watch = Stopwatch.StartNew();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await FeedbackWriter.CopyAsync(connection, "feedback_events", rows);
+            await transaction.CommitAsync();
+        }
+        copies.Add(rows.Count / watch.Elapsed.TotalSeconds);
+        if (await CountAsync() != rows.Count) throw new InvalidOperationException("COPY stored a different number of rows");
+    }
+    var copy = copies.Order().ElementAt(1);
+
+    Console.WriteLine();
+    Console.WriteLine($"requests sent             {report.Sent,10}   in {report.Elapsed.TotalSeconds:0.0} s");
+    Console.WriteLine($"acknowledged (200)        {report.Acknowledged,10}   refused {report.Refused}, failed {report.Failed}");
+    Console.WriteLine($"stored (count in DB)      {stored,10}   {(stored == report.Acknowledged ? "= acknowledged" : "DIFFERS FROM ACKNOWLEDGED")}");
+    Console.WriteLine($"events/s (acknowledged)   {report.AcknowledgedPerSecond,10:0}");
+    Console.WriteLine($"plain binary COPY rows/s  {copy,10:0}   runs {string.Join(", ", copies.Select(c => c.ToString("0", CultureInfo.InvariantCulture)))}");
+    Console.WriteLine($"share of COPY             {report.AcknowledgedPerSecond / copy,10:P1}");
+    Console.WriteLine($"latency p50 / p99 / max   {report.Percentile(50),7:0.0} ms / {report.Percentile(99):0.0} ms / {report.LatenciesMs[^1]:0.0} ms");
+    return stored == report.Acknowledged && report.Failed == 0 ? 0 : 1;
+}
+finally
+{
+    foreach (var web in webs.Where(w => !w.HasExited))
+    {
+        web.Kill(entireProcessTree: true);
+        await web.WaitForExitAsync();
+    }
+    try
+    {
+        if (Directory.Exists(cluster.DataDirectory)) await cluster.StopAsync(immediate: true);
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"could not clean up {root}: {e.Message}");
+    }
+}
+
+static Process StartWeb(string connectionString, int port)
+{
+    var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
+    info.ArgumentList.Add("--urls");
+    info.ArgumentList.Add($"http://127.0.0.1:{port}");
+    info.Environment["ConnectionStrings__Evals"] = connectionString;
+    info.Environment["Runner__Enabled"] = "false";
+    info.Environment["Evals__SeedSmokeRuns"] = "false";
+    info.Environment["OnlineChecks__Enabled"] = "false";
+    info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+    info.Environment["Logging__LogLevel__Default"] = "Warning";
+    var process = Process.Start(info)!;
+    process.OutputDataReceived += (_, _) => { };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[web {port}] {e.Data}"); };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+static async Task WaitHealthyAsync(Uri target, Process web)
+{
+    using var http = new HttpClient { BaseAddress = target, Timeout = TimeSpan.FromSeconds(10) };
+    var watch = Stopwatch.StartNew();
+    while (watch.Elapsed < TimeSpan.FromSeconds(300))
+    {
+        if (web.HasExited) throw new InvalidOperationException($"the web node on {target} exited with {web.ExitCode}");
+        try
+        {
+            if ((await http.GetAsync("healthz")).IsSuccessStatusCode) return;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+        }
+        await Task.Delay(250);
+    }
+    throw new TimeoutException($"the web node on {target} did not become healthy in 300 s");
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}

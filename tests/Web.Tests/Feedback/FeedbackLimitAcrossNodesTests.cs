@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Evals.Storage;
+using Evals.Storage.Entities;
+using Evals.TestKit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evals.Web.Tests.Feedback;
+
+/// <summary>Issue 17, test 3 (feedback part): a key's requests per minute are counted once for all web nodes on a database.</summary>
+public sealed class FeedbackLimitAcrossNodesTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task A_keys_rate_is_spent_by_requests_to_either_node_and_refusals_store_nothing()
+    {
+        var key = ApiKey.NewKey();
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+        {
+            db.ApiKeys.Add(new ApiKey { Name = "shared", Scope = "feedback", Hash = ApiKey.HashOf(key), Prefix = key[..10], RequestsPerMinute = 4 });
+            await db.SaveChangesAsync();
+        }
+        var settings = new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false", ["Runner__Enabled"] = "false" };
+        await using var a = await WebApp.StartAsync(database.ConnectionString, settings);
+        await using var b = await WebApp.StartAsync(database.ConnectionString, settings);
+
+        // Windows are whole clock minutes: start the burst early enough in one that it cannot cross into the next.
+        var second = TimeProvider.System.GetUtcNow().Second;
+        if (second >= 50) await Task.Delay(TimeSpan.FromSeconds(61 - second));
+        var sent = new List<(string Node, string EventId, HttpStatusCode Status, HttpResponseMessage Response)>();
+        foreach (var (node, name) in new[] { (a, "A"), (b, "B"), (a, "A"), (b, "B"), (a, "A"), (b, "B") })
+        {
+            var eventId = $"limit-{name}-{Guid.NewGuid():N}";
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/feedback")
+            {
+                Content = new StringContent(JsonSerializer.Serialize(new { event_id = eventId, trace_id = "t", model = "m", input = "问", output = "答", rating = "up" }),
+                    Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            var response = await node.Client.SendAsync(request);
+            sent.Add((name, eventId, response.StatusCode, response));
+        }
+
+        // Four a minute in all: each node alone would have let its three through.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests],
+            sent.Select(s => s.Status).ToArray());
+        foreach (var refused in sent.Skip(4))
+        {
+            var retryAfter = refused.Response.Headers.RetryAfter?.Delta;
+            Assert.True(retryAfter is { TotalSeconds: >= 1 and <= 60 }, $"node {refused.Node}: Retry-After {retryAfter}");
+            Assert.Contains("rate limit", (await refused.Response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+        await using var check = Migrator.CreateContext(database.ConnectionString);
+        var stored = await check.Feedback.Where(f => f.EventId.StartsWith("limit-")).Select(f => f.EventId).ToListAsync();
+        Assert.Equal(sent.Take(4).Select(s => s.EventId).Order(), stored.Order());
+    }
+}

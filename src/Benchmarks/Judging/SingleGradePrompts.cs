@@ -30,6 +30,10 @@ public static class SingleGradePrompts
         _ => throw new ArgumentException($"unknown judge prompt style '{style}'", nameof(style)),
     };
 
+    /// <summary>The prompt family a version belongs to (<see cref="VersionOf"/> backwards).</summary>
+    public static string StyleOf(string version) => JudgePromptStyles.All.FirstOrDefault(s => VersionOf(s) == version)
+        ?? throw new ArgumentException($"unknown single-grading prompt version '{version}'", nameof(version));
+
     /// <summary>AlignBench: one user message asking for a comparison with the reference, ratings per dimension and a 综合得分 dict.</summary>
     public static IReadOnlyList<ChatTurn> AlignBench(string category, IReadOnlyList<GradeDimension> dimensions, string question, string reference, string answer)
     {

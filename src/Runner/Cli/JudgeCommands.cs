@@ -12,8 +12,9 @@ using Spectre.Console;
 namespace Evals.Runner.Cli;
 
 /// <summary>
-/// <c>evals judge-check --judge SPEC --labels FILE [--min-kappa K]</c>: how far a judge agrees with labelled answers
-/// (Cohen's kappa), stored per judge in PostgreSQL. Exit 0 when kappa reaches the minimum, 1 when it does not (the
+/// <c>evals judge-check --judge SPEC --labels FILE [--mode hallucination|pairwise|single] [--min-kappa K]</c>: how far a
+/// judge agrees with labelled answers (Cohen's kappa; single grading: Spearman's rho against people's grades), stored per
+/// judge, prompt version and mode in PostgreSQL. Exit 0 when kappa reaches the minimum, 1 when it does not (the
 /// check ran; the judge failed it and runs will refuse it), 2 for bad input.
 /// </summary>
 internal static class JudgeCommands
@@ -21,26 +22,31 @@ internal static class JudgeCommands
     public static Command JudgeCheck()
     {
         var judge = new Option<string>("--judge") { Description = "Judge model spec or registered name", Required = true };
-        var labels = new Option<FileInfo>("--labels") { Description = "hallucination: labelled answers in HalluQA's judged-output format (question, response, Best_Answer1.., is_hallucination); pairwise: PRD's human votes (a ratings-human folder or one of its files)", Required = true };
-        var mode = new Option<string>("--mode") { Description = "What the judge is qualified for: hallucination (yes/no verdicts, the default) or pairwise (A/B/tie, judged in both orders)", DefaultValueFactory = _ => JudgeModes.Hallucination };
+        var labels = new Option<FileInfo>("--labels") { Description = "hallucination: labelled answers in HalluQA's judged-output format (question, response, Best_Answer1.., is_hallucination); pairwise: PRD's human votes (a ratings-human folder or one of its files); single: JSON Lines of graded answers {question_id, category, question, answer, grade, reference?, dimensions?}", Required = true };
+        var mode = new Option<string>("--mode") { Description = "What the judge is qualified for: hallucination (yes/no verdicts, the default), pairwise (A/B/tie, judged in both orders) or single (1–10 grades against people's)", DefaultValueFactory = _ => JudgeModes.Hallucination };
+        var prompt = new Option<string?>("--prompt") { Description = $"single: the judge prompt family to check ({string.Join(", ", JudgePromptStyles.All)}); runs of that family need the check" };
         var answers = new Option<DirectoryInfo?>("--answers") { Description = "pairwise: a folder of answer_<model>.jsonl files ({question_id, text}) holding the answers the votes were about; without it the judge sees placeholders (PRD publishes no answers)" };
         var minKappa = new Option<double?>("--min-kappa") { Description = "Kappa the judge must reach (default Judge:MinKappa, 0.6; pairwise Judge:MinPairwiseKappa, 0.4)" };
+        var minSpearman = new Option<double?>("--min-spearman") { Description = "single: Spearman's rho the judge must reach (default Judge:MinSingleSpearman, 0.5)" };
         var limit = new Option<int?>("--limit") { Description = "Check only the first N labelled answers" };
         var noCache = new Option<bool>("--no-cache") { Description = "Call the judge even where the response cache holds its reply" };
         var command = new Command("judge-check", "Measure a judge's agreement with labels (Cohen's kappa); a judge below the minimum may not score runs")
-            { judge, labels, mode, answers, minKappa, limit, noCache };
+            { judge, labels, mode, prompt, answers, minKappa, minSpearman, limit, noCache };
         command.SetAction(async (parse, ct) =>
         {
-            switch (parse.GetValue(mode))
+            var chosen = parse.GetValue(mode);
+            if (chosen != JudgeModes.Single && parse.GetValue(prompt) is not null) throw new BadInputException("--prompt goes with --mode single only");
+            if (chosen != JudgeModes.Single && parse.GetValue(minSpearman) is not null) throw new BadInputException("--min-spearman goes with --mode single only");
+            switch (chosen)
             {
                 case JudgeModes.Pairwise:
                     return await PairwiseAsync(parse, judge, labels, answers, minKappa, limit, noCache, ct);
+                case JudgeModes.Single:
+                    return await SingleAsync(parse, judge, labels, prompt, answers, minKappa, minSpearman, limit, noCache, ct);
                 case JudgeModes.Hallucination:
                     break;
-                case "single":
-                    throw new BadInputException("--mode single: qualifying judges of graded (single-answer) tasks is not available yet; modes: hallucination, pairwise");
                 case var other:
-                    throw new BadInputException($"--mode '{other}': expected hallucination or pairwise");
+                    throw new BadInputException($"--mode '{other}': expected hallucination, pairwise or single");
             }
             if (parse.GetValue(answers) is not null) throw new BadInputException("--answers goes with --mode pairwise only");
             var file = parse.GetValue(labels)!;
@@ -82,6 +88,46 @@ internal static class JudgeCommands
             return ExitCodes.Failed;
         });
         return command;
+    }
+
+    private static async Task<int> SingleAsync(ParseResult parse, Option<string> judge, Option<FileInfo> labels, Option<string?> prompt, Option<DirectoryInfo?> answers,
+        Option<double?> minKappa, Option<double?> minSpearman, Option<int?> limit, Option<bool> noCache, CancellationToken ct)
+    {
+        if (parse.GetValue(answers) is not null) throw new BadInputException("--answers goes with --mode pairwise only; single labels carry their answers");
+        if (parse.GetValue(minKappa) is not null) throw new BadInputException("--min-kappa: single grading is qualified on Spearman's rho; give --min-spearman");
+        var style = parse.GetValue(prompt) ?? throw new BadInputException($"--mode single needs --prompt: the judge prompt family to check ({string.Join(", ", JudgePromptStyles.All)})");
+        if (!JudgePromptStyles.All.Contains(style)) throw new BadInputException($"--prompt '{style}': expected one of {string.Join(", ", JudgePromptStyles.All)}");
+        var file = parse.GetValue(labels)!;
+        if (!file.Exists) throw new BadInputException($"--labels: {file.FullName} does not exist");
+        var (read, problems) = SingleGradeLabels.Read(file.FullName, style);
+        if (problems.Count > 0) throw new BadInputException(string.Join('\n', problems));
+        if (parse.GetValue(limit) is { } n)
+        {
+            if (n < 1) throw new BadInputException($"--limit must be at least 1 (got {n})");
+            read = read.Take(n).ToList();
+        }
+
+        using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+        var threshold = parse.GetValue(minSpearman) ?? host.Services.GetRequiredService<JudgeOptions>().MinSingleSpearman;
+        if (threshold is < -1 or > 1 || double.IsNaN(threshold)) throw new BadInputException($"--min-spearman must be in [-1, 1] (got {threshold})");
+        var resolved = await host.Services.GetRequiredService<ModelResolver>().ResolveAsync(parse.GetValue(judge)!, ct);
+        var (check, agreement) = await host.Services.GetRequiredService<JudgeChecks>().CheckSingleAsync(resolved, file.FullName, style, read, threshold,
+            parse.GetValue(noCache), ct);
+
+        static string Show(double? value) => value is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "undefined";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"judge {resolved.Name} (single, prompt {check.PromptVersion}): {agreement.Items} answers graded, {agreement.Unjudged} without a readable grade"));
+        Console.WriteLine($"spearman: {Show(check.Spearman)}");
+        Console.WriteLine($"kendall tau-b: {Show(check.KendallTauB)}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"same grade: {check.Agreement:0.00}%, within one point: {(double.IsNaN(agreement.WithinOne) ? 0 : agreement.WithinOne):0.00}%"));
+        if (check.Passed)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"passed: spearman ≥ {threshold:0.###}; the judge may grade {style} tasks (check {check.Id})"));
+            return ExitCodes.Success;
+        }
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"error: judge {resolved.Name} refused for single grading ({style}): spearman {Show(check.Spearman)} is below {threshold:0.###}; runs with this judge will not start (check {check.Id})"));
+        return ExitCodes.Failed;
     }
 
     private static async Task<int> PairwiseAsync(ParseResult parse, Option<string> judge, Option<FileInfo> labels, Option<DirectoryInfo?> answers,

@@ -139,6 +139,58 @@ public sealed class JudgeChecks(IDbContextFactory<EvalsDbContext> dbFactory, Bac
         return (check, agreement);
     }
 
+    /// <summary>
+    /// Single-grading qualification: every labelled answer graded by the judge with the prompt family
+    /// <paramref name="style"/> (as a run of that family asks; through the response cache), the grades compared with
+    /// people's by Spearman's rho and Kendall's tau-b (<see cref="SingleGradeAgreement"/>), stored with mode <c>single</c>
+    /// and that family's prompt version. A reply with no readable grade, or a declined call, leaves the item unjudged.
+    /// </summary>
+    public async Task<(JudgeCheck Stored, SingleGradeAgreement Agreement)> CheckSingleAsync(ResolvedModel judge, string labelsFile, string style,
+        IReadOnlyList<SingleGradeLabel> labels, double minSpearman, bool noCache, CancellationToken cancellationToken = default)
+    {
+        await using var backend = backends.CreateForRun(judge.Spec, noCache ? null : cache);
+        var version = SingleGradePrompts.VersionOf(style);
+        var grades = new double?[labels.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, labels.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.Capabilities.MaxConcurrency), CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var messages = labels[i].JudgeMessages(style);
+                var request = new GenerateRequest(new TaskContext($"judge {version} check", null), labels[i].Id, Conversation.ToStored(messages), [],
+                    new DecodingOptions(Temperature: 0, MaxTokens: options.SingleMaxTokens), Messages: messages);
+                try
+                {
+                    grades[i] = GradeParser.Parse(style, (await backend.GenerateAsync(request, ct)).Text)?.Score;
+                }
+                catch (ModelRefusedException)
+                {
+                    grades[i] = null;
+                }
+            });
+        var agreement = SingleGradeAgreement.Compute(labels.Select(l => l.Grade).ToList(), grades);
+        var spearman = double.IsNaN(agreement.Spearman) ? (double?)null : Math.Round(agreement.Spearman, 6);
+        var check = new JudgeCheck
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            JudgeIdentity = ModelIdentity.For(judge.Spec),
+            JudgeName = judge.Name,
+            PromptVersion = version,
+            Mode = JudgeCheck.Modes.Single,
+            LabelsFile = Path.GetFileName(labelsFile),
+            LabelsSha256 = await LabelsHashAsync(labelsFile, cancellationToken),
+            Items = agreement.Items,
+            Unjudged = agreement.Unjudged,
+            Spearman = spearman,
+            KendallTauB = double.IsNaN(agreement.KendallTauB) ? null : Math.Round(agreement.KendallTauB, 6),
+            Agreement = double.IsNaN(agreement.ExactAgreement) ? 0 : Math.Round(agreement.ExactAgreement, 4),
+            MinKappa = minSpearman,
+            Passed = spearman is { } rho && rho >= minSpearman,
+            CheckedAt = time.GetUtcNow(),
+        };
+        await StoreAsync(check, cancellationToken);
+        return (check, agreement);
+    }
+
     private async Task StoreAsync(JudgeCheck check, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -165,26 +217,38 @@ public sealed class JudgeChecks(IDbContextFactory<EvalsDbContext> dbFactory, Bac
 
     /// <summary>
     /// Throws <see cref="BadInputException"/> (exit 2, nothing queued) unless the judge's latest check of this mode (same
-    /// identity, same prompt version) reaches the mode's minimum kappa: <see cref="JudgeOptions.MinKappa"/> for
-    /// hallucination, <see cref="JudgeOptions.MinPairwiseKappa"/> for pairwise.
+    /// identity, same prompt version) reaches the mode's minimum: Cohen's kappa <see cref="JudgeOptions.MinKappa"/> for
+    /// hallucination, <see cref="JudgeOptions.MinPairwiseKappa"/> for pairwise; for single grading Spearman's rho
+    /// <see cref="JudgeOptions.MinSingleSpearman"/> on the prompt version <paramref name="singlePromptVersion"/> (each
+    /// prompt family is checked on its own: a judge can read AlignBench's Chinese rubric well and FastChat's poorly).
     /// </summary>
-    public async Task EnsureQualifiedAsync(ResolvedModel judge, string mode, CancellationToken cancellationToken = default)
+    public async Task EnsureQualifiedAsync(ResolvedModel judge, string mode, CancellationToken cancellationToken = default, string? singlePromptVersion = null)
     {
-        var (version, minimum, setting) = mode == JudgeCheck.Modes.Pairwise
-            ? (PairwiseJudgePrompt.Version, options.MinPairwiseKappa, "Judge:MinPairwiseKappa")
-            : (HallucinationJudgePrompt.Version, options.MinKappa, "Judge:MinKappa");
+        var (version, minimum, setting, measure) = mode switch
+        {
+            JudgeCheck.Modes.Pairwise => (PairwiseJudgePrompt.Version, options.MinPairwiseKappa, "Judge:MinPairwiseKappa", "Cohen's kappa"),
+            JudgeCheck.Modes.Single => (singlePromptVersion ?? throw new ArgumentNullException(nameof(singlePromptVersion)), options.MinSingleSpearman,
+                "Judge:MinSingleSpearman", "Spearman's rho"),
+            _ => (HallucinationJudgePrompt.Version, options.MinKappa, "Judge:MinKappa", "Cohen's kappa"),
+        };
         var identity = ModelIdentity.For(judge.Spec);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var latest = await db.JudgeChecks.AsNoTracking()
             .Where(c => c.JudgeIdentity == identity && c.PromptVersion == version && c.Mode == mode)
             .OrderByDescending(c => c.CheckedAt).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
-        var modeOption = mode == JudgeCheck.Modes.Hallucination ? "" : $" --mode {mode}";
+        var modeOption = mode switch
+        {
+            JudgeCheck.Modes.Hallucination => "",
+            JudgeCheck.Modes.Single => $" --mode single --prompt {SingleGradePrompts.StyleOf(version)}",
+            _ => $" --mode {mode}",
+        };
         if (latest is null)
             throw new BadInputException($"--judge '{judge.Name}': this judge has not been checked against labels ({mode}, prompt {version}); " +
-                $"run `evals judge-check{modeOption} --judge {judge.Name} --labels FILE` first (it needs Cohen's kappa ≥ {Format(minimum)}, {setting})");
-        if (latest.Kappa is not { } kappa || kappa < minimum)
-            throw new BadInputException($"--judge '{judge.Name}': refused for scoring: its latest {mode} judge-check ({latest.CheckedAt:u}, labels {latest.LabelsFile}, " +
-                $"{latest.Items} items) has Cohen's kappa {(latest.Kappa is { } k ? Format(k) : "undefined")}, below the required {Format(minimum)} ({setting})");
+                $"run `evals judge-check{modeOption} --judge {judge.Name} --labels FILE` first (it needs {measure} ≥ {Format(minimum)}, {setting})");
+        var value = mode == JudgeCheck.Modes.Single ? latest.Spearman : latest.Kappa;
+        if (value is not { } reached || reached < minimum)
+            throw new BadInputException($"--judge '{judge.Name}': refused for scoring: its latest {mode} judge-check ({latest.CheckedAt:u}, prompt {version}, labels {latest.LabelsFile}, " +
+                $"{latest.Items} items) has {measure} {(value is { } v ? Format(v) : "undefined")}, below the required {Format(minimum)} ({setting})");
     }
 
     private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

@@ -11,6 +11,13 @@ public sealed class JudgeOptions
     /// <see cref="MinKappa"/>: people disagree with each other on pairwise votes far more than on hallucination labels.
     /// </summary>
     public double MinPairwiseKappa { get; set; } = 0.4;
+    /// <summary>
+    /// The Spearman's rho between a judge's 1–10 grades and people's that its latest <c>evals judge-check --mode single</c>
+    /// (for the task's judge prompt) must reach before it may grade <c>judged_single</c> tasks. Grades of people vary
+    /// with the rater by a point or two (MT-Bench's paper: GPT-4 agrees with experts about as often as experts agree with
+    /// each other, ~66%), so a moderate rank correlation is the bar.
+    /// </summary>
+    public double MinSingleSpearman { get; set; } = 0.5;
     /// <summary>Most tokens a judge may write per verdict (reasons, then the verdict line).</summary>
     public int MaxTokens { get; set; } = 512;
     /// <summary>Most tokens a judge may write per single grading (AlignBench explains every dimension first; FastChat allows 2048).</summary>

@@ -131,7 +131,8 @@ public sealed class RunSubmitter(
     {
         var hallucination = suite.Tasks.Where(t => t.Task is HallucinationQaTask).Select(t => t.Task.FullName).ToList();
         var pairwise = suite.Tasks.Where(t => t.Task is PairwiseJudgedTask).Select(t => t.Task).ToList();
-        var graded = suite.Tasks.Where(t => t.Task is Benchmarks.Suites.Judged.JudgedSingleTask).Select(t => t.Task.FullName).ToList();
+        var gradedTasks = suite.Tasks.Select(t => t.Task).OfType<Benchmarks.Suites.Judged.JudgedSingleTask>().ToList();
+        var graded = gradedTasks.Select(t => t.FullName).ToList();
         var judged = hallucination.Concat(pairwise.Select(t => t.FullName)).Concat(graded).ToList();
         config = await ResolveBaselineAsync(config, suite, pairwise, cancellationToken);
         if (config.SelfCheckSamples is < 0 or > 20) throw new BadInputException($"--selfcheck must be in [0, 20] samples (got {config.SelfCheckSamples})");
@@ -148,10 +149,11 @@ public sealed class RunSubmitter(
         if (judged.Count == 0) throw new BadInputException($"--judge: suite '{suite.Name}' has no judged task (hallucination, pairwise or graded)");
         var judge = await models.ResolveAsync(judgeText, cancellationToken);
         if (!backends.Describe(judge.Spec).Generate) throw new BadInputException($"--judge '{judge.Name}' cannot generate text");
-        // Single grading (AlignBench, MT-Bench) has no check of its own yet (no labelled grades ship): until it has, its
-        // judge must have passed the hallucination check, the one mode that measures a judge's agreement on Chinese answers.
-        if (hallucination.Count > 0 || graded.Count > 0) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Hallucination, cancellationToken);
+        if (hallucination.Count > 0) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Hallucination, cancellationToken);
         if (pairwise.Count > 0) await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Pairwise, cancellationToken);
+        // Single grading: a passed check per judge prompt the suite's graded tasks use.
+        foreach (var version in gradedTasks.Select(t => t.PromptVersion).Distinct().Order(StringComparer.Ordinal))
+            await judgeChecks.EnsureQualifiedAsync(judge, JudgeCheck.Modes.Single, cancellationToken, version);
         return config with { Judge = judge.Spec.Text, JudgeName = judge.Name };
     }
 

@@ -120,4 +120,21 @@ public sealed record UsageSummary(long PromptTokens, long CompletionTokens, doub
 
 /// <summary>A pairwise task's judged results (<see cref="Evals.Benchmarks.Judging.PairwiseSummary"/>) and the judge prompt's version.</summary>
 public sealed record PairwiseReport(int Wins, int Losses, int Ties, int Unjudged, int Flipped, int BothRead, double WinRate, double CiLow, double CiHigh,
-    double? PositionBiasRate, string PromptVersion);
+    double? PositionBiasRate, string PromptVersion)
+{
+    /// <summary>Bradley–Terry ratings (the arena's fit and scale) over the run's judged pairs; null when none was judged.</summary>
+    public PairwiseBradleyTerry? BradleyTerry { get; init; }
+}
+
+/// <summary>
+/// Bradley–Terry ratings over a run's judged pairs (<see cref="Evals.Benchmarks.Judging.PairwiseRatings"/>): each judged
+/// item one battle between the candidate and the baseline, ties half a win each way, unjudged items left out; the
+/// arena's scale (400 points per factor 10 in the odds, the two centred on 1000) with a 95% bootstrap interval
+/// (100 rounds, seed 0). <paramref name="Converged"/> is false when one side won every battle with no tie: the gap is
+/// then unbounded and the ratings are only the fit's last iterate.
+/// </summary>
+/// <param name="Ratings">The candidate's row (model <c>candidate</c>), then the baseline's (<c>baseline</c>).</param>
+public sealed record PairwiseBradleyTerry(int Battles, bool Converged, IReadOnlyList<PairwiseRating> Ratings, int Rounds, long Seed);
+
+/// <param name="Model"><c>candidate</c> (the run's model) or <c>baseline</c> (what it was compared with; see the summary's <c>pairwise_baseline</c>).</param>
+public sealed record PairwiseRating(string Model, double Rating, double CiLow, double CiHigh);

@@ -254,8 +254,25 @@ public static class TaskScoring
             Extraction = rules.Count == 0 ? null : new SortedDictionary<string, int>(rules, StringComparer.Ordinal),
             Pairwise = new PairwiseReport(pairwise.Wins, pairwise.Losses, pairwise.Ties, pairwise.Unjudged, pairwise.Flipped, pairwise.BothRead,
                 judged == 0 ? 0 : Math.Round(pairwise.WinRate, 4), judged == 0 ? 0 : Math.Round(pairwise.CiLow, 4), judged == 0 ? 0 : Math.Round(pairwise.CiHigh, 4),
-                double.IsNaN(pairwise.PositionBiasRate) ? null : Math.Round(pairwise.PositionBiasRate, 4), PairwiseJudgePrompt.Version),
+                double.IsNaN(pairwise.PositionBiasRate) ? null : Math.Round(pairwise.PositionBiasRate, 4), PairwiseJudgePrompt.Version)
+            {
+                BradleyTerry = judged == 0 ? null : RatePairs(judgments),
+            },
         };
+    }
+
+    private const int BradleyTerryRounds = 100;
+
+    /// <summary>The arena's Bradley–Terry fit over the run's judged pairs, candidate against baseline (see <see cref="Runs.PairwiseBradleyTerry"/>).</summary>
+    private static PairwiseBradleyTerry RatePairs(IReadOnlyList<PairwiseJudgment> judgments)
+    {
+        var pairs = judgments.Select(j => new JudgedPair("candidate", "baseline", j.Outcome)).ToList();
+        var board = PairwiseRatings.Leaderboard(pairs, BradleyTerryRounds, 0);
+        return new PairwiseBradleyTerry(PairwiseRatings.Battles(pairs).Count, board.Converged,
+            // Candidate first, then baseline, whatever their ratings: a reader finds each side in the same place every time.
+            board.Rows.OrderBy(r => r.Model == "candidate" ? 0 : 1)
+                .Select(r => new PairwiseRating(r.Model, Math.Round(r.Rating, 2), Math.Round(r.CiLow, 2), Math.Round(r.CiHigh, 2))).ToList(),
+            BradleyTerryRounds, 0);
     }
 
     /// <summary>Each asked item's two verdicts as the run stored them (error items, never judged, left out).</summary>

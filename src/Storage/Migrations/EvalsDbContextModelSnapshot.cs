@@ -1106,6 +1106,10 @@ namespace Evals.Storage.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("kappa");
 
+                    b.Property<double?>("KendallTauB")
+                        .HasColumnType("double precision")
+                        .HasColumnName("kendall_tau_b");
+
                     b.Property<string>("LabelsFile")
                         .IsRequired()
                         .HasColumnType("text")
@@ -1143,6 +1147,10 @@ namespace Evals.Storage.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("prompt_version");
 
+                    b.Property<double?>("Spearman")
+                        .HasColumnType("double precision")
+                        .HasColumnName("spearman");
+
                     b.Property<int>("Unjudged")
                         .HasColumnType("integer")
                         .HasColumnName("unjudged");
@@ -1159,11 +1167,13 @@ namespace Evals.Storage.Migrations
 
                             t.HasCheckConstraint("ck_judge_checks_kappa", "kappa is null or (kappa >= -1 and kappa <= 1)");
 
-                            t.HasCheckConstraint("ck_judge_checks_mode", "mode in ('hallucination', 'pairwise')");
+                            t.HasCheckConstraint("ck_judge_checks_mode", "mode in ('hallucination', 'pairwise', 'single')");
 
-                            t.HasCheckConstraint("ck_judge_checks_passed", "not passed or (kappa is not null and kappa >= min_kappa)");
+                            t.HasCheckConstraint("ck_judge_checks_passed", "not passed or (case when mode = 'single' then spearman is not null and spearman >= min_kappa else kappa is not null and kappa >= min_kappa end)");
 
                             t.HasCheckConstraint("ck_judge_checks_position_bias", "position_bias_rate is null or (position_bias_rate >= 0 and position_bias_rate <= 100)");
+
+                            t.HasCheckConstraint("ck_judge_checks_rank_correlations", "(spearman is null or (spearman >= -1 and spearman <= 1)) and (kendall_tau_b is null or (kendall_tau_b >= -1 and kendall_tau_b <= 1))");
                         });
                 });
 

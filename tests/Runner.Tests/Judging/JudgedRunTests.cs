@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Evals.Benchmarks.Hallucination;
+using Evals.Benchmarks.Judging;
 using Evals.Benchmarks.Models;
 using Evals.Runner.Backends.Caching;
 using Evals.Runner.Backends.Onnx.TinyModel;
@@ -183,27 +183,30 @@ public sealed class JudgedRunTests(DatabaseFixture database, Xunit.Abstractions.
         1 + (int)(BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"0\n\n{answer}"))) % 10);
 
     /// <summary>
-    /// The judge's passed check, as `judge-check` stores one. Single grading has no labelled grades among the shared data
-    /// to check a judge against, so the test writes the row a passing check would leave.
+    /// The judge's passed single checks, one per prompt family, as `judge-check --mode single` stores them
+    /// (SingleJudgeCheckCliTests runs the check itself; here it would only add minutes).
     /// </summary>
     private async Task QualifyAsync(string judge)
     {
         await using var db = Migrator.CreateContext(database.ConnectionString);
-        db.JudgeChecks.Add(new JudgeCheck
-        {
-            Id = Guid.CreateVersion7(),
-            JudgeIdentity = ModelIdentity.For(ModelSpec.Parse(judge)),
-            JudgeName = judge,
-            PromptVersion = HallucinationJudgePrompt.Version,
-            LabelsFile = "none",
-            LabelsSha256 = new string('0', 64),
-            Items = 1,
-            Kappa = 1,
-            Agreement = 100,
-            MinKappa = 0.6,
-            Passed = true,
-            CheckedAt = DateTimeOffset.UnixEpoch,
-        });
+        foreach (var version in new[] { SingleGradePrompts.AlignBenchVersion, SingleGradePrompts.MtBenchZhVersion })
+            db.JudgeChecks.Add(new JudgeCheck
+            {
+                Id = Guid.CreateVersion7(),
+                JudgeIdentity = ModelIdentity.For(ModelSpec.Parse(judge)),
+                JudgeName = judge,
+                PromptVersion = version,
+                Mode = JudgeCheck.Modes.Single,
+                LabelsFile = "none",
+                LabelsSha256 = new string('0', 64),
+                Items = 2,
+                Spearman = 1,
+                KendallTauB = 1,
+                Agreement = 100,
+                MinKappa = 0.5,
+                Passed = true,
+                CheckedAt = DateTimeOffset.UnixEpoch,
+            });
         await db.SaveChangesAsync();
     }
 }

@@ -50,6 +50,11 @@ public sealed class PairwiseCliTests(DatabaseFixture database) : IClassFixture<D
             pairwise.GetProperty("unjudged").GetInt32(), pairwise.GetProperty("flipped").GetInt32()));
         Assert.Equal(100.0, pairwise.GetProperty("position_bias_rate").GetDouble());
         Assert.Equal((50.0, 50.0), (pairwise.GetProperty("ci_low").GetDouble(), pairwise.GetProperty("ci_high").GetDouble()));
+        // Bradley–Terry over the six judged pairs, all ties: both sides at the arena's centre, 1000, in every bootstrap round.
+        var bradleyTerry = pairwise.GetProperty("bradley_terry");
+        Assert.Equal((6, true, 100), (bradleyTerry.GetProperty("battles").GetInt32(), bradleyTerry.GetProperty("converged").GetBoolean(), bradleyTerry.GetProperty("rounds").GetInt32()));
+        Assert.Equal(["candidate 1000 1000 1000", "baseline 1000 1000 1000"], bradleyTerry.GetProperty("ratings").EnumerateArray().Select(r =>
+            string.Create(CultureInfo.InvariantCulture, $"{r.GetProperty("model").GetString()} {r.GetProperty("rating").GetDouble()} {r.GetProperty("ci_low").GetDouble()} {r.GetProperty("ci_high").GetDouble()}")));
         Assert.Equal("pairwise-zh-v1", pairwise.GetProperty("prompt_version").GetString());
         Assert.EndsWith("prompt pairwise-zh-v1", summary.GetProperty("judge").GetString());
         Assert.Equal("the baseline answers the items carry", summary.GetProperty("pairwise_baseline").GetString());
@@ -89,6 +94,10 @@ public sealed class PairwiseCliTests(DatabaseFixture database) : IClassFixture<D
             Assert.Equal((4, 0, 0, 0), (report.GetProperty("wins").GetInt32(), report.GetProperty("losses").GetInt32(), report.GetProperty("ties").GetInt32(), report.GetProperty("flipped").GetInt32()));
             Assert.Equal(100.0, report.GetProperty("win_rate").GetDouble());
             Assert.Equal(0.0, report.GetProperty("position_bias_rate").GetDouble());
+            // Four wins and nothing else: no finite maximum, and the fit says so.
+            var ratings = report.GetProperty("bradley_terry");
+            Assert.Equal((4, false), (ratings.GetProperty("battles").GetInt32(), ratings.GetProperty("converged").GetBoolean()));
+            Assert.Equal(["candidate", "baseline"], ratings.GetProperty("ratings").EnumerateArray().Select(r => r.GetProperty("model").GetString()));
             Assert.Equal(expected, doc.RootElement.GetProperty("pairwise_baseline").GetString());
         }
     }

@@ -69,12 +69,16 @@ internal sealed class ProtoWriter
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
-    public const int Float = 1, Int64 = 7, Bool = 9, Float16 = 10;
+    public const int Float = 1, UInt8 = 2, Int64 = 7, Bool = 9, Float16 = 10;
+
+    /// <summary>ONNX Runtime's contrib operators (MatMulNBits), imported at version 1 when a node uses them.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
 
     private readonly List<Action<ProtoWriter>> _nodes = [];
     private readonly List<Action<ProtoWriter>> _initializers = [];
     private readonly List<Action<ProtoWriter>> _inputs = [];
     private readonly List<Action<ProtoWriter>> _outputs = [];
+    private readonly HashSet<string> _domains = [];
     private int _counter;
 
     public string Input(string name, int elementType, params object[] dims)
@@ -91,6 +95,16 @@ internal sealed class OnnxGraphBuilder
         for (var i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), data[i]);
         return RawInitializer(name, Float, raw, dims);
     }
+
+    /// <summary>A float16 initializer: the values rounded to the nearest half, as an fp16 export stores its weights.</summary>
+    public string HalfInitializer(string name, float[] data, params long[] dims)
+    {
+        var raw = new byte[data.Length * 2];
+        for (var i = 0; i < data.Length; i++) BinaryPrimitives.WriteHalfLittleEndian(raw.AsSpan(i * 2), (Half)data[i]);
+        return RawInitializer(name, Float16, raw, dims);
+    }
+
+    public string ByteInitializer(string name, byte[] data, params long[] dims) => RawInitializer(name, UInt8, data, dims);
 
     public string Initializer(string name, long[] data, params long[] dims)
     {
@@ -130,6 +144,16 @@ internal sealed class OnnxGraphBuilder
         return outputs;
     }
 
+    /// <summary>Adds a node of another operator domain (e.g. <see cref="MicrosoftDomain"/>) with one output.</summary>
+    public string DomainOp(string domain, string opType, string[] inputs, params (string Name, object Value)[] attributes)
+    {
+        var id = _counter++;
+        var output = $"{opType.ToLowerInvariant()}_{id}_0";
+        _domains.Add(domain);
+        AddNode(opType, inputs, [output], $"{opType}_{id}", attributes, domain);
+        return output;
+    }
+
     /// <summary>Adds a node whose output has a chosen name (graph outputs).</summary>
     public string OpNamed(string output, string opType, string[] inputs, params (string Name, object Value)[] attributes)
     {
@@ -137,7 +161,7 @@ internal sealed class OnnxGraphBuilder
         return output;
     }
 
-    private void AddNode(string opType, string[] inputs, string[] outputs, string name, (string Name, object Value)[] attributes) =>
+    private void AddNode(string opType, string[] inputs, string[] outputs, string name, (string Name, object Value)[] attributes, string? domain = null) =>
         _nodes.Add(w =>
         {
             foreach (var i in inputs) w.String(1, i);
@@ -145,6 +169,7 @@ internal sealed class OnnxGraphBuilder
             w.String(3, name);
             w.String(4, opType);
             foreach (var (attrName, value) in attributes) w.Message(5, a => Attribute(a, attrName, value));
+            if (domain is not null) w.String(7, domain);
         });
 
     private static void Attribute(ProtoWriter w, string name, object value)
@@ -207,6 +232,14 @@ internal sealed class OnnxGraphBuilder
             op.String(1, "");
             op.Varint(2, opset);
         });
+        foreach (var domain in _domains.Order(StringComparer.Ordinal))
+        {
+            model.Message(8, op =>
+            {
+                op.String(1, domain);
+                op.Varint(2, 1);
+            });
+        }
         return model.ToArray();
     }
 }

@@ -48,7 +48,11 @@ internal static class OnnxCommands
                 + "KV cache and logits) or int4 (model_q4.onnx: MatMulNBits, block size 32, float32 I/O)",
             DefaultValueFactory = _ => "fp32",
         };
-        var makeTiny = new Command("make-tiny", "Write a tiny decoder-only causal LM (2 layers, KV cache, byte-level BPE tokenizer) for tests and drills") { output, seed, tokenizerFile, dtype };
+        var merged = new Option<bool>("--merged")
+        {
+            Description = "Write optimum's merged-decoder form (decoder_model_merged.onnx): a use_cache_branch input and an If that drops the past when it is false",
+        };
+        var makeTiny = new Command("make-tiny", "Write a tiny decoder-only causal LM (2 layers, KV cache, byte-level BPE tokenizer) for tests and drills") { output, seed, tokenizerFile, dtype, merged };
         makeTiny.SetAction(parse =>
         {
             var folder = parse.GetValue(output)!;
@@ -58,7 +62,7 @@ internal static class OnnxCommands
                 "fp16" => new TinyModelConfig(Float16Io: true, Weights: TinyWeightType.Float16),
                 "int4" => new TinyModelConfig(Weights: TinyWeightType.Int4),
                 var other => throw new BadInputException($"--dtype: '{other}' is not one of fp32, fp16, int4"),
-            };
+            } with { MergedDecoder = parse.GetValue(merged) };
             var tokenizerJson = parse.GetValue(tokenizerFile);
             if (tokenizerJson is not null)
             {

@@ -77,6 +77,24 @@ public sealed class ExportVariantTests(TinyModelFixture fp32, ITestOutputHelper 
         Assert.True(agreement >= 2.0 / 3, $"argmax agreement {agreement}");
     }
 
+    /// <summary>
+    /// optimum's merged decoder: the engine feeds <c>use_cache_branch</c> (false on the first pass, true with a cache). The
+    /// graph ignores the past when it is false, so a wrong flag on a cached step would change every decoded token.
+    /// </summary>
+    [Fact]
+    public async Task A_merged_decoder_with_use_cache_branch_decodes_exactly_as_the_plain_model()
+    {
+        using var folder = new TempFolder("merged");
+        TinyModelWriter.Write(folder.Path, TinyModelFixture.Seed, config: new TinyModelConfig(MergedDecoder: true));
+        await using var merged = OnnxBackend.Create(ModelSpec.Parse($"onnx:{folder.Path}?threads=1"));
+        Assert.Equal("use_cache_branch", merged.Model.Layout.UseCacheBranch);
+        var (maxDiff, agreement) = Compare(merged.Model, fp32.Model, TensorElementType.Float, "merged decoder", "the plain fp32 model");
+        Assert.True(maxDiff <= 1e-5, $"max logit diff {maxDiff}");
+        Assert.Equal(1.0, agreement);
+        AssertSameGreedyTokens(merged.Model, fp32.Model);
+        AssertScores(merged.Model, fp32.Model, 1e-5);
+    }
+
     private (double MaxDiff, double ArgmaxAgreement) Compare(CausalLM model, CausalLM reference, TensorElementType io, string variant, string referenceName)
     {
         Assert.Equal(io, model.Layout.KvType);

@@ -79,7 +79,13 @@ internal sealed class OnnxGraphBuilder
     private readonly List<Action<ProtoWriter>> _inputs = [];
     private readonly List<Action<ProtoWriter>> _outputs = [];
     private readonly HashSet<string> _domains = [];
+    private readonly string _prefix;
     private int _counter;
+
+    public OnnxGraphBuilder(string prefix = "") => _prefix = prefix;
+
+    /// <summary>A graph for an <c>If</c> branch: its generated names carry <paramref name="prefix"/>, so none shadows an outer one.</summary>
+    public OnnxGraphBuilder Branch(string prefix) => new(_prefix + prefix);
 
     public string Input(string name, int elementType, params object[] dims)
     {
@@ -114,11 +120,11 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>A one-dimensional int64 constant, for shapes, axes and slice bounds.</summary>
-    public string Ints(params long[] values) => Initializer($"const_{_counter++}", values, values.Length);
+    public string Ints(params long[] values) => Initializer($"{_prefix}const_{_counter++}", values, values.Length);
 
-    public string Scalar(float value) => Initializer($"const_{_counter++}", [value]);
+    public string Scalar(float value) => Initializer($"{_prefix}const_{_counter++}", [value]);
 
-    public string ScalarInt(long value) => Initializer($"const_{_counter++}", [value]);
+    public string ScalarInt(long value) => Initializer($"{_prefix}const_{_counter++}", [value]);
 
     private string RawInitializer(string name, int type, byte[] raw, long[] dims)
     {
@@ -139,8 +145,8 @@ internal sealed class OnnxGraphBuilder
     public string[] OpMulti(string opType, string[] inputs, int outputCount, params (string Name, object Value)[] attributes)
     {
         var id = _counter++;
-        var outputs = Enumerable.Range(0, outputCount).Select(i => $"{opType.ToLowerInvariant()}_{id}_{i}").ToArray();
-        AddNode(opType, inputs, outputs, $"{opType}_{id}", attributes);
+        var outputs = Enumerable.Range(0, outputCount).Select(i => $"{_prefix}{opType.ToLowerInvariant()}_{id}_{i}").ToArray();
+        AddNode(opType, inputs, outputs, $"{_prefix}{opType}_{id}", attributes);
         return outputs;
     }
 
@@ -148,16 +154,16 @@ internal sealed class OnnxGraphBuilder
     public string DomainOp(string domain, string opType, string[] inputs, params (string Name, object Value)[] attributes)
     {
         var id = _counter++;
-        var output = $"{opType.ToLowerInvariant()}_{id}_0";
+        var output = $"{_prefix}{opType.ToLowerInvariant()}_{id}_0";
         _domains.Add(domain);
-        AddNode(opType, inputs, [output], $"{opType}_{id}", attributes, domain);
+        AddNode(opType, inputs, [output], $"{_prefix}{opType}_{id}", attributes, domain);
         return output;
     }
 
     /// <summary>Adds a node whose output has a chosen name (graph outputs).</summary>
     public string OpNamed(string output, string opType, string[] inputs, params (string Name, object Value)[] attributes)
     {
-        AddNode(opType, inputs, [output], $"{opType}_{_counter++}", attributes);
+        AddNode(opType, inputs, [output], $"{_prefix}{opType}_{_counter++}", attributes);
         return output;
     }
 
@@ -189,6 +195,10 @@ internal sealed class OnnxGraphBuilder
                 foreach (var i in ints) w.Varint(8, i);
                 w.Varint(20, 7);
                 break;
+            case GraphAttribute graph:
+                w.Message(6, g => graph.Graph.WriteGraph(g, graph.Name));
+                w.Varint(20, 5);
+                break;
             default:
                 throw new ArgumentException($"unsupported attribute value {value.GetType()} for {name}");
         }
@@ -214,19 +224,21 @@ internal sealed class OnnxGraphBuilder
         }));
     }
 
+    private void WriteGraph(ProtoWriter graph, string graphName)
+    {
+        foreach (var n in _nodes) graph.Message(1, n);
+        graph.String(2, graphName);
+        foreach (var i in _initializers) graph.Message(5, i);
+        foreach (var i in _inputs) graph.Message(11, i);
+        foreach (var o in _outputs) graph.Message(12, o);
+    }
+
     public byte[] ToModel(string graphName, int opset = 17)
     {
         var model = new ProtoWriter();
         model.Varint(1, 8);
         model.String(2, "evals onnx make-tiny");
-        model.Message(7, graph =>
-        {
-            foreach (var n in _nodes) graph.Message(1, n);
-            graph.String(2, graphName);
-            foreach (var i in _initializers) graph.Message(5, i);
-            foreach (var i in _inputs) graph.Message(11, i);
-            foreach (var o in _outputs) graph.Message(12, o);
-        });
+        model.Message(7, graph => WriteGraph(graph, graphName));
         model.Message(8, op =>
         {
             op.String(1, "");
@@ -243,3 +255,6 @@ internal sealed class OnnxGraphBuilder
         return model.ToArray();
     }
 }
+
+/// <summary>A graph-valued attribute (an <c>If</c> node's <c>then_branch</c> / <c>else_branch</c>).</summary>
+internal sealed record GraphAttribute(OnnxGraphBuilder Graph, string Name);

@@ -108,12 +108,14 @@ public static class TinyModelWriter
             c.Weights == TinyWeightType.Int4 ? Int4Linear(g, input, name, weight, inFeatures, outFeatures)
             : g.Op("MatMul", [input, Weight(name, weight, inFeatures, outFeatures)]);
 
-        var pastNames = new List<(string Key, string Value)>();
+        var pastInputs = new List<string>();
         for (var l = 0; l < c.Layers; l++)
         {
-            pastNames.Add((Cast(g.Input($"past_key_values.{l}.key", io, "batch_size", c.KvHeads, "past_sequence_length", hd), io, compute),
-                Cast(g.Input($"past_key_values.{l}.value", io, "batch_size", c.KvHeads, "past_sequence_length", hd), io, compute)));
+            pastInputs.Add(g.Input($"past_key_values.{l}.key", io, "batch_size", c.KvHeads, "past_sequence_length", hd));
+            pastInputs.Add(g.Input($"past_key_values.{l}.value", io, "batch_size", c.KvHeads, "past_sequence_length", hd));
         }
+        if (c.MergedDecoder) pastInputs = [.. MergedDecoderBranch(g, pastInputs, io, c.KvHeads, hd)];
+        var pastNames = Enumerable.Range(0, c.Layers).Select(l => (Key: Cast(pastInputs[2 * l], io, compute), Value: Cast(pastInputs[2 * l + 1], io, compute))).ToList();
 
         var embed = Weight("model.embed_tokens.weight", w.Embed, c.VocabSize, c.Hidden);
         var x = g.Op("Gather", [embed, ids], ("axis", 0L));
@@ -190,6 +192,27 @@ public static class TinyModelWriter
             g.Output($"present.{l}.value", io, "batch_size", c.KvHeads, "total_sequence_length", hd);
         }
         return g.ToModel("evals_tiny_decoder");
+    }
+
+    /// <summary>
+    /// optimum's merged decoder (<c>decoder_model_merged.onnx</c>): a <c>use_cache_branch</c> input and an <c>If</c> that,
+    /// when it is false, runs the decoder without its past (here: the past inputs cut to length 0), so a caller that feeds
+    /// false with a real cache gets answers that ignore it.
+    /// </summary>
+    private static string[] MergedDecoderBranch(OnnxGraphBuilder g, List<string> pastInputs, int io, int kvHeads, int headDim)
+    {
+        var useCache = g.Input("use_cache_branch", OnnxGraphBuilder.Bool, 1);
+        var withPast = g.Branch("with_past_");
+        var withoutPast = g.Branch("without_past_");
+        foreach (var past in pastInputs)
+        {
+            withPast.OpNamed($"with_past_{past}", "Identity", [past]);
+            withPast.Output($"with_past_{past}", io, "batch_size", kvHeads, "past_sequence_length", headDim);
+            withoutPast.OpNamed($"without_past_{past}", "Slice", [past, withoutPast.Ints(0), withoutPast.Ints(0), withoutPast.Ints(2)]);
+            withoutPast.Output($"without_past_{past}", io, "batch_size", kvHeads, 0, headDim);
+        }
+        return g.OpMulti("If", [useCache], pastInputs.Count,
+            ("then_branch", new GraphAttribute(withPast, "with_past")), ("else_branch", new GraphAttribute(withoutPast, "without_past")));
     }
 
     private static string Int4Linear(OnnxGraphBuilder g, string input, string name, float[] weight, int inFeatures, int outFeatures)

@@ -4,7 +4,8 @@ namespace Evals.Runner.Backends.Onnx.TinyModel;
 /// Shape of the tiny test transformer: a Qwen2/Llama-style decoder (RMSNorm, rotary positions, grouped-query attention,
 /// SwiGLU) small enough to build in milliseconds. <see cref="Float16Io"/> makes the KV cache and logits float16, as fp16
 /// exports have them; <see cref="Weights"/> picks how the weights are stored (and so the arithmetic: fp16 weights compute
-/// in fp16, with RMSNorm and softmax in float32 as the Hugging Face modelling code does before export).
+/// in fp16, with RMSNorm and softmax in float32 as the Hugging Face modelling code does before export);
+/// <see cref="MergedDecoder"/> adds optimum's <c>use_cache_branch</c> input and <c>If</c>.
 /// </summary>
 public sealed record TinyModelConfig(
     int VocabSize = 384,
@@ -17,7 +18,8 @@ public sealed record TinyModelConfig(
     double RopeTheta = 10000,
     float RmsEps = 1e-6f,
     bool Float16Io = false,
-    TinyWeightType Weights = TinyWeightType.Float32)
+    TinyWeightType Weights = TinyWeightType.Float32,
+    bool MergedDecoder = false)
 {
     public int HeadDim => Hidden / Heads;
 }

@@ -61,7 +61,7 @@ internal static class Benchmark
         if (o.Device != "cpu") await CompareWithCpuAsync(folder, o, model, prompt, evalsWarm);
         if (!o.UseNode)
         {
-            EvalsOnly(o, model, prompt);
+            EvalsOnly(o, config, model, prompt);
             return;
         }
 
@@ -133,7 +133,7 @@ internal static class Benchmark
         using (logits) return logits.Span<float>().ToArray();
     }
 
-    private static void EvalsOnly(Options o, CausalLM model, int[] prompt)
+    private static void EvalsOnly(Options o, TinyModelConfig config, CausalLM model, int[] prompt)
     {
         var runs = new List<Timing>();
         for (var r = 0; r < o.Repeats; r++) runs.Add(EvalsGenerate(model, prompt, o.Decode));
@@ -141,7 +141,25 @@ internal static class Benchmark
         var decode = runs.Select(t => Rate(o.Decode, t.DecodeMs)).ToList();
         Console.WriteLine($"prefill  evals {Median(prefill),9:N1} tok/s ({prefill.Min():N1} .. {prefill.Max():N1})");
         Console.WriteLine($"decode   evals {Median(decode),9:N1} tok/s ({decode.Min():N1} .. {decode.Max():N1})");
+        ReportBandwidthLimit(config, model, Median(decode));
         ReportAllocations(model, prompt);
+    }
+
+    /// <summary>
+    /// Decode at batch 1 reads every weight once per token (all but the embedding table, of which it gathers one row), so
+    /// tokens/s cannot pass bandwidth ÷ weight bytes; how close it comes says whether the engine is bound by memory or by
+    /// something else (kernel launches, threads, the managed loop).
+    /// </summary>
+    private static void ReportBandwidthLimit(TinyModelConfig c, CausalLM model, double decodeTokensPerSecond)
+    {
+        long h = c.Hidden;
+        var weightsPerStep = Parameters(c) - (long)c.VocabSize * h;
+        var bytesPerStep = weightsPerStep * 4;
+        var bandwidth = MemoryBandwidth.MeasureBytesPerSecond();
+        var limit = bandwidth / bytesPerStep;
+        Console.WriteLine($"bandwidth limit: one-thread copy {bandwidth / 1e9:F2} GB/s (read + write, 256 MB buffers, best of 3; load {LoadAverage()}); "
+            + $"weights read per decode step {bytesPerStep / 1e6:F1} MB (fp32, all but the embedding); limit {limit:N0} tok/s; "
+            + $"decode at batch 1 {decodeTokensPerSecond:N1} tok/s = {100 * decodeTokensPerSecond / limit:F0}% of it (KV cache {model.Layout.KvType})");
     }
 
     private static void ReportAllocations(CausalLM model, int[] prompt)

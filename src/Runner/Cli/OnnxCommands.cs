@@ -42,10 +42,27 @@ internal static class OnnxCommands
         {
             Description = "A Hugging Face tokenizer.json to use instead of the built-in small one: it is copied (with a tokenizer_config.json beside it) and the vocabulary is sized to it",
         };
-        var makeTiny = new Command("make-tiny", "Write a tiny decoder-only causal LM (2 layers, KV cache, byte-level BPE tokenizer) for tests and drills") { output, seed, tokenizerFile };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "How the weights are stored, after the onnx-community exports: fp32 (model.onnx), fp16 (model_fp16.onnx: fp16 weights, "
+                + "KV cache and logits) or int4 (model_q4.onnx: MatMulNBits, block size 32, float32 I/O)",
+            DefaultValueFactory = _ => "fp32",
+        };
+        var merged = new Option<bool>("--merged")
+        {
+            Description = "Write optimum's merged-decoder form (decoder_model_merged.onnx): a use_cache_branch input and an If that drops the past when it is false",
+        };
+        var makeTiny = new Command("make-tiny", "Write a tiny decoder-only causal LM (2 layers, KV cache, byte-level BPE tokenizer) for tests and drills") { output, seed, tokenizerFile, dtype, merged };
         makeTiny.SetAction(parse =>
         {
             var folder = parse.GetValue(output)!;
+            var tinyConfig = parse.GetValue(dtype) switch
+            {
+                "fp32" => new TinyModelConfig(),
+                "fp16" => new TinyModelConfig(Float16Io: true, Weights: TinyWeightType.Float16),
+                "int4" => new TinyModelConfig(Weights: TinyWeightType.Int4),
+                var other => throw new BadInputException($"--dtype: '{other}' is not one of fp32, fp16, int4"),
+            } with { MergedDecoder = parse.GetValue(merged) };
             var tokenizerJson = parse.GetValue(tokenizerFile);
             if (tokenizerJson is not null)
             {
@@ -61,7 +78,7 @@ internal static class OnnxCommands
                 }
             }
             Directory.CreateDirectory(folder.FullName);
-            var config = TinyModelWriter.Write(folder.FullName, parse.GetValue(seed), tokenizerJson?.FullName);
+            var config = TinyModelWriter.Write(folder.FullName, parse.GetValue(seed), tokenizerJson?.FullName, tinyConfig);
             Console.WriteLine($"wrote a tiny model to {folder.FullName} ({config}); evaluate it with --model onnx:{folder.FullName}");
             return ExitCodes.Success;
         });

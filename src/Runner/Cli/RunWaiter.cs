@@ -57,7 +57,9 @@ internal static class RunWaiter
                 for (var i = 0; i < rows.Count; i++)
                 {
                     if (rows[i].CompletedItems == last[i]) continue;
-                    Console.Error.WriteLine($"progress{Prefix(i)}: {rows[i].CompletedItems}/{rows[i].TotalItems} items ({rows[i].Status.ToString().ToLowerInvariant()})");
+                    var engine = EngineProgress.From(rows[i].BackendReport);
+                    Console.Error.WriteLine($"progress{Prefix(i)}: {rows[i].CompletedItems}/{rows[i].TotalItems} items ({rows[i].Status.ToString().ToLowerInvariant()})"
+                        + (engine.Length > 0 ? $"; {engine}" : ""));
                     last[i] = rows[i].CompletedItems;
                 }
                 if (rows.All(Finished)) return rows.Select(r => r.Status).ToList();
@@ -77,7 +79,8 @@ internal static class RunWaiter
                     {
                         bars[i].MaxValue = Math.Max(1, rows[i].TotalItems);
                         bars[i].Value = rows[i].CompletedItems;
-                        bars[i].Description = $"{Markup.Escape(Prefix(i).Trim())} {rows[i].Status.ToString().ToLowerInvariant()} {rows[i].CompletedItems}/{rows[i].TotalItems}".Trim();
+                        var engine = EngineProgress.From(rows[i].BackendReport);
+                        bars[i].Description = Markup.Escape($"{Prefix(i).Trim()} {rows[i].Status.ToString().ToLowerInvariant()} {rows[i].CompletedItems}/{rows[i].TotalItems}{(engine.Length > 0 ? $" ({engine})" : "")}".Trim());
                     }
                     if (rows.All(Finished))
                     {

@@ -133,6 +133,34 @@ public sealed class OnnxCliTests(DatabaseFixture database) : IClassFixture<Datab
     }
 
     [Fact]
+    public async Task Make_tiny_writes_an_int4_matmulnbits_variant_that_a_run_evaluates_and_refuses_an_unknown_dtype()
+    {
+        var env = RunnerEnvironment.For(database.ConnectionString);
+        var root = Directory.CreateTempSubdirectory("evals-tiny-int4-").FullName;
+        var folder = Path.Combine(root, "int4");
+        var make = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(1), "onnx", "make-tiny", "--out", folder, "--dtype", "int4");
+        Assert.True(make.ExitCode == 0, make.ToString());
+        Assert.True(File.ReadAllBytes(Path.Combine(folder, "model.onnx")).AsSpan().IndexOf("MatMulNBits"u8) >= 0);
+
+        var json = Path.Combine(root, "summary.json");
+        var run = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "run", "--model", $"onnx:{folder}", "--suite", "smoke", "--limit", "2", "--wait", "--json", json);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using (var summary = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var tasks = summary.RootElement.GetProperty("tasks").EnumerateObject().ToList();
+            Assert.Equal(3, tasks.Count);
+            Assert.All(tasks, t => Assert.Equal(0, t.Value.GetProperty("outcomes").GetProperty("error").GetInt32()));
+        }
+
+        var bad = Path.Combine(root, "int8");
+        var refused = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(1), "onnx", "make-tiny", "--out", bad, "--dtype", "int8");
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("--dtype: 'int8' is not one of fp32, fp16, int4", refused.StdErr);
+        Assert.False(Directory.Exists(bad));
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
     public async Task A_missing_model_folder_is_bad_input_named_in_one_line()
     {
         var result = await CliProcess.RunAsync(RunnerEnvironment.For(database.ConnectionString), TimeSpan.FromMinutes(1),

@@ -251,24 +251,26 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
         var tokenizer = Folder.Tokenizer;
         var ids = tokenizer.Encode(request.Prompt);
         if (ids.Length == 0) throw new ArgumentException("the prompt encodes to no tokens");
-        return await RunAsync(() =>
+        var generated = new GeneratedText([], "", "length", ids.Length);
+        if (request.Decoding.MaxTokens > 0)
         {
-            var generated = new GeneratedText([], "", "length", ids.Length);
-            if (request.Decoding.MaxTokens > 0)
+            var sampling = new SamplingOptions(request.Decoding.Temperature, request.Decoding.TopP, _topK, request.Decoding.Seed);
+            var settings = new GenerationSettings(request.Decoding.MaxTokens, sampling, request.StopSequences, Folder.EosIds);
+            // Through the batcher like chat requests, so concurrent /v1/completions calls share forward passes.
+            if (_queue is not null) generated = await _queue.GenerateAsync(new GenerationJob(ids, settings, onText, cancellationToken));
+            else
             {
-                var sampling = new SamplingOptions(request.Decoding.Temperature, request.Decoding.TopP, _topK, request.Decoding.Seed);
-                var settings = new GenerationSettings(request.Decoding.MaxTokens, sampling, request.StopSequences, Folder.EosIds);
                 Action<int, string>? callback = onText is null ? null : (_, text) => onText(text);
-                generated = _model.Generate([ids], settings, callback, cancellationToken)[0];
+                generated = await RunAsync(() => _model.Generate([ids], settings, callback, cancellationToken)[0], cancellationToken);
             }
-            IReadOnlyList<TokenLogprob>? tokens = null;
-            if (request.Logprobs is { } top)
-            {
-                int[] all = [.. ids, .. generated.Tokens];
-                tokens = ScoredTokens.Describe(tokenizer, all, _model.TokenLogprobs(all, top, cancellationToken), request.Echo ? 0 : ids.Length);
-            }
-            return new TextCompletion(generated.Text, ids.Length, generated.Tokens.Length, generated.FinishReason, tokens);
-        }, cancellationToken);
+        }
+        IReadOnlyList<TokenLogprob>? tokens = null;
+        if (request.Logprobs is { } top)
+        {
+            int[] all = [.. ids, .. generated.Tokens];
+            tokens = await RunAsync(() => ScoredTokens.Describe(tokenizer, all, _model.TokenLogprobs(all, top, cancellationToken), request.Echo ? 0 : ids.Length), cancellationToken);
+        }
+        return new TextCompletion(generated.Text, ids.Length, generated.Tokens.Length, generated.FinishReason, tokens);
     }
 
     /// <summary>

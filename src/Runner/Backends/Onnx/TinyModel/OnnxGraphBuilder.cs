@@ -69,13 +69,23 @@ internal sealed class ProtoWriter
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
-    public const int Float = 1, Int64 = 7, Bool = 9, Float16 = 10;
+    public const int Float = 1, UInt8 = 2, Int64 = 7, Bool = 9, Float16 = 10;
+
+    /// <summary>ONNX Runtime's contrib operators (MatMulNBits), imported at version 1 when a node uses them.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
 
     private readonly List<Action<ProtoWriter>> _nodes = [];
     private readonly List<Action<ProtoWriter>> _initializers = [];
     private readonly List<Action<ProtoWriter>> _inputs = [];
     private readonly List<Action<ProtoWriter>> _outputs = [];
+    private readonly HashSet<string> _domains = [];
+    private readonly string _prefix;
     private int _counter;
+
+    public OnnxGraphBuilder(string prefix = "") => _prefix = prefix;
+
+    /// <summary>A graph for an <c>If</c> branch: its generated names carry <paramref name="prefix"/>, so none shadows an outer one.</summary>
+    public OnnxGraphBuilder Branch(string prefix) => new(_prefix + prefix);
 
     public string Input(string name, int elementType, params object[] dims)
     {
@@ -92,6 +102,16 @@ internal sealed class OnnxGraphBuilder
         return RawInitializer(name, Float, raw, dims);
     }
 
+    /// <summary>A float16 initializer: the values rounded to the nearest half, as an fp16 export stores its weights.</summary>
+    public string HalfInitializer(string name, float[] data, params long[] dims)
+    {
+        var raw = new byte[data.Length * 2];
+        for (var i = 0; i < data.Length; i++) BinaryPrimitives.WriteHalfLittleEndian(raw.AsSpan(i * 2), (Half)data[i]);
+        return RawInitializer(name, Float16, raw, dims);
+    }
+
+    public string ByteInitializer(string name, byte[] data, params long[] dims) => RawInitializer(name, UInt8, data, dims);
+
     public string Initializer(string name, long[] data, params long[] dims)
     {
         var raw = new byte[data.Length * 8];
@@ -100,11 +120,11 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>A one-dimensional int64 constant, for shapes, axes and slice bounds.</summary>
-    public string Ints(params long[] values) => Initializer($"const_{_counter++}", values, values.Length);
+    public string Ints(params long[] values) => Initializer($"{_prefix}const_{_counter++}", values, values.Length);
 
-    public string Scalar(float value) => Initializer($"const_{_counter++}", [value]);
+    public string Scalar(float value) => Initializer($"{_prefix}const_{_counter++}", [value]);
 
-    public string ScalarInt(long value) => Initializer($"const_{_counter++}", [value]);
+    public string ScalarInt(long value) => Initializer($"{_prefix}const_{_counter++}", [value]);
 
     private string RawInitializer(string name, int type, byte[] raw, long[] dims)
     {
@@ -125,19 +145,29 @@ internal sealed class OnnxGraphBuilder
     public string[] OpMulti(string opType, string[] inputs, int outputCount, params (string Name, object Value)[] attributes)
     {
         var id = _counter++;
-        var outputs = Enumerable.Range(0, outputCount).Select(i => $"{opType.ToLowerInvariant()}_{id}_{i}").ToArray();
-        AddNode(opType, inputs, outputs, $"{opType}_{id}", attributes);
+        var outputs = Enumerable.Range(0, outputCount).Select(i => $"{_prefix}{opType.ToLowerInvariant()}_{id}_{i}").ToArray();
+        AddNode(opType, inputs, outputs, $"{_prefix}{opType}_{id}", attributes);
         return outputs;
+    }
+
+    /// <summary>Adds a node of another operator domain (e.g. <see cref="MicrosoftDomain"/>) with one output.</summary>
+    public string DomainOp(string domain, string opType, string[] inputs, params (string Name, object Value)[] attributes)
+    {
+        var id = _counter++;
+        var output = $"{_prefix}{opType.ToLowerInvariant()}_{id}_0";
+        _domains.Add(domain);
+        AddNode(opType, inputs, [output], $"{_prefix}{opType}_{id}", attributes, domain);
+        return output;
     }
 
     /// <summary>Adds a node whose output has a chosen name (graph outputs).</summary>
     public string OpNamed(string output, string opType, string[] inputs, params (string Name, object Value)[] attributes)
     {
-        AddNode(opType, inputs, [output], $"{opType}_{_counter++}", attributes);
+        AddNode(opType, inputs, [output], $"{_prefix}{opType}_{_counter++}", attributes);
         return output;
     }
 
-    private void AddNode(string opType, string[] inputs, string[] outputs, string name, (string Name, object Value)[] attributes) =>
+    private void AddNode(string opType, string[] inputs, string[] outputs, string name, (string Name, object Value)[] attributes, string? domain = null) =>
         _nodes.Add(w =>
         {
             foreach (var i in inputs) w.String(1, i);
@@ -145,6 +175,7 @@ internal sealed class OnnxGraphBuilder
             w.String(3, name);
             w.String(4, opType);
             foreach (var (attrName, value) in attributes) w.Message(5, a => Attribute(a, attrName, value));
+            if (domain is not null) w.String(7, domain);
         });
 
     private static void Attribute(ProtoWriter w, string name, object value)
@@ -163,6 +194,10 @@ internal sealed class OnnxGraphBuilder
             case long[] ints:
                 foreach (var i in ints) w.Varint(8, i);
                 w.Varint(20, 7);
+                break;
+            case GraphAttribute graph:
+                w.Message(6, g => graph.Graph.WriteGraph(g, graph.Name));
+                w.Varint(20, 5);
                 break;
             default:
                 throw new ArgumentException($"unsupported attribute value {value.GetType()} for {name}");
@@ -189,24 +224,37 @@ internal sealed class OnnxGraphBuilder
         }));
     }
 
+    private void WriteGraph(ProtoWriter graph, string graphName)
+    {
+        foreach (var n in _nodes) graph.Message(1, n);
+        graph.String(2, graphName);
+        foreach (var i in _initializers) graph.Message(5, i);
+        foreach (var i in _inputs) graph.Message(11, i);
+        foreach (var o in _outputs) graph.Message(12, o);
+    }
+
     public byte[] ToModel(string graphName, int opset = 17)
     {
         var model = new ProtoWriter();
         model.Varint(1, 8);
         model.String(2, "evals onnx make-tiny");
-        model.Message(7, graph =>
-        {
-            foreach (var n in _nodes) graph.Message(1, n);
-            graph.String(2, graphName);
-            foreach (var i in _initializers) graph.Message(5, i);
-            foreach (var i in _inputs) graph.Message(11, i);
-            foreach (var o in _outputs) graph.Message(12, o);
-        });
+        model.Message(7, graph => WriteGraph(graph, graphName));
         model.Message(8, op =>
         {
             op.String(1, "");
             op.Varint(2, opset);
         });
+        foreach (var domain in _domains.Order(StringComparer.Ordinal))
+        {
+            model.Message(8, op =>
+            {
+                op.String(1, domain);
+                op.Varint(2, 1);
+            });
+        }
         return model.ToArray();
     }
 }
+
+/// <summary>A graph-valued attribute (an <c>If</c> node's <c>then_branch</c> / <c>else_branch</c>).</summary>
+internal sealed record GraphAttribute(OnnxGraphBuilder Graph, string Name);

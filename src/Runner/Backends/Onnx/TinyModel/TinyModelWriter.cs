@@ -7,8 +7,8 @@ namespace Evals.Runner.Backends.Onnx.TinyModel;
 /// <summary>
 /// Writes a tiny decoder-only causal LM as a model folder in the Hugging Face optimum / onnx-community layout
 /// (<c>model.onnx</c>, <c>config.json</c>, <c>generation_config.json</c>, <c>tokenizer.json</c>, <c>tokenizer_config.json</c>),
-/// with seeded weights, for tests and for <c>evals onnx make-tiny</c> smoke runs. The graph uses only standard opset-17
-/// operators and has the KV-cache interface of optimum's exports: <c>input_ids</c>, <c>attention_mask</c>, <c>position_ids</c>,
+/// with seeded weights, for tests and for <c>evals onnx make-tiny</c> smoke runs. The graph uses standard opset-17
+/// operators (plus <c>com.microsoft.MatMulNBits</c> for <see cref="TinyWeightType.Int4"/>) and has the KV-cache interface of optimum's exports: <c>input_ids</c>, <c>attention_mask</c>, <c>position_ids</c>,
 /// <c>past_key_values.N.key|value</c> [batch, kv_heads, past, head_dim] in; <c>logits</c>, <c>present.N.key|value</c> out.
 /// </summary>
 public static class TinyModelWriter
@@ -71,7 +71,7 @@ public static class TinyModelWriter
             ["vocab_size"] = config.VocabSize,
             ["eos_token_id"] = imEnd,
             ["bos_token_id"] = endOfText,
-            ["torch_dtype"] = config.Float16Io ? "float16" : "float32",
+            ["torch_dtype"] = config.Weights == TinyWeightType.Float16 || config.Float16Io ? "float16" : "float32",
             ["evals_tiny_seed"] = seed,
         });
         Write(folder, "generation_config.json", new JsonObject { ["eos_token_id"] = eos, ["do_sample"] = false });
@@ -98,21 +98,30 @@ public static class TinyModelWriter
         var mask = g.Input("attention_mask", OnnxGraphBuilder.Int64, "batch_size", "total_sequence_length");
         var positions = g.Input("position_ids", OnnxGraphBuilder.Int64, "batch_size", "sequence_length");
         var io = c.Float16Io ? OnnxGraphBuilder.Float16 : OnnxGraphBuilder.Float;
-        string ToFloat(string name) => c.Float16Io ? g.Op("Cast", [name], ("to", (long)OnnxGraphBuilder.Float)) : name;
-        var pastNames = new List<(string Key, string Value)>();
+        var compute = c.Weights == TinyWeightType.Float16 ? OnnxGraphBuilder.Float16 : OnnxGraphBuilder.Float;
+        string Cast(string name, int from, int to) => from == to ? name : g.Op("Cast", [name], ("to", (long)to));
+        string Output(string name, string value) =>
+            io == compute ? g.OpNamed(name, "Identity", [value]) : g.OpNamed(name, "Cast", [value], ("to", (long)io));
+        string Weight(string name, float[] data, params long[] dims) =>
+            compute == OnnxGraphBuilder.Float16 ? g.HalfInitializer(name, data, dims) : g.Initializer(name, data, dims);
+        string Linear(string input, string name, float[] weight, int inFeatures, int outFeatures) =>
+            c.Weights == TinyWeightType.Int4 ? Int4Linear(g, input, name, weight, inFeatures, outFeatures)
+            : g.Op("MatMul", [input, Weight(name, weight, inFeatures, outFeatures)]);
+
+        var pastInputs = new List<string>();
         for (var l = 0; l < c.Layers; l++)
         {
-            pastNames.Add((ToFloat(g.Input($"past_key_values.{l}.key", io, "batch_size", c.KvHeads, "past_sequence_length", hd)),
-                ToFloat(g.Input($"past_key_values.{l}.value", io, "batch_size", c.KvHeads, "past_sequence_length", hd))));
+            pastInputs.Add(g.Input($"past_key_values.{l}.key", io, "batch_size", c.KvHeads, "past_sequence_length", hd));
+            pastInputs.Add(g.Input($"past_key_values.{l}.value", io, "batch_size", c.KvHeads, "past_sequence_length", hd));
         }
-        string Output(string name, string op, string[] inputs, params (string Name, object Value)[] attributes) =>
-            c.Float16Io ? g.OpNamed(name, "Cast", [g.Op(op, inputs, attributes)], ("to", (long)OnnxGraphBuilder.Float16)) : g.OpNamed(name, op, inputs, attributes);
+        if (c.MergedDecoder) pastInputs = [.. MergedDecoderBranch(g, pastInputs, io, c.KvHeads, hd)];
+        var pastNames = Enumerable.Range(0, c.Layers).Select(l => (Key: Cast(pastInputs[2 * l], io, compute), Value: Cast(pastInputs[2 * l + 1], io, compute))).ToList();
 
-        var embed = g.Initializer("model.embed_tokens.weight", w.Embed, c.VocabSize, c.Hidden);
+        var embed = Weight("model.embed_tokens.weight", w.Embed, c.VocabSize, c.Hidden);
         var x = g.Op("Gather", [embed, ids], ("axis", 0L));
         var axis2 = g.Ints(2);
-        var cos = g.Op("Unsqueeze", [g.Op("Gather", [g.Initializer("rotary.cos", w.Cos, c.MaxPositions, half), positions], ("axis", 0L)), axis2]);
-        var sin = g.Op("Unsqueeze", [g.Op("Gather", [g.Initializer("rotary.sin", w.Sin, c.MaxPositions, half), positions], ("axis", 0L)), axis2]);
+        var cos = g.Op("Unsqueeze", [g.Op("Gather", [Weight("rotary.cos", w.Cos, c.MaxPositions, half), positions], ("axis", 0L)), axis2]);
+        var sin = g.Op("Unsqueeze", [g.Op("Gather", [Weight("rotary.sin", w.Sin, c.MaxPositions, half), positions], ("axis", 0L)), axis2]);
 
         // Causal mask over the whole (past + new) sequence: query i sits at total index S-T+i and may see keys j <= S-T+i
         // whose attention_mask is 1. Rows are tiled per query group to match the grouped query layout below.
@@ -130,11 +139,13 @@ public static class TinyModelWriter
         var eps = g.Scalar(c.RmsEps);
         var lastAxis = new[] { -1L };
 
+        // RMSNorm and softmax run in float32 whatever the weights, as the Hugging Face modelling code casts before export.
         string RmsNorm(string input, float[] weight, string name)
         {
-            var meanSquare = g.Op("ReduceMean", [g.Op("Mul", [input, input])], ("axes", lastAxis), ("keepdims", 1L));
-            var normed = g.Op("Div", [input, g.Op("Sqrt", [g.Op("Add", [meanSquare, eps])])]);
-            return g.Op("Mul", [normed, g.Initializer(name, weight, weight.Length)]);
+            var wide = Cast(input, compute, OnnxGraphBuilder.Float);
+            var meanSquare = g.Op("ReduceMean", [g.Op("Mul", [wide, wide])], ("axes", lastAxis), ("keepdims", 1L));
+            var normed = g.Op("Div", [wide, g.Op("Sqrt", [g.Op("Add", [meanSquare, eps])])]);
+            return g.Op("Mul", [Cast(normed, OnnxGraphBuilder.Float, compute), Weight(name, weight, weight.Length)]);
         }
 
         string Rope(string input)
@@ -151,27 +162,29 @@ public static class TinyModelWriter
             var layer = w.Layers[l];
             var p = $"model.layers.{l}";
             var h = RmsNorm(x, layer.InputNorm, $"{p}.input_layernorm.weight");
-            var q = Rope(g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.q_proj.weight", layer.Q, c.Hidden, c.Heads * hd)]), g.Ints(0, 0, c.Heads, hd)]));
-            var k = Rope(g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.k_proj.weight", layer.K, c.Hidden, c.KvHeads * hd)]), g.Ints(0, 0, c.KvHeads, hd)]));
-            var v = g.Op("Reshape", [g.Op("MatMul", [h, g.Initializer($"{p}.self_attn.v_proj.weight", layer.V, c.Hidden, c.KvHeads * hd)]), g.Ints(0, 0, c.KvHeads, hd)]);
-            // With float16 I/O the present is rounded on the way out, and attention uses the rounded keys too, as an fp16 model would.
-            var keys = ToFloat(Output($"present.{l}.key", "Concat", [pastNames[l].Key, g.Op("Transpose", [k], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L)));
-            var values = ToFloat(Output($"present.{l}.value", "Concat", [pastNames[l].Value, g.Op("Transpose", [v], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L)));
+            var q = Rope(g.Op("Reshape", [Linear(h, $"{p}.self_attn.q_proj.weight", layer.Q, c.Hidden, c.Heads * hd), g.Ints(0, 0, c.Heads, hd)]));
+            var k = Rope(g.Op("Reshape", [Linear(h, $"{p}.self_attn.k_proj.weight", layer.K, c.Hidden, c.KvHeads * hd), g.Ints(0, 0, c.KvHeads, hd)]));
+            var v = g.Op("Reshape", [Linear(h, $"{p}.self_attn.v_proj.weight", layer.V, c.Hidden, c.KvHeads * hd), g.Ints(0, 0, c.KvHeads, hd)]);
+            // The present leaves in the I/O type, and attention reads it back from there: with float16 I/O over float32
+            // arithmetic the keys are rounded, as the next step (fed the rounded cache) will see them.
+            var keys = Cast(Output($"present.{l}.key", g.Op("Concat", [pastNames[l].Key, g.Op("Transpose", [k], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L))), io, compute);
+            var values = Cast(Output($"present.{l}.value", g.Op("Concat", [pastNames[l].Value, g.Op("Transpose", [v], ("perm", new long[] { 0, 2, 1, 3 }))], ("axis", 2L))), io, compute);
             // Grouped-query attention without repeating K/V: query head kv*G+g is folded into row g*T+t of its KV head.
             var qGrouped = g.Op("Reshape", [g.Op("Transpose", [g.Op("Reshape", [q, g.Ints(0, 0, c.KvHeads, groups, hd)])], ("perm", new long[] { 0, 2, 3, 1, 4 })), g.Ints(0, 0, -1, hd)]);
-            var scores = g.Op("Mul", [g.Op("MatMul", [qGrouped, g.Op("Transpose", [keys], ("perm", new long[] { 0, 1, 3, 2 }))]), scale]);
-            var probs = g.Op("Softmax", [g.Op("Where", [allowed, scores, masked])], ("axis", -1L));
+            var rawScores = g.Op("MatMul", [qGrouped, g.Op("Transpose", [keys], ("perm", new long[] { 0, 1, 3, 2 }))]);
+            var scores = g.Op("Mul", [Cast(rawScores, compute, OnnxGraphBuilder.Float), scale]);
+            var probs = Cast(g.Op("Softmax", [g.Op("Where", [allowed, scores, masked])], ("axis", -1L)), OnnxGraphBuilder.Float, compute);
             var context = g.Op("MatMul", [probs, values]);
             var merged = g.Op("Reshape", [g.Op("Transpose", [g.Op("Reshape", [context, g.Ints(0, 0, groups, -1, hd)])], ("perm", new long[] { 0, 3, 1, 2, 4 })), g.Ints(0, 0, -1)]);
-            x = g.Op("Add", [x, g.Op("MatMul", [merged, g.Initializer($"{p}.self_attn.o_proj.weight", layer.O, c.Heads * hd, c.Hidden)])]);
+            x = g.Op("Add", [x, Linear(merged, $"{p}.self_attn.o_proj.weight", layer.O, c.Heads * hd, c.Hidden)]);
             var h2 = RmsNorm(x, layer.PostNorm, $"{p}.post_attention_layernorm.weight");
-            var gate = g.Op("MatMul", [h2, g.Initializer($"{p}.mlp.gate_proj.weight", layer.Gate, c.Hidden, c.Intermediate)]);
-            var up = g.Op("MatMul", [h2, g.Initializer($"{p}.mlp.up_proj.weight", layer.Up, c.Hidden, c.Intermediate)]);
+            var gate = Linear(h2, $"{p}.mlp.gate_proj.weight", layer.Gate, c.Hidden, c.Intermediate);
+            var up = Linear(h2, $"{p}.mlp.up_proj.weight", layer.Up, c.Hidden, c.Intermediate);
             var act = g.Op("Mul", [g.Op("Mul", [gate, g.Op("Sigmoid", [gate])]), up]);
-            x = g.Op("Add", [x, g.Op("MatMul", [act, g.Initializer($"{p}.mlp.down_proj.weight", layer.Down, c.Intermediate, c.Hidden)])]);
+            x = g.Op("Add", [x, Linear(act, $"{p}.mlp.down_proj.weight", layer.Down, c.Intermediate, c.Hidden)]);
         }
         var final = RmsNorm(x, w.FinalNorm, "model.norm.weight");
-        Output("logits", "MatMul", [final, g.Initializer("lm_head.weight", w.LmHead, c.Hidden, c.VocabSize)]);
+        Output("logits", Linear(final, "lm_head.weight", w.LmHead, c.Hidden, c.VocabSize));
         g.Output("logits", io, "batch_size", "sequence_length", c.VocabSize);
         for (var l = 0; l < c.Layers; l++)
         {
@@ -179,5 +192,36 @@ public static class TinyModelWriter
             g.Output($"present.{l}.value", io, "batch_size", c.KvHeads, "total_sequence_length", hd);
         }
         return g.ToModel("evals_tiny_decoder");
+    }
+
+    /// <summary>
+    /// optimum's merged decoder (<c>decoder_model_merged.onnx</c>): a <c>use_cache_branch</c> input and an <c>If</c> that,
+    /// when it is false, runs the decoder without its past (here: the past inputs cut to length 0), so a caller that feeds
+    /// false with a real cache gets answers that ignore it.
+    /// </summary>
+    private static string[] MergedDecoderBranch(OnnxGraphBuilder g, List<string> pastInputs, int io, int kvHeads, int headDim)
+    {
+        var useCache = g.Input("use_cache_branch", OnnxGraphBuilder.Bool, 1);
+        var withPast = g.Branch("with_past_");
+        var withoutPast = g.Branch("without_past_");
+        foreach (var past in pastInputs)
+        {
+            withPast.OpNamed($"with_past_{past}", "Identity", [past]);
+            withPast.Output($"with_past_{past}", io, "batch_size", kvHeads, "past_sequence_length", headDim);
+            withoutPast.OpNamed($"without_past_{past}", "Slice", [past, withoutPast.Ints(0), withoutPast.Ints(0), withoutPast.Ints(2)]);
+            withoutPast.Output($"without_past_{past}", io, "batch_size", kvHeads, 0, headDim);
+        }
+        return g.OpMulti("If", [useCache], pastInputs.Count,
+            ("then_branch", new GraphAttribute(withPast, "with_past")), ("else_branch", new GraphAttribute(withoutPast, "without_past")));
+    }
+
+    private static string Int4Linear(OnnxGraphBuilder g, string input, string name, float[] weight, int inFeatures, int outFeatures)
+    {
+        var q = Int4Weight.Quantize(weight, inFeatures, outFeatures);
+        return g.DomainOp(OnnxGraphBuilder.MicrosoftDomain, "MatMulNBits",
+            [input, g.ByteInitializer($"{name}_Q4", q.Codes, outFeatures, q.Blocks, Int4Weight.BlockSize / 2),
+                g.Initializer($"{name}_scales", q.Scales, outFeatures * q.Blocks),
+                g.ByteInitializer($"{name}_zero_points", q.ZeroPoints, outFeatures * q.ZeroPointBytes)],
+            ("K", (long)inFeatures), ("N", (long)outFeatures), ("bits", 4L), ("block_size", (long)Int4Weight.BlockSize));
     }
 }

@@ -3,7 +3,9 @@ namespace Evals.Runner.Backends.Onnx.TinyModel;
 /// <summary>
 /// Shape of the tiny test transformer: a Qwen2/Llama-style decoder (RMSNorm, rotary positions, grouped-query attention,
 /// SwiGLU) small enough to build in milliseconds. <see cref="Float16Io"/> makes the KV cache and logits float16, as fp16
-/// exports have them, while the arithmetic stays float32.
+/// exports have them; <see cref="Weights"/> picks how the weights are stored (and so the arithmetic: fp16 weights compute
+/// in fp16, with RMSNorm and softmax in float32 as the Hugging Face modelling code does before export);
+/// <see cref="MergedDecoder"/> adds optimum's <c>use_cache_branch</c> input and <c>If</c>.
 /// </summary>
 public sealed record TinyModelConfig(
     int VocabSize = 384,
@@ -15,9 +17,28 @@ public sealed record TinyModelConfig(
     int MaxPositions = 512,
     double RopeTheta = 10000,
     float RmsEps = 1e-6f,
-    bool Float16Io = false)
+    bool Float16Io = false,
+    TinyWeightType Weights = TinyWeightType.Float32,
+    bool MergedDecoder = false)
 {
     public int HeadDim => Hidden / Heads;
+}
+
+/// <summary>How <c>make-tiny</c> stores the weights, after the published onnx-community / optimum variants.</summary>
+public enum TinyWeightType
+{
+    /// <summary><c>model.onnx</c>: float32 weights and arithmetic.</summary>
+    Float32,
+
+    /// <summary><c>model_fp16.onnx</c>: float16 weights and arithmetic.</summary>
+    Float16,
+
+    /// <summary>
+    /// <c>model_q4.onnx</c>: every projection and the LM head as <c>com.microsoft.MatMulNBits</c> (4 bits, block size 32,
+    /// a float32 scale and a 4-bit zero point per block, as ONNX Runtime's MatMul4BitsQuantizer writes them); the embedding
+    /// and norms stay float32.
+    /// </summary>
+    Int4,
 }
 
 /// <summary>Seeded weights of the tiny model. Matrices are [in, out], row-major, so y = x·W.</summary>
@@ -79,6 +100,31 @@ internal sealed class TinyWeights
             }
         }
         return new TinyWeights { Config = c, Embed = embed, Layers = layers, FinalNorm = finalNorm, LmHead = lmHead, Cos = cos, Sin = sin };
+    }
+
+    /// <summary>
+    /// The same model with every weight that <see cref="TinyWeightType.Int4"/> quantizes replaced by its dequantized value:
+    /// a float32 model that the int4 one must match to float rounding (tests use it to check the MatMulNBits layout).
+    /// </summary>
+    public TinyWeights WithInt4RoundTrip()
+    {
+        var c = Config;
+        float[] RoundTrip(float[] w, int inFeatures, int outFeatures) => Int4Weight.Quantize(w, inFeatures, outFeatures).Dequantize();
+        var layers = Layers.Select(l => l with
+        {
+            Q = RoundTrip(l.Q, c.Hidden, c.Heads * c.HeadDim),
+            K = RoundTrip(l.K, c.Hidden, c.KvHeads * c.HeadDim),
+            V = RoundTrip(l.V, c.Hidden, c.KvHeads * c.HeadDim),
+            O = RoundTrip(l.O, c.Heads * c.HeadDim, c.Hidden),
+            Gate = RoundTrip(l.Gate, c.Hidden, c.Intermediate),
+            Up = RoundTrip(l.Up, c.Hidden, c.Intermediate),
+            Down = RoundTrip(l.Down, c.Intermediate, c.Hidden),
+        }).ToArray();
+        return new TinyWeights
+        {
+            Config = c with { Weights = TinyWeightType.Float32 }, Embed = Embed, Layers = layers, FinalNorm = FinalNorm,
+            LmHead = RoundTrip(LmHead, c.Hidden, c.VocabSize), Cos = Cos, Sin = Sin,
+        };
     }
 
     /// <summary>SplitMix64 (Steele, Lea, Flood 2014): fixed here so weights never change with the .NET version.</summary>

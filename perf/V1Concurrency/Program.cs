@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Evals.Runner.Backends.Onnx.TinyModel;
+using Evals.Storage;
+using Evals.Storage.Embedded;
+using Evals.Storage.Entities;
+
+// /v1 at many concurrent clients (issue 16, benchmark (c)): generated tokens/s through the real POST /v1/completions of
+// the web app (its own process) serving an in-process onnx: model, for one client at a time against 32 clients at once.
+// Concurrent requests meet in the engine's dynamic batcher (EngineQueue: calls arriving within batch_window_ms join one
+// batch) and share forward passes. Greedy decoding, so every answer can be checked against the same prompt's answer
+// from the one-client phase.
+// Usage: Evals.V1Concurrency [--clients N (32)] [--requests N per client (2)] [--tokens N (64)] [--repeats N (3)]
+//                            [--hidden N (256)] [--layers N (4)] [--vocab N (8192)] [--threads N (cores)] [--batch-items N (32)]
+var clients = 32;
+var requestsPerClient = 2;
+var maxTokens = 64;
+var repeats = 3;
+var hidden = 256;
+var layers = 4;
+var vocab = 8192;
+var threads = Environment.ProcessorCount;
+var batchItems = 32;
+for (var i = 0; i < args.Length; i++)
+{
+    var value = i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 0;
+    switch (args[i])
+    {
+        case "--clients": clients = value; break;
+        case "--requests": requestsPerClient = value; break;
+        case "--tokens": maxTokens = value; break;
+        case "--repeats": repeats = value; break;
+        case "--hidden": hidden = value; break;
+        case "--layers": layers = value; break;
+        case "--vocab": vocab = value; break;
+        case "--threads": threads = value; break;
+        case "--batch-items": batchItems = value; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+    i++;
+}
+
+var root = Path.Combine(Path.GetTempPath(), $"evals-perf-v1-{Guid.NewGuid():N}");
+var modelFolder = Path.Combine(root, "model");
+var cluster = LocalPostgres.Create(new LocalPostgresOptions(Path.Combine(root, "pg"), PreferredPort: FreePort(), Durable: true, Database: "evals_perf"));
+Process? web = null;
+try
+{
+    var config = TinyModelWriter.Write(modelFolder, seed: 2026, config: new TinyModelConfig(VocabSize: vocab, Hidden: hidden, Layers: layers, Heads: 4, KvHeads: 2,
+        Intermediate: hidden * 3, MaxPositions: 1024));
+    var connectionString = await cluster.EnsureRunningAsync();
+    await Migrator.MigrateAsync(connectionString);
+    var key = ApiKey.NewKey();
+    var spec = $"onnx:{modelFolder}?threads={threads}&batch_items={batchItems}";
+    await using (var db = Migrator.CreateContext(connectionString))
+    {
+        db.ApiKeys.Add(new ApiKey { Id = Guid.NewGuid(), Name = "perf", Scope = "v1", Hash = ApiKey.HashOf(key), Prefix = key[..10], RequestsPerMinute = 100_000_000 });
+        db.Models.Add(new Model { Id = Guid.NewGuid(), Name = "tiny", Kind = "onnx", Spec = spec, CreatedAt = TimeProvider.System.GetUtcNow() });
+        await db.SaveChangesAsync();
+    }
+    var port = FreePort();
+    web = StartWeb(connectionString, port);
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(10) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    await WaitHealthyAsync(http, web);
+    Console.WriteLine($"Evals /v1 concurrency benchmark, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores, load average {LoadAverage()}, .NET {Environment.Version}");
+    Console.WriteLine($"model {spec}: {config.Layers} layers, hidden {config.Hidden}, vocab {config.VocabSize}; POST /v1/completions, temperature 0, max_tokens {maxTokens}; "
+        + $"{clients} clients × {requestsPerClient} requests against the same {clients * requestsPerClient} requests from one client; median of {repeats}");
+
+    // Prompts of 8–120 words, different per request, so the batch mixes lengths as real traffic does.
+    var random = new Random(16);
+    string[] words = ["长江", "黄河", "数学", "历史", "the", "model", "answer", "question", "城市", "科学", "why", "because"];
+    var prompts = Enumerable.Range(0, clients * requestsPerClient)
+        .Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(8, 120)).Select(_ => words[random.Next(words.Length)]))).ToArray();
+
+    async Task<(string Text, int Tokens)> CompleteAsync(string prompt)
+    {
+        var body = JsonSerializer.Serialize(new { model = "tiny", prompt, max_tokens = maxTokens, temperature = 0 });
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("v1/completions", content);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{(int)response.StatusCode} {text}");
+        using var json = JsonDocument.Parse(text);
+        return (json.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!,
+            json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    // Warm-up: the model loads on the first request; JIT and ORT's arena growth are not what is measured.
+    await CompleteAsync(prompts[0]);
+    await Task.WhenAll(prompts.Take(clients).Select(CompleteAsync));
+
+    var one = new List<double>();
+    var many = new List<double>();
+    var same = true;
+    for (var r = 0; r < repeats; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        var alone = new List<(string Text, int Tokens)>();
+        foreach (var prompt in prompts) alone.Add(await CompleteAsync(prompt));
+        one.Add(alone.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+
+        var together = new (string Text, int Tokens)[prompts.Length];
+        var next = -1;
+        watch.Restart();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < prompts.Length) together[index] = await CompleteAsync(prompts[index]);
+        }));
+        many.Add(together.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+        for (var i = 0; i < prompts.Length; i++) same &= alone[i] == together[i];
+        Console.WriteLine($"  repeat {r + 1}: 1 client {one[^1]:F0} tokens/s, {clients} clients {many[^1]:F0} tokens/s ({alone.Sum(a => a.Tokens)} tokens; load {LoadAverage()})");
+    }
+    Console.WriteLine($"generated tokens/s, median: 1 client {Median(one):F0}, {clients} clients {Median(many):F0}, ratio {Median(many) / Median(one):F2}× "
+        + $"(answers identical to the one-client answers: {(same ? "yes" : "NO")})");
+    return same ? 0 : 1;
+}
+finally
+{
+    if (web is { HasExited: false })
+    {
+        web.Kill(entireProcessTree: true);
+        await web.WaitForExitAsync();
+    }
+    try
+    {
+        if (Directory.Exists(cluster.DataDirectory)) await cluster.StopAsync(immediate: true);
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"could not clean up {root}: {e.Message}");
+    }
+}
+
+static Process StartWeb(string connectionString, int port)
+{
+    var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
+    info.ArgumentList.Add("--urls");
+    info.ArgumentList.Add($"http://127.0.0.1:{port}");
+    info.Environment["ConnectionStrings__Evals"] = connectionString;
+    info.Environment["Runner__Enabled"] = "false";
+    info.Environment["Evals__SeedSmokeRuns"] = "false";
+    info.Environment["OnlineChecks__Enabled"] = "false";
+    info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+    info.Environment["Logging__LogLevel__Default"] = "Warning";
+    var process = Process.Start(info)!;
+    process.OutputDataReceived += (_, _) => { };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[web] {e.Data}"); };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+static async Task WaitHealthyAsync(HttpClient http, Process web)
+{
+    var watch = Stopwatch.StartNew();
+    while (watch.Elapsed < TimeSpan.FromSeconds(120))
+    {
+        if (web.HasExited) throw new InvalidOperationException($"the web app exited with {web.ExitCode}");
+        try
+        {
+            if ((await http.GetAsync("healthz")).IsSuccessStatusCode) return;
+        }
+        catch (HttpRequestException)
+        {
+        }
+        await Task.Delay(250);
+    }
+    throw new TimeoutException("the web app did not become healthy in 120 s");
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "?";
+    }
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}

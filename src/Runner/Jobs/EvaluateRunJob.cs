@@ -40,6 +40,7 @@ public sealed class EvaluateRunJob(
     DatabaseRetry retry,
     JudgeOptions judgeOptions,
     RunnerOptions runnerOptions,
+    Leaderboards.LeaderboardQueries leaderboard,
     TimeProvider time,
     ILogger<EvaluateRunJob> logger) : IJob
 {
@@ -151,6 +152,15 @@ public sealed class EvaluateRunJob(
             throw new InvalidOperationException($"all {completed} items failed; see the items' errors (`evals runs show {runId}`)");
         await FinishAsync(runId, RunStatus.Succeeded, null, cancellationToken);
         logger.LogInformation("Run {RunId} succeeded: {Completed} items, {Failed} failed", runId, completed, failed);
+        try
+        {
+            await leaderboard.StoreRunAsync(runId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The run has succeeded; its leaderboard figures are computed by the first reader instead.
+            logger.LogWarning(e, "Run {RunId}: storing its leaderboard figures failed", runId);
+        }
     }
 
     private sealed record WorkItem(Guid TaskId, EvalTask Task, TaskItem Item);

@@ -5,7 +5,9 @@ using System.Text;
 namespace Evals.Runner.Leaderboards;
 
 /// <summary>
-/// A leaderboard view as one self-contained HTML page (CSS inline, no script, nothing fetched): the table the site's
+/// A leaderboard view as one HTML page that opens from a folder (CSS inline, nothing fetched from elsewhere): the
+/// site's charts (radar, the first task's bars with intervals, a family's checkpoints; ECharts and the site's charts.js
+/// from the snapshot's own <c>lib/</c>, options as data attributes, so no inline script) and the table the site's
 /// page shows — overall and its interval, capabilities, the suite's official columns or one column per task — in the
 /// same order. Every figure cell carries its exact value in <c>data-value</c> (round-trip format) beside the rounded
 /// text, so a published snapshot can be checked against the API. Every text from the database is HTML-escaped.
@@ -27,7 +29,13 @@ public static class LeaderboardHtml
         tr.older{color:#8a9099}
         .baseline-mark,.older-mark,.incomplete-mark{font-size:.75rem;border-radius:3px;padding:0 .25rem;margin-left:.25rem;background:#eef0f3}
         .incomplete-mark{background:#fdecea}
+        .charts{display:flex;flex-wrap:wrap;gap:1rem}
+        .charts section{flex:1 1 420px;min-width:320px}
+        .chart{height:340px}
         """;
+
+    /// <summary>The scripts a snapshot page loads, relative to the snapshot's folder (<see cref="LeaderboardSnapshot"/> copies them).</summary>
+    public static readonly IReadOnlyList<string> Scripts = ["lib/echarts.min.js", "lib/charts.js"];
 
     /// <param name="links">Relative addresses of this view's other forms: the other view (null when the suite has only
     /// one), its CSV and its JSON.</param>
@@ -50,6 +58,7 @@ public static class LeaderboardHtml
                 : $"<a class=\"view-link\" href=\"{E(links.OtherView)}\">← {E(board.Suite)} 官方视图 official view</a> <span>各科 subjects</span> · ");
         html.Append($"下载 Download: <a class=\"export-csv\" href=\"{E(links.Csv)}\">CSV</a> · <a class=\"export-json\" href=\"{E(links.Json)}\">JSON</a></p>\n");
 
+        Charts(html, board);
         html.Append("<div class=\"table-scroll\">\n<table class=\"leaderboard\">\n<thead><tr><th>#</th><th>模型 Model</th><th>总分 Overall</th>");
         foreach (var c in board.Capabilities) html.Append($"<th class=\"capability\">{E(c)}</th>");
         if (board.OfficialView)
@@ -97,8 +106,29 @@ public static class LeaderboardHtml
             html.Append($"<td class=\"num items\">{row.Items}</td><td><code>{E(Short(row.SuiteVersion))}</code></td>")
                 .Append($"<td>{row.RunDate.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}</td></tr>\n");
         }
-        html.Append("</tbody>\n</table>\n</div>\n</body>\n</html>\n");
+        html.Append("</tbody>\n</table>\n</div>\n");
+        foreach (var script in Scripts) html.Append($"<script src=\"{script}\"></script>\n");
+        html.Append("</body>\n</html>\n");
         return html.ToString();
+    }
+
+    /// <summary>The live page's default charts: the top contenders' radar, the first task's bars, the largest family's checkpoints.</summary>
+    private static void Charts(StringBuilder html, Leaderboard board)
+    {
+        var radar = LeaderboardCharts.Radar(board, board.Contenders.OrderByDescending(r => r.Overall).Take(LeaderboardCharts.MaxRadarModels).ToList());
+        var task = board.Tasks.FirstOrDefault();
+        var bars = task is null ? null : LeaderboardCharts.TaskBars(board, task);
+        var family = board.Contenders.Where(r => r.Family is not null).GroupBy(r => r.Family!).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
+        var line = family is null ? null : LeaderboardCharts.Checkpoints(board, family);
+        if (radar is null && bars is null && line is null) return;
+        html.Append("<div class=\"charts\">\n");
+        if (radar is not null)
+            html.Append($"<section><h2>能力雷达 <small>Capabilities (normalised: chance = 0)</small></h2><div class=\"chart\" id=\"radar-chart\" data-echarts-option=\"{E(radar)}\"></div></section>\n");
+        if (bars is not null)
+            html.Append($"<section><h2>任务得分 <small>{E(task)}, 95% CI</small></h2><div class=\"chart\" id=\"task-chart\" data-echarts-option=\"{E(bars)}\" data-echarts-formatter=\"ci\"></div></section>\n");
+        if (line is not null)
+            html.Append($"<section><h2>检查点 <small>{E(family)}: overall by checkpoint</small></h2><div class=\"chart\" id=\"checkpoint-chart\" data-echarts-option=\"{E(line)}\"></div></section>\n");
+        html.Append("</div>\n");
     }
 
     /// <summary>The snapshot's front page: one link per suite (to its official view where it has one).</summary>

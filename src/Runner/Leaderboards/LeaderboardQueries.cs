@@ -10,26 +10,34 @@ using NpgsqlTypes;
 namespace Evals.Runner.Leaderboards;
 
 /// <summary>
-/// The leaderboard, computed per request from finished runs: per model its latest succeeded run on the suite (within the
-/// date window), and per run the scores its run summary gives — task scores as <see cref="TaskScoring"/> defines them,
-/// capabilities and overall as <see cref="CapabilityScores"/> rolls them up. Five queries whatever the size: runs, task
-/// lists, the runs' outcome counts per task (accuracy tasks need nothing more:
-/// <see cref="TaskScoring.SummariseAccuracyCounts"/>), and the items of tasks with another metric (EM/F1, macro-F1),
-/// which are summarised from their items exactly as the run page does. The counts are read from
-/// <c>run_task_counts</c>, which the database fills when a run ends (migration RunTaskCounts); only a run written as
-/// finished without a status change (<c>runs.task_counts_stored</c> false) is counted from its result rows.
+/// The leaderboard: per model its latest succeeded run on the suite (within the date window), and per run the scores its
+/// run summary gives — task scores as <see cref="TaskScoring"/> defines them, capabilities and overall (with its
+/// stratified bootstrap interval) as <see cref="CapabilityScores"/> rolls them up. A run's figures are stored once
+/// (<c>run_scores</c>, migration RunScores: the runner writes them when a run succeeds, this query for any run that has
+/// none) and read back as one row per run, so a page neither reads result rows nor bootstraps. Computing a missing row
+/// reads the run's outcome counts (<c>run_task_counts</c>, or a <c>GROUP BY</c> of its results when the run was written
+/// as finished without a status change) and, for tasks with another metric than accuracy, its items. Suites that are
+/// private (<see cref="SuiteCatalog.PrivateSuites"/>, or holding regression items copied from users' traces) are
+/// shown only when the caller is an admin, as the run pages do.
 /// </summary>
 public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFactory, SuiteCatalog catalog, RunSummaryQuery summaries)
 {
-    public async Task<Leaderboard> GetAsync(LeaderboardFilter filter, CancellationToken cancellationToken = default)
+    /// <summary>The public leaderboard (private suites hidden).</summary>
+    public Task<Leaderboard> GetAsync(LeaderboardFilter filter, CancellationToken cancellationToken = default) =>
+        GetAsync(filter, includePrivate: false, cancellationToken);
+
+    public async Task<Leaderboard> GetAsync(LeaderboardFilter filter, bool includePrivate, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var suites = await db.Suites.AsNoTracking().Select(s => s.Name).Distinct().OrderBy(n => n).ToListAsync(cancellationToken);
+        var hidden = includePrivate ? [] : await HiddenSuitesAsync(db, cancellationToken);
+        var suites = (await db.Suites.AsNoTracking().Select(s => s.Name).Distinct().OrderBy(n => n).ToListAsync(cancellationToken))
+            .Where(s => !hidden.Contains(s)).ToList();
         var families = await db.Models.AsNoTracking().Where(m => m.Family != null).Select(m => m.Family!).Distinct().OrderBy(f => f).ToListAsync(cancellationToken);
-        var suite = filter.Suite ?? await db.Runs.AsNoTracking().Where(r => r.Status == Storage.Entities.RunStatus.Succeeded)
+        var suite = filter.Suite ?? await db.Runs.AsNoTracking().Where(r => r.Status == Storage.Entities.RunStatus.Succeeded && !hidden.Contains(r.Suite!.Name))
             .OrderByDescending(r => r.FinishedAt).Select(r => r.Suite!.Name).FirstOrDefaultAsync(cancellationToken);
         var empty = new Leaderboard(suite, suites, null, null, [], [], families, [], filter);
-        if (suite is null) return empty;
+        // A private suite reads as one that does not exist.
+        if (suite is null || hidden.Contains(suite)) return empty;
 
         // The suite's current version is the newest one stored: a submitted run stores the version its files hash to.
         var current = await db.Suites.AsNoTracking().Where(s => s.Name == suite).OrderByDescending(s => s.CreatedAt)
@@ -39,32 +47,110 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         var runs = await LatestRunsAsync(db, suite, filter, current.Id, cancellationToken);
         var suiteIds = runs.Select(r => r.SuiteId).Append(current.Id).Distinct().ToArray();
         var suiteTasks = await db.SuiteTasks.AsNoTracking().Where(t => suiteIds.Contains(t.SuiteId)).OrderBy(t => t.Position)
-            .Select(t => new { t.SuiteId, t.TaskId, t.Task!.Name, t.Task.Version, t.Task.Manifest }).ToListAsync(cancellationToken);
-        var manifests = suiteTasks.DistinctBy(t => t.TaskId)
-            .ToDictionary(t => t.TaskId, t => JsonSerializer.Deserialize<TaskManifest>(t.Manifest, TaskManifest.Json)!);
+            .Select(t => new SuiteTaskRow(t.SuiteId, t.TaskId, t.Task!.Name, t.Task.Version)).ToListAsync(cancellationToken);
         var currentTasks = suiteTasks.Where(t => t.SuiteId == current.Id).ToDictionary(t => t.Name, t => t.Version, StringComparer.Ordinal);
-
-        var runIds = runs.Select(r => r.RunId).ToArray();
-        var counts = await OutcomeCountsAsync(db, runs.Where(r => r.CountsStored).Select(r => r.RunId).ToArray(),
-            runs.Where(r => !r.CountsStored).Select(r => r.RunId).ToArray(), cancellationToken);
-        var otherMetric = manifests.Where(m => m.Value.Metric != Accuracy.Name).Select(m => m.Key).ToArray();
-        var itemsOfOtherMetric = (otherMetric.Length == 0 || runIds.Length == 0 ? [] : await db.Results.AsNoTracking()
-                .Where(r => runIds.Contains(r.RunId) && otherMetric.Contains(r.TaskId))
-                .Select(r => new { r.RunId, r.TaskId, r.Outcome, r.Score, r.Parsed, r.Reference, r.Details }).ToListAsync(cancellationToken))
-            .ToLookup(r => (r.RunId, r.TaskId), r => RunSummaryQuery.ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details));
 
         var tree = CapabilityTree.Load(catalog.Root);
         var overallOf = catalog.ViewOf(suite)?.OverallOf;
         // CUGE-style: with a reference model named for the suite, capabilities average percentages of its scores.
-        var (reference, _) = await summaries.ReferenceAsync(suite, null, cancellationToken);
-        var tasksBySuite = suiteTasks.ToLookup(t => t.SuiteId);
-        var rows = new List<LeaderboardRow>(runs.Count);
+        var (reference, _) = tree.ReferenceModels.ContainsKey(suite) ? await summaries.ReferenceAsync(suite, null, cancellationToken) : (null, null);
+        var key = new ScoresKey(reference?.RunId ?? Guid.Empty, Basis(tree, overallOf));
+        var scores = await StoredScoresAsync(db, runs.Select(r => r.RunId).ToArray(), key, cancellationToken);
+        var missing = runs.Where(r => !scores.ContainsKey(r.RunId)).ToList();
+        if (missing.Count > 0)
+        {
+            var computed = await ComputeAsync(db, suite, missing, suiteTasks.ToLookup(t => t.SuiteId), tree, overallOf, reference, cancellationToken);
+            await StoreScoresAsync(db, missing, computed, key, cancellationToken);
+            foreach (var (run, value) in computed) scores[run] = value;
+        }
+
+        var rows = runs.Select(run =>
+        {
+            var s = scores[run.RunId];
+            var cells = s.Cells.ToDictionary(c => c.Key, c => new LeaderboardCell(c.Value.Metric, c.Value.Score, c.Value.N, c.Value.CiLow, c.Value.CiHigh,
+                c.Value.Chance, c.Value.Normalised, c.Value.Version, !currentTasks.TryGetValue(c.Key, out var now) || now != c.Value.Version), StringComparer.Ordinal);
+            return new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
+                run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, s.Items, s.Overall, s.TasksMean,
+                s.Capabilities, cells, Complete: s.Errors == 0, s.OverallCiLow, s.OverallCiHigh, s.Categories);
+        }).ToList();
+
+        var taskColumns = suiteTasks.Where(t => t.SuiteId == current.Id).Select(t => t.Name)
+            .Concat(suiteTasks.Where(t => t.SuiteId != current.Id).Select(t => t.Name)).Distinct(StringComparer.Ordinal).ToList();
+        var treeOrder = tree.Capabilities.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i);
+        var capabilityColumns = rows.SelectMany(r => r.Capabilities.Keys).Distinct()
+            .OrderBy(c => treeOrder.GetValueOrDefault(c, int.MaxValue)).ThenBy(c => c, StringComparer.Ordinal).ToList();
+        return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, Sort(rows, filter), filter,
+            catalog.ViewOf(suite)?.Columns);
+    }
+
+    /// <summary>
+    /// Stores the leaderboard figures of a run that has just succeeded (and of any other latest run of its suite that
+    /// has none), so the first reader of the page does not compute them.
+    /// </summary>
+    public async Task StoreRunAsync(Guid runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var suite = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => r.Suite!.Name).FirstOrDefaultAsync(cancellationToken);
+        if (suite is not null) await GetAsync(new LeaderboardFilter(suite), includePrivate: true, cancellationToken);
+    }
+
+    /// <summary>Suites anonymous readers do not see: declared private, or holding users' own inputs (regression suites).</summary>
+    private async Task<HashSet<string>> HiddenSuitesAsync(EvalsDbContext db, CancellationToken cancellationToken)
+    {
+        var hidden = PrivateSuiteNames().ToHashSet(StringComparer.Ordinal);
+        hidden.UnionWith(await db.RegressionItems.AsNoTracking().Select(i => i.Suite).Distinct().ToListAsync(cancellationToken));
+        return hidden;
+    }
+
+    /// <summary>The catalog's private suites, read again at most every 10 s (the flag lives in files an operator edits).</summary>
+    private string[] PrivateSuiteNames()
+    {
+        lock (_privateGate)
+        {
+            if (_privateSuites.Names is null || Environment.TickCount64 - _privateSuites.ReadAt > 10_000)
+                _privateSuites = (Environment.TickCount64, catalog.PrivateSuites().ToArray());
+            return _privateSuites.Names!;
+        }
+    }
+
+    private readonly Lock _privateGate = new();
+    private (long ReadAt, string[]? Names) _privateSuites;
+
+    /// <summary>
+    /// What stored figures depend on besides the run's results: the capability tree, the suite's overall_of and the
+    /// scoring code's version (<see cref="ScoringVersion"/>). A stored row with another basis is computed again.
+    /// </summary>
+    private static string Basis(CapabilityTree tree, IReadOnlyList<string>? overallOf)
+    {
+        var text = JsonSerializer.Serialize(new { ScoringVersion, tree.Capabilities, tree.ReferenceModels, overallOf });
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..32];
+    }
+
+    /// <summary>Raise when TaskScoring or CapabilityScores change what they compute: every stored row is then recomputed once.</summary>
+    private const int ScoringVersion = 1;
+
+    /// <summary>Each missing run's figures, exactly as the run summary computes them from its outcome counts and items.</summary>
+    private static async Task<Dictionary<Guid, RunScores>> ComputeAsync(EvalsDbContext db, string suite, List<LatestRun> runs, ILookup<Guid, SuiteTaskRow> tasksBySuite,
+        CapabilityTree tree, IReadOnlyList<string>? overallOf, ReferenceScores? reference, CancellationToken cancellationToken)
+    {
+        var taskIds = runs.SelectMany(r => tasksBySuite[r.SuiteId]).Select(t => t.TaskId).Distinct().ToArray();
+        var manifests = (await db.Tasks.AsNoTracking().Where(t => taskIds.Contains(t.Id)).Select(t => new { t.Id, t.Manifest }).ToListAsync(cancellationToken))
+            .ToDictionary(t => t.Id, t => JsonSerializer.Deserialize<TaskManifest>(t.Manifest, TaskManifest.Json)!);
+        var runIds = runs.Select(r => r.RunId).ToArray();
+        var counts = await OutcomeCountsAsync(db, runs.Where(r => r.CountsStored).Select(r => r.RunId).ToArray(),
+            runs.Where(r => !r.CountsStored).Select(r => r.RunId).ToArray(), cancellationToken);
+        var otherMetric = manifests.Where(m => m.Value.Metric != Accuracy.Name).Select(m => m.Key).ToArray();
+        var itemsOfOtherMetric = (otherMetric.Length == 0 ? [] : await db.Results.AsNoTracking()
+                .Where(r => runIds.Contains(r.RunId) && otherMetric.Contains(r.TaskId))
+                .Select(r => new { r.RunId, r.TaskId, r.Outcome, r.Score, r.Parsed, r.Reference, r.Details }).ToListAsync(cancellationToken))
+            .ToLookup(r => (r.RunId, r.TaskId), r => RunSummaryQuery.ToScoredItem(r.Outcome, r.Score, r.Parsed, r.Reference, r.Details));
+
+        var result = new Dictionary<Guid, RunScores>();
         foreach (var run in runs)
         {
             var scored = new List<(string, TaskManifest, TaskSummary)>();
             var replicates = new List<(string, TaskManifest, TaskSummary, double[])>();
-            var cachedInterval = OverallIntervals.TryGetValue((run.RunId, reference?.RunId), out var known);
-            var cells = new Dictionary<string, LeaderboardCell>(StringComparer.Ordinal);
+            var cells = new Dictionary<string, StoredCell>(StringComparer.Ordinal);
             var items = 0;
             var errors = 0;
             foreach (var task in tasksBySuite[run.SuiteId])
@@ -77,7 +163,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                     items += c.Total;
                     errors += c.Error;
                     summary = TaskScoring.SummariseAccuracyCounts(task.Version, c.ToDictionary(), c.Chance);
-                    if (!cachedInterval) replicates.Add((task.Name, manifest, summary, summary.N == 0 ? [] : TaskScoring.ShareReplicates(summary.N, summary.Score, TaskScoring.SeedOf(task.Name))));
+                    replicates.Add((task.Name, manifest, summary, summary.N == 0 ? [] : TaskScoring.ShareReplicates(summary.N, summary.Score, TaskScoring.SeedOf(task.Name))));
                 }
                 else
                 {
@@ -85,41 +171,23 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                     items += scoredItems.Count;
                     errors += scoredItems.Count(i => i.Outcome == Outcome.Error);
                     summary = TaskScoring.Summarise(manifest.Metric, task.Version, scoredItems);
-                    if (!cachedInterval) replicates.Add((task.Name, manifest, summary, TaskScoring.Replicates(manifest.Metric, scoredItems, summary, TaskScoring.SeedOf(task.Name))));
+                    replicates.Add((task.Name, manifest, summary, TaskScoring.Replicates(manifest.Metric, scoredItems, summary, TaskScoring.SeedOf(task.Name))));
                 }
                 scored.Add((task.Name, manifest, summary));
                 if (summary.N == 0) continue;
-                cells[task.Name] = new LeaderboardCell(summary.Metric, summary.Score, summary.N, summary.CiLow, summary.CiHigh, summary.Chance,
-                    summary.Normalised, task.Version, !currentTasks.TryGetValue(task.Name, out var now) || now != task.Version);
+                cells[task.Name] = new StoredCell(summary.Metric, summary.Score, summary.N, summary.CiLow, summary.CiHigh, summary.Chance, summary.Normalised, task.Version);
             }
             var rollUp = CapabilityScores.Compute(tree, scored, reference);
             var subjects = scored.Where(t => t.Item3.N > 0 && t.Item2.Categories.Count > 0 && t.Item1.StartsWith(suite + "/", StringComparison.Ordinal))
                 .Select(t => (t.Item1, (IReadOnlyList<string>)t.Item2.Categories, t.Item3.Score)).ToList();
             var categories = subjects.Count == 0 ? null
                 : CategoryAverages.Compute(subjects, overallOf).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4), StringComparer.Ordinal);
-            if (!cachedInterval)
-            {
-                known = CapabilityScores.OverallInterval(tree, replicates, reference);
-                if (OverallIntervals.Count < MaxCachedIntervals) OverallIntervals[(run.RunId, reference?.RunId)] = known;
-            }
-            rows.Add(new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
-                run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, items, rollUp.Overall, rollUp.TasksMean,
-                rollUp.Capabilities, cells, Complete: errors == 0, known?.Low, known?.High, categories));
+            var interval = CapabilityScores.OverallInterval(tree, replicates, reference);
+            result[run.RunId] = new RunScores(items, errors, rollUp.Overall, rollUp.TasksMean, rollUp.Capabilities.ToDictionary(StringComparer.Ordinal),
+                cells, interval?.Low, interval?.High, categories);
         }
-
-        var taskColumns = suiteTasks.Where(t => t.SuiteId == current.Id).Select(t => t.Name)
-            .Concat(suiteTasks.Where(t => t.SuiteId != current.Id).Select(t => t.Name)).Distinct(StringComparer.Ordinal).ToList();
-        var treeOrder = tree.Capabilities.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i);
-        var capabilityColumns = rows.SelectMany(r => r.Capabilities.Keys).Distinct()
-            .OrderBy(c => treeOrder.GetValueOrDefault(c, int.MaxValue)).ThenBy(c => c, StringComparer.Ordinal).ToList();
-        return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, Sort(rows, filter), filter,
-            catalog.ViewOf(suite)?.Columns);
+        return result;
     }
-
-    // A finished run's results never change (a re-scoring is a new run), so its overall interval — 1,000 bootstrap rounds
-    // per task — is computed once per process and reference.
-    private const int MaxCachedIntervals = 100_000;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid Run, Guid? Reference), (double Low, double High)?> OverallIntervals = new();
 
     /// <summary><c>random</c> for <c>baseline:random?seed=3</c>; null for any other model. (A registered model is a contender
     /// whatever its spec: tests and drills register baselines under names to stand in for real models.)</summary>
@@ -220,6 +288,60 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             new NpgsqlParameter("unstored", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = unstored }).ToListAsync(cancellationToken);
         return rows.ToDictionary(r => (r.RunId, r.TaskId));
     }
+
+    private static async Task<Dictionary<Guid, RunScores>> StoredScoresAsync(EvalsDbContext db, Guid[] runIds, ScoresKey key, CancellationToken cancellationToken)
+    {
+        if (runIds.Length == 0) return [];
+        var rows = await db.Database.SqlQueryRaw<StoredScoresRow>("""
+            select run_id as "RunId", scores::text as "Scores" from run_scores
+            where run_id = any(@runs) and reference_run_id = @reference and basis = @basis
+            """, new NpgsqlParameter("runs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = runIds },
+            new NpgsqlParameter("reference", NpgsqlDbType.Uuid) { Value = key.Reference },
+            new NpgsqlParameter("basis", NpgsqlDbType.Text) { Value = key.Basis }).ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.RunId, r => JsonSerializer.Deserialize<RunScores>(r.Scores, ScoresJson)!);
+    }
+
+    /// <summary>
+    /// Stores computed figures, each only if its run is still the succeeded run it was when read (same finish time): a
+    /// retry that reopened or re-finished it meanwhile has changed its results, and its status trigger dropped its rows.
+    /// </summary>
+    private static async Task StoreScoresAsync(EvalsDbContext db, List<LatestRun> runs, Dictionary<Guid, RunScores> scores, ScoresKey key,
+        CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlRawAsync("""
+            insert into run_scores (run_id, reference_run_id, basis, scores)
+            select s.run_id, @reference, @basis, s.scores::json
+            from unnest(@runs, @finished, @scores) as s(run_id, finished, scores)
+            join runs r on r.id = s.run_id and r.status = 'succeeded' and coalesce(r.finished_at, r.created_at) = s.finished
+            on conflict (run_id, reference_run_id) do update set basis = excluded.basis, scores = excluded.scores
+            """, [
+                new NpgsqlParameter("reference", NpgsqlDbType.Uuid) { Value = key.Reference },
+                new NpgsqlParameter("basis", NpgsqlDbType.Text) { Value = key.Basis },
+                new NpgsqlParameter("runs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = runs.Select(r => r.RunId).ToArray() },
+                new NpgsqlParameter("finished", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = runs.Select(r => r.FinishedAt.ToUniversalTime()).ToArray() },
+                new NpgsqlParameter("scores", NpgsqlDbType.Array | NpgsqlDbType.Text)
+                    { Value = runs.Select(r => JsonSerializer.Serialize(scores[r.RunId], ScoresJson)).ToArray() },
+            ], cancellationToken);
+    }
+
+    // Stored as json (not jsonb), which keeps the text as written: key order (the suite's task order) and every
+    // double's round-trip digits, so a stored row reads back equal to the computed one.
+    private static readonly JsonSerializerOptions ScoresJson = new(JsonSerializerDefaults.General)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private sealed record ScoresKey(Guid Reference, string Basis);
+
+    private sealed record StoredScoresRow(Guid RunId, string Scores);
+
+    private sealed record SuiteTaskRow(Guid SuiteId, Guid TaskId, string Name, string Version);
+
+    /// <summary>A run's leaderboard figures as stored in <c>run_scores.scores</c>.</summary>
+    private sealed record RunScores(int Items, int Errors, double? Overall, double TasksMean, Dictionary<string, double> Capabilities,
+        Dictionary<string, StoredCell> Cells, double? OverallCiLow, double? OverallCiHigh, Dictionary<string, double>? Categories);
+
+    private sealed record StoredCell(string Metric, double Score, int N, double CiLow, double CiHigh, double? Chance, double? Normalised, string Version);
 
     private sealed record LatestRun(Guid RunId, string Model, string Spec, Guid? ModelId, Guid SuiteId, string Version, DateTimeOffset FinishedAt,
         string? Family, string? Checkpoint, DateTimeOffset? ModelCreatedAt, DateTimeOffset? AcceptedAt, bool CountsStored);

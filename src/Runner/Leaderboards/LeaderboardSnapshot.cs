@@ -8,7 +8,8 @@ namespace Evals.Runner.Leaderboards;
 /// <summary>
 /// <c>evals leaderboard export --html DIR</c>: the public leaderboard as static files a team can publish without running
 /// the site — <c>index.html</c>, per suite its page (the official view where the suite declares one) and, for such
-/// suites, the per-subject page, plus each view's JSON (what <c>/api/leaderboard</c> answers) and the CSV export. The
+/// suites, the per-subject page with the site's charts (scripts in <c>lib/</c>: the ECharts bundle and charts.js that the
+/// build puts next to the binaries, never a CDN), plus each view's JSON (what <c>/api/leaderboard</c> answers) and the CSV export. The
 /// figures come from <see cref="LeaderboardQueries"/>, the query behind the live page, so they are the page's. Private
 /// suites are left out, as the site hides them from anonymous readers.
 /// </summary>
@@ -55,9 +56,16 @@ public sealed class LeaderboardSnapshot(LeaderboardQueries queries, SuiteCatalog
             index.Add((suite, $"{slug}.html", official.Contenders.Count()));
         }
         pages.Add(("index.html", LeaderboardHtml.Index(index, now)));
+        foreach (var (script, bundled) in LeaderboardHtml.Scripts.Zip(new[] { "echarts.min.js", Path.Combine("snapshot-assets", "charts.js") }))
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, bundled);
+            if (!File.Exists(path))
+                throw new InvalidOperationException($"{path} is missing next to the binaries; rebuild src/Runner, which bundles ECharts from npm and the site's charts.js");
+            pages.Add((script, await File.ReadAllTextAsync(path, cancellationToken)));
+        }
 
         // LeaderboardCsv starts with its own byte-order mark. Everything is computed before the first file is written: a failed query leaves the folder as it was.
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(Path.Combine(directory, "lib"));
         foreach (var (name, content) in pages)
             await File.WriteAllTextAsync(Path.Combine(directory, name), content, new System.Text.UTF8Encoding(false), cancellationToken);
         return pages.Select(p => p.Name).ToList();

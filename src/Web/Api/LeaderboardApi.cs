@@ -10,7 +10,7 @@ public static class LeaderboardApi
         // &format=json|csv (csv: the page's table as a download).
         app.MapGet("/api/leaderboard", async Task<IResult> (
             LeaderboardQueries queries, string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current, string? view,
-            string? format, TimeProvider time, CancellationToken ct) =>
+            string? format, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             var (filter, errors) = LeaderboardFilter.Parse(suite, family, from, to, sort, dir, current, view);
             var csv = format?.Trim() switch
@@ -20,7 +20,8 @@ public static class LeaderboardApi
                 _ => !errors.TryAdd("format", [$"'{format}' is not json or csv"]),
             };
             if (filter is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
-            var board = await queries.GetAsync(filter, ct);
+            // Private suites as elsewhere: admins only (a private suite reads as an unknown one to others).
+            var board = await queries.GetAsync(filter, await Admin.AdminAuth.IsAdminRequestAsync(http), ct);
             return csv
                 ? TypedResults.File(System.Text.Encoding.UTF8.GetBytes(LeaderboardCsv.Write(board)), "text/csv; charset=utf-8",
                     $"leaderboard-{board.Suite ?? "none"}-{time.GetUtcNow():yyyyMMdd}.csv")

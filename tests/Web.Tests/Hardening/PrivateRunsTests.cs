@@ -41,7 +41,15 @@ public sealed class PrivateRunsTests(HardeningFixture fixture) : IClassFixture<H
         var page = await fixture.App.Client.GetStringAsync($"runs/{run.Id}");
         Assert.Contains("Run not found", page);
         Assert.DoesNotContain(suiteName, page);
+
+        // The leaderboard's suite list (page and API) names it to admins only.
+        Assert.DoesNotContain(suiteName, SuitesOf(await fixture.App.Client.GetFromJsonAsync<JsonElement>("api/leaderboard")));
+        Assert.Contains(suiteName, SuitesOf(await fixture.App.AdminClient.GetFromJsonAsync<JsonElement>("api/leaderboard")));
+        Assert.DoesNotContain(suiteName, await fixture.App.Client.GetStringAsync("leaderboard"));
+        Assert.Contains(suiteName, await fixture.App.AdminClient.GetStringAsync("leaderboard"));
     }
+
+    private static List<string> SuitesOf(JsonElement board) => board.GetProperty("suites").EnumerateArray().Select(s => s.GetString()!).ToList();
 
     [Fact]
     public async Task A_suite_marked_private_in_its_suite_json_has_its_runs_shown_to_admins_only()
@@ -59,8 +67,8 @@ public sealed class PrivateRunsTests(HardeningFixture fixture) : IClassFixture<H
             {
                 ["Evals__SeedSmokeRuns"] = "false", ["Runner__Datasets"] = datasets,
             });
-            var secret = await SubmitAndWaitAsync(app, "secret");
             var open = await SubmitAndWaitAsync(app, "smoke");
+            var secret = await SubmitAndWaitAsync(app, "secret");
 
             foreach (var url in new[] { $"api/runs/{secret}", $"api/runs/{secret}/results", $"api/runs/compare?a={open}&b={secret}" })
             {
@@ -77,6 +85,26 @@ public sealed class PrivateRunsTests(HardeningFixture fixture) : IClassFixture<H
             Assert.Contains($"b: no run has the id {secret}", comparePage);
             Assert.DoesNotContain("Disagree", comparePage, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(secret.ToString(), await app.Client.GetStringAsync("/"));
+
+            // The leaderboard: the secret suite's run is the newest, yet a visitor's default view is the open suite's;
+            // asked for by name it reads as unknown (no rows, no version), in JSON, CSV and on the page. Admins see it.
+            var visitorDefault = await app.Client.GetFromJsonAsync<JsonElement>("api/leaderboard");
+            Assert.Equal("smoke", visitorDefault.GetProperty("suite").GetString());
+            Assert.Equal(new[] { "smoke" }, visitorDefault.GetProperty("suites").EnumerateArray().Select(s => s.GetString()));
+            Assert.Equal(open, Assert.Single(visitorDefault.GetProperty("rows").EnumerateArray()).GetProperty("run_id").GetGuid());
+            var visitorSecret = await app.Client.GetFromJsonAsync<JsonElement>("api/leaderboard?suite=secret");
+            Assert.Empty(visitorSecret.GetProperty("rows").EnumerateArray());
+            Assert.Equal(JsonValueKind.Null, visitorSecret.GetProperty("current_version").ValueKind);
+            var visitorCsv = await app.Client.GetStringAsync("api/leaderboard?suite=secret&format=csv");
+            Assert.DoesNotContain(secret.ToString(), visitorCsv);
+            Assert.DoesNotContain("baseline:first", visitorCsv);
+            var visitorPage = await app.Client.GetStringAsync("leaderboard?suite=secret");
+            Assert.DoesNotContain(secret.ToString(), visitorPage);
+            Assert.DoesNotContain("<option value=\"secret\"", visitorPage);
+            var adminDefault = await app.AdminClient.GetFromJsonAsync<JsonElement>("api/leaderboard");
+            Assert.Equal("secret", adminDefault.GetProperty("suite").GetString());
+            Assert.Equal(secret, Assert.Single(adminDefault.GetProperty("rows").EnumerateArray()).GetProperty("run_id").GetGuid());
+            Assert.Contains(secret.ToString(), await app.AdminClient.GetStringAsync("leaderboard?suite=secret"));
         }
         finally
         {

@@ -87,8 +87,14 @@ public sealed partial class SnapshotTests(DatabaseFixture database, Chromium chr
             }
         }
 
-        // The name is text: escaped in the file, no script element anywhere in the snapshot.
-        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        // The name is text: escaped in the file. The only script elements are the two bundled files in lib/ (the same
+        // bytes the site serves), loaded by src, with nothing inline; the index has none.
+        Assert.Equal(["charts.js", "echarts.min.js"], Directory.GetFiles(Path.Combine(dir, "lib")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(await app.Client.GetByteArrayAsync("lib/echarts.min.js"), await File.ReadAllBytesAsync(Path.Combine(dir, "lib", "echarts.min.js")));
+        Assert.Equal(await app.Client.GetByteArrayAsync("charts.js"), await File.ReadAllBytesAsync(Path.Combine(dir, "lib", "charts.js")));
+        Assert.Equal(["<script src=\"lib/echarts.min.js\"></script>", "<script src=\"lib/charts.js\"></script>"],
+            ScriptElement().Matches(html).Select(m => m.Value));
+        Assert.Equal(2, html.Split("<script", StringSplitOptions.None).Length - 1);
         Assert.Contains(WebUtility.HtmlEncode(Markup), html);
         Assert.DoesNotContain("<script", await File.ReadAllTextAsync(Path.Combine(dir, "index.html")), StringComparison.OrdinalIgnoreCase);
 
@@ -103,6 +109,14 @@ public sealed partial class SnapshotTests(DatabaseFixture database, Chromium chr
         await page.WaitForURLAsync("**/smoke.html");
         await Assertions.Expect(page.Locator("table.leaderboard tbody tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("td.model").Filter(new() { HasText = "<script>window.__xss" })).ToHaveCountAsync(1);
+        // The charts draw from the folder's own scripts: the radar of the two contenders and the first task's bars.
+        foreach (var chart in new[] { "#radar-chart", "#task-chart" })
+        {
+            await Assertions.Expect(page.Locator($"{chart}[data-chart-ready='true'] canvas")).ToHaveCountAsync(1);
+            Assert.Null(await page.Locator(chart).GetAttributeAsync("data-chart-error"));
+        }
+        var legend = await page.EvaluateAsync<string[]>("() => echarts.getInstanceByDom(document.querySelector('#radar-chart')).getOption().legend[0].data.map(d => typeof d === 'string' ? d : d.name)");
+        Assert.Contains(legend, name => name.Contains(Markup, StringComparison.Ordinal));
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
         Assert.All(requested, url => Assert.StartsWith("file://", url));
 
@@ -120,6 +134,9 @@ public sealed partial class SnapshotTests(DatabaseFixture database, Chromium chr
 
     [GeneratedRegex("<tr(?: class=\"[^\"]*\")? data-model=\"(?<model>[^\"]*)\">.*?</tr>", RegexOptions.Singleline)]
     private static partial Regex LiveRow();
+
+    [GeneratedRegex("<script[^>]*>[^<]*</script>")]
+    private static partial Regex ScriptElement();
 
     [GeneratedRegex("<td class=\"num overall\">(?<v>[^<]*)")]
     private static partial Regex LiveOverall();

@@ -11,7 +11,9 @@ namespace Evals.Web.Tests.Leaderboards;
 /// <summary>
 /// The leaderboard reads per-(run, task) outcome counts that the database stores when a run ends (migration
 /// RunTaskCounts). Through a run cancelled mid-way, its retry and a re-scoring of it, the stored counts equal a direct
-/// count of the result rows at every step, and so do the leaderboard's n, score and items.
+/// count of the result rows at every step, and so do the leaderboard's n, score and items. The stored leaderboard
+/// figures (<c>run_scores</c>, migration RunScores) go with them: dropped when the run's status changes, written by the
+/// runner when it succeeds, and equal, text for text, to the figures the leaderboard computes again from the results.
 /// </summary>
 public sealed class StoredCountsTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
@@ -42,6 +44,7 @@ public sealed class StoredCountsTests(DatabaseFixture database) : IClassFixture<
         Assert.InRange(afterCancel.Sum(c => c.Correct + c.Wrong + c.Unparseable + c.Refused + c.Error), 1, total - 1);
         Assert.Equal(afterCancel, await StoredAsync(runId));
         Assert.True(await StoredFlagAsync(runId));
+        Assert.Empty(await StoredScoresAsync(runId));
 
         // A retry reopens the run (its counts go until it ends again) and completes it.
         Assert.Equal(HttpStatusCode.Accepted, (await app.AdminClient.PostAsync($"api/runs/{runId}/retry", null)).StatusCode);
@@ -49,7 +52,9 @@ public sealed class StoredCountsTests(DatabaseFixture database) : IClassFixture<
         var afterRetry = await DirectAsync(runId);
         Assert.Equal(total, afterRetry.Sum(c => c.Correct + c.Wrong + c.Unparseable + c.Refused + c.Error));
         Assert.Equal(afterRetry, await StoredAsync(runId));
+        var writtenByRunner = await ScoresWrittenAsync(app, runId);
         await AssertLeaderboardAsync(app, runId, afterRetry);
+        await AssertRecomputedEqualAsync(app, runId, writtenByRunner);
 
         // A re-scoring is a new run of the same model: the leaderboard's row moves to it, with its own stored counts.
         var rescore = await app.AdminClient.PostAsync($"api/runs/{runId}/rescore", null);
@@ -58,7 +63,9 @@ public sealed class StoredCountsTests(DatabaseFixture database) : IClassFixture<
         await WaitForAsync(app, rescored, "succeeded");
         var afterRescore = await DirectAsync(rescored);
         Assert.Equal(afterRescore, await StoredAsync(rescored));
+        var rescoredByRunner = await ScoresWrittenAsync(app, rescored);
         await AssertLeaderboardAsync(app, rescored, afterRescore);
+        await AssertRecomputedEqualAsync(app, rescored, rescoredByRunner);
         Assert.Equal(afterRetry, await StoredAsync(runId));
 
         // A run that ends without the trigger's help (written as finished, as imports and seeders do) is counted from its rows.
@@ -66,8 +73,39 @@ public sealed class StoredCountsTests(DatabaseFixture database) : IClassFixture<
         {
             await db.Database.ExecuteSqlAsync($"delete from run_task_counts where run_id = {rescored}");
             await db.Database.ExecuteSqlAsync($"update runs set task_counts_stored = false where id = {rescored}");
+            await db.Database.ExecuteSqlAsync($"delete from run_scores where run_id = {rescored}");
         }
         await AssertLeaderboardAsync(app, rescored, afterRescore);
+        Assert.Equal(new[] { rescoredByRunner }, await StoredScoresAsync(rescored));
+
+        // Reopening a run drops its stored figures with its counts.
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+            await db.Database.ExecuteSqlAsync($"update runs set status = 'running' where id = {rescored}");
+        Assert.Empty(await StoredScoresAsync(rescored));
+    }
+
+    /// <summary>The runner stores a run's figures just after it succeeds, before any reader asks.</summary>
+    private async Task<string> ScoresWrittenAsync(WebApp app, Guid run)
+    {
+        List<string> stored = [];
+        await Poll.UntilAsync(async () => (stored = await StoredScoresAsync(run)).Count == 1, TimeSpan.FromSeconds(30),
+            $"run {run}'s leaderboard figures to be stored", () => app.Output);
+        return stored[0];
+    }
+
+    /// <summary>Dropping the stored row makes the leaderboard compute it again from the results: the same text comes back.</summary>
+    private async Task AssertRecomputedEqualAsync(WebApp app, Guid run, string stored)
+    {
+        await using (var db = Migrator.CreateContext(database.ConnectionString))
+            await db.Database.ExecuteSqlAsync($"delete from run_scores where run_id = {run}");
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("api/leaderboard?suite=smoke")).StatusCode);
+        Assert.Equal(new[] { stored }, await StoredScoresAsync(run));
+    }
+
+    private async Task<List<string>> StoredScoresAsync(Guid run)
+    {
+        await using var db = Migrator.CreateContext(database.ConnectionString);
+        return await db.Database.SqlQuery<string>($"select scores::text as \"Value\" from run_scores where run_id = {run}").ToListAsync();
     }
 
     private static async Task<JsonElement> RunAsync(WebApp app, Guid id) => await app.Client.GetFromJsonAsync<JsonElement>($"api/runs/{id}");

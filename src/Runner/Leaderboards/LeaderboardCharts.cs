@@ -1,10 +1,9 @@
-using Evals.Runner.Leaderboards;
 using System.Text.Json.Nodes;
 
-namespace Evals.Web.Leaderboards;
+namespace Evals.Runner.Leaderboards;
 
 /// <summary>
-/// ECharts options (JSON, drawn by wwwroot/charts.js) for the leaderboard: a radar of capabilities, a task's bars with
+/// ECharts options (JSON, drawn by the site's wwwroot/charts.js, which the HTML snapshot carries too) for the leaderboard: a radar of capabilities, a task's bars with
 /// CI whiskers, and a family's overall score over its checkpoints. Baselines are drawn as dashed chance lines, never as
 /// contenders; rows on an older suite version are greyed and labelled.
 /// </summary>

@@ -43,6 +43,7 @@ app.MapLeaderboardApi();
 app.MapV1Api();
 app.MapAbApi();
 app.MapFeedbackApi();
+app.MapOtlpTracesApi();
 app.MapArenaApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();

@@ -31,6 +31,7 @@ public static class FeedbackApi
         services.AddSingleton<FeedbackGroupCommit>();
         services.AddHostedService(sp => sp.GetRequiredService<FeedbackGroupCommit>());
         services.AddSingleton<FeedbackIngestion>();
+        services.AddSingleton<Feedback.Otlp.OtlpTraceIngestion>();
         services.AddSingleton<FeedbackQueries>();
         services.AddSingleton<TraceQueries>();
         services.AddSingleton<RegressionPromotion>();
@@ -38,10 +39,14 @@ public static class FeedbackApi
         return services;
     }
 
-    /// <summary>Authentication for posting feedback (the aggregate GETs are public); call before <c>UseRateLimiter</c>.</summary>
+    /// <summary>
+    /// Authentication for posting feedback and OTLP traces (the aggregate GETs are public); call before <c>UseRateLimiter</c>.
+    /// </summary>
     public static IApplicationBuilder UseFeedbackKeys(this IApplicationBuilder app) =>
-        app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && c.Request.Path.StartsWithSegments(Path, out var rest) && rest.Value is null or "" or "/", b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
+        app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && (IsExactly(c.Request.Path, Path) || IsExactly(c.Request.Path, OtlpTracesApi.Path)), b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
             new ApiKeyRefusal((status, message) => TypedResults.Problem(message, statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden"))));
+
+    private static bool IsExactly(PathString path, string route) => path.StartsWithSegments(route, out var rest) && rest.Value is null or "" or "/";
 
     public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {

@@ -87,7 +87,12 @@ public static class OtlpTracesApi
         var message = ErrorMessage(result);
         if (protobuf) return TypedResults.Bytes(ExportTraceServiceResponse(result.Rejected.Count, message), Protobuf);
         var answer = new Dictionary<string, object?>();
-        if (result.Rejected.Count > 0) answer["partialSuccess"] = new { rejectedSpans = result.Rejected.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), errorMessage = message };
+        // OTLP/JSON's own field names (a dictionary keeps them from the API's snake_case); int64 as a decimal string.
+        if (result.Rejected.Count > 0)
+            answer["partialSuccess"] = new Dictionary<string, string>
+            {
+                ["rejectedSpans"] = result.Rejected.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["errorMessage"] = message,
+            };
         answer["spans"] = result.Spans;
         answer["accepted"] = result.Accepted;
         answer["duplicates"] = result.Duplicates;

@@ -15,7 +15,8 @@ namespace Evals.Web.Api;
 /// events and lists each invalid one by index with its fields); 400 problem details naming every bad field (as
 /// <c>field</c> for one event, <c>[index].field</c> in a batch) when none is; 401 no or unknown key; 403 a key of another
 /// scope; 413 body too large; 429 over the key's rate; 503 the database did not store the events (nothing was
-/// acknowledged: resend; event ids make a resend safe).
+/// acknowledged: resend; event ids make a resend safe). An event without model, input and output rates a trace sent to
+/// <c>/api/otel/v1/traces</c> (see <c>FeedbackIngestion</c>).
 /// </summary>
 public static class FeedbackApi
 {

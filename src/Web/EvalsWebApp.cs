@@ -59,6 +59,7 @@ public static class EvalsWebApp
         app.MapV1Api();
         app.MapAbApi();
         app.MapFeedbackApi();
+        app.MapOtlpTracesApi();
         app.MapArenaApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -13,7 +13,9 @@ public sealed class FeedbackEventConfiguration : IEntityTypeConfiguration<Feedba
             t.HasCheckConstraint("ck_feedback_events_event_id", "btrim(event_id) <> ''");
             t.HasCheckConstraint("ck_feedback_events_model", "btrim(model) <> ''");
             t.HasCheckConstraint("ck_feedback_events_rating",
-                "(rating_scale = 'thumbs' and rating in (0, 1) and positive = (rating = 1)) or (rating_scale = 'stars' and rating between 1 and 5 and positive = (rating >= 4))");
+                "(rating_scale = 'thumbs' and rating in (0, 1) and positive = (rating = 1)) or (rating_scale = 'stars' and rating between 1 and 5 and positive = (rating >= 4))"
+                + " or (rating_scale is null and rating is null and positive is null)");
+            t.HasCheckConstraint("ck_feedback_events_usage", "(input_tokens is null or input_tokens >= 0) and (output_tokens is null or output_tokens >= 0) and (latency_ms is null or latency_ms >= 0)");
             t.HasCheckConstraint("ck_feedback_events_variant", "(experiment_id is null) = (variant is null)");
         });
         b.Property(e => e.Id).UseIdentityAlwaysColumn();
@@ -25,6 +27,8 @@ public sealed class FeedbackEventConfiguration : IEntityTypeConfiguration<Feedba
         b.Property(e => e.Model).HasMaxLength(200);
         b.Property(e => e.Variant).HasMaxLength(100);
         b.Property(e => e.RatingScale).HasMaxLength(8);
+        b.Property(e => e.UserId).HasMaxLength(128);
+        b.Property(e => e.SessionId).HasMaxLength(128);
         b.Property(e => e.ReceivedAt).HasDefaultValueSql("now()");
         b.HasOne<Experiment>().WithMany().HasForeignKey(e => e.ExperimentId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<ApiKey>().WithMany().HasForeignKey(e => e.ApiKeyId).OnDelete(DeleteBehavior.Restrict);
@@ -32,5 +36,7 @@ public sealed class FeedbackEventConfiguration : IEntityTypeConfiguration<Feedba
         b.HasIndex(e => new { e.Model, e.OccurredAt });
         b.HasIndex(e => new { e.ExperimentId, e.Variant });
         b.HasIndex(e => e.OccurredAt);
+        // A rating sent later names a span's trace: /api/feedback finds the trace's unrated span by (key, trace id).
+        b.HasIndex(e => new { e.ApiKeyId, e.TraceId });
     }
 }

@@ -15,7 +15,8 @@ public static class FeedbackWriter
 {
     public const int StagingThreshold = 64;
 
-    public const string Columns = "event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id";
+    public const string Columns = "event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id, " +
+        "latency_ms, input_tokens, output_tokens, user_id, session_id";
 
     /// <returns>How many rows were new; the rest were duplicates.</returns>
     public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken = default) =>
@@ -58,10 +59,13 @@ public static class FeedbackWriter
         var command = new NpgsqlCommand($"""
             INSERT INTO feedback_events ({Columns})
             SELECT r.event_id, r.trace_id, r.model, r.experiment_id, r.variant, r.input, r.output, r.rating_scale, r.rating, r.positive,
-                   ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.comment, r.occurred_at, r.received_at, r.api_key_id
+                   ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.comment, r.occurred_at, r.received_at, r.api_key_id,
+                   r.latency_ms, r.input_tokens, r.output_tokens, r.user_id, r.session_id
             FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::boolean[],
-                        $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::uuid[])
-                 AS r(event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id)
+                        $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::uuid[],
+                        $16::double precision[], $17::integer[], $18::integer[], $19::text[], $20::text[])
+                 AS r(event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id,
+                      latency_ms, input_tokens, output_tokens, user_id, session_id)
             ON CONFLICT (api_key_id, event_id) DO NOTHING {Returning}
             """, connection);
         command.Parameters.AddWithValue(rows.Select(r => r.EventId).ToArray());
@@ -71,14 +75,19 @@ public static class FeedbackWriter
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Variant).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.AddWithValue(rows.Select(r => r.Input).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Output).ToArray());
-        command.Parameters.AddWithValue(rows.Select(r => r.RatingScale).ToArray());
-        command.Parameters.AddWithValue(rows.Select(r => r.Rating).ToArray());
-        command.Parameters.AddWithValue(rows.Select(r => r.Positive).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.RatingScale).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Rating).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Positive).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Tags)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Comment).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.AddWithValue(rows.Select(r => r.OccurredAt).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.ReceivedAt).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.ApiKeyId).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.LatencyMs).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.InputTokens).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.OutputTokens).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.UserId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.SessionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         return command;
     }
 
@@ -97,14 +106,19 @@ public static class FeedbackWriter
             await WriteNullableAsync(importer, r.Variant, NpgsqlDbType.Varchar, cancellationToken);
             await importer.WriteAsync(r.Input, NpgsqlDbType.Text, cancellationToken);
             await importer.WriteAsync(r.Output, NpgsqlDbType.Text, cancellationToken);
-            await importer.WriteAsync(r.RatingScale, NpgsqlDbType.Varchar, cancellationToken);
-            await importer.WriteAsync(r.Rating, NpgsqlDbType.Smallint, cancellationToken);
-            await importer.WriteAsync(r.Positive, NpgsqlDbType.Boolean, cancellationToken);
+            await WriteNullableAsync(importer, r.RatingScale, NpgsqlDbType.Varchar, cancellationToken);
+            await WriteNullableAsync(importer, r.Rating, NpgsqlDbType.Smallint, cancellationToken);
+            await WriteNullableAsync(importer, r.Positive, NpgsqlDbType.Boolean, cancellationToken);
             await importer.WriteAsync(r.Tags, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
             await WriteNullableAsync(importer, r.Comment, NpgsqlDbType.Text, cancellationToken);
             await importer.WriteAsync(r.OccurredAt, NpgsqlDbType.TimestampTz, cancellationToken);
             await importer.WriteAsync(r.ReceivedAt, NpgsqlDbType.TimestampTz, cancellationToken);
             await importer.WriteAsync(r.ApiKeyId, NpgsqlDbType.Uuid, cancellationToken);
+            await WriteNullableAsync(importer, r.LatencyMs, NpgsqlDbType.Double, cancellationToken);
+            await WriteNullableAsync(importer, r.InputTokens, NpgsqlDbType.Integer, cancellationToken);
+            await WriteNullableAsync(importer, r.OutputTokens, NpgsqlDbType.Integer, cancellationToken);
+            await WriteNullableAsync(importer, r.UserId, NpgsqlDbType.Varchar, cancellationToken);
+            await WriteNullableAsync(importer, r.SessionId, NpgsqlDbType.Varchar, cancellationToken);
         }
         await importer.CompleteAsync(cancellationToken);
     }
@@ -113,5 +127,11 @@ public static class FeedbackWriter
     {
         if (value is null) await importer.WriteNullAsync(cancellationToken);
         else await importer.WriteAsync(value, type, cancellationToken);
+    }
+
+    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken cancellationToken) where T : struct
+    {
+        if (value is { } v) await importer.WriteAsync(v, type, cancellationToken);
+        else await importer.WriteNullAsync(cancellationToken);
     }
 }

@@ -857,6 +857,14 @@ namespace Evals.Storage.Migrations
                         .HasColumnType("text")
                         .HasColumnName("input");
 
+                    b.Property<int?>("InputTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("input_tokens");
+
+                    b.Property<double?>("LatencyMs")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_ms");
+
                     b.Property<string>("Model")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -872,16 +880,19 @@ namespace Evals.Storage.Migrations
                         .HasColumnType("text")
                         .HasColumnName("output");
 
-                    b.Property<bool>("Positive")
+                    b.Property<int?>("OutputTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("output_tokens");
+
+                    b.Property<bool?>("Positive")
                         .HasColumnType("boolean")
                         .HasColumnName("positive");
 
-                    b.Property<short>("Rating")
+                    b.Property<short?>("Rating")
                         .HasColumnType("smallint")
                         .HasColumnName("rating");
 
                     b.Property<string>("RatingScale")
-                        .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)")
                         .HasColumnName("rating_scale");
@@ -891,6 +902,11 @@ namespace Evals.Storage.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("received_at")
                         .HasDefaultValueSql("now()");
+
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("session_id");
 
                     b.PrimitiveCollection<string[]>("Tags")
                         .IsRequired()
@@ -902,6 +918,11 @@ namespace Evals.Storage.Migrations
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
                         .HasColumnName("trace_id");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("user_id");
 
                     b.Property<string>("Variant")
                         .HasMaxLength(100)
@@ -918,6 +939,9 @@ namespace Evals.Storage.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_feedback_events_api_key_id_event_id");
 
+                    b.HasIndex("ApiKeyId", "TraceId")
+                        .HasDatabaseName("ix_feedback_events_api_key_id_trace_id");
+
                     b.HasIndex("ExperimentId", "Variant")
                         .HasDatabaseName("ix_feedback_events_experiment_id_variant");
 
@@ -930,7 +954,9 @@ namespace Evals.Storage.Migrations
 
                             t.HasCheckConstraint("ck_feedback_events_model", "btrim(model) <> ''");
 
-                            t.HasCheckConstraint("ck_feedback_events_rating", "(rating_scale = 'thumbs' and rating in (0, 1) and positive = (rating = 1)) or (rating_scale = 'stars' and rating between 1 and 5 and positive = (rating >= 4))");
+                            t.HasCheckConstraint("ck_feedback_events_rating", "(rating_scale = 'thumbs' and rating in (0, 1) and positive = (rating = 1)) or (rating_scale = 'stars' and rating between 1 and 5 and positive = (rating >= 4)) or (rating_scale is null and rating is null and positive is null)");
+
+                            t.HasCheckConstraint("ck_feedback_events_usage", "(input_tokens is null or input_tokens >= 0) and (output_tokens is null or output_tokens >= 0) and (latency_ms is null or latency_ms >= 0)");
 
                             t.HasCheckConstraint("ck_feedback_events_variant", "(experiment_id is null) = (variant is null)");
                         });

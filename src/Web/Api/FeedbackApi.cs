@@ -15,7 +15,8 @@ namespace Evals.Web.Api;
 /// events and lists each invalid one by index with its fields); 400 problem details naming every bad field (as
 /// <c>field</c> for one event, <c>[index].field</c> in a batch) when none is; 401 no or unknown key; 403 a key of another
 /// scope; 413 body too large; 429 over the key's rate; 503 the database did not store the events (nothing was
-/// acknowledged: resend; event ids make a resend safe).
+/// acknowledged: resend; event ids make a resend safe). An event without model, input and output rates a trace sent to
+/// <c>/api/otel/v1/traces</c> (see <c>FeedbackIngestion</c>).
 /// </summary>
 public static class FeedbackApi
 {
@@ -30,6 +31,7 @@ public static class FeedbackApi
         services.AddSingleton<FeedbackGroupCommit>();
         services.AddHostedService(sp => sp.GetRequiredService<FeedbackGroupCommit>());
         services.AddSingleton<FeedbackIngestion>();
+        services.AddSingleton<Feedback.Otlp.OtlpTraceIngestion>();
         services.AddSingleton<FeedbackQueries>();
         services.AddSingleton<TraceQueries>();
         services.AddSingleton<RegressionPromotion>();
@@ -37,10 +39,14 @@ public static class FeedbackApi
         return services;
     }
 
-    /// <summary>Authentication for posting feedback (the aggregate GETs are public); call before <c>UseRateLimiter</c>.</summary>
+    /// <summary>
+    /// Authentication for posting feedback and OTLP traces (the aggregate GETs are public); call before <c>UseRateLimiter</c>.
+    /// </summary>
     public static IApplicationBuilder UseFeedbackKeys(this IApplicationBuilder app) =>
-        app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && c.Request.Path.StartsWithSegments(Path, out var rest) && rest.Value is null or "" or "/", b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
+        app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && (IsExactly(c.Request.Path, Path) || IsExactly(c.Request.Path, OtlpTracesApi.Path)), b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
             new ApiKeyRefusal((status, message) => TypedResults.Problem(message, statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden"))));
+
+    private static bool IsExactly(PathString path, string route) => path.StartsWithSegments(route, out var rest) && rest.Value is null or "" or "/";
 
     public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
@@ -132,7 +138,7 @@ public static class FeedbackApi
     /// One fixed one-minute window per key (the key's own rpm, else the default), counted in PostgreSQL so that every web
     /// node spends the same allowance; answered in problem-details style. A refused request costs nothing.
     /// </summary>
-    private static async ValueTask<object?> WithinKeyRateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> WithinKeyRateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var key = (AuthenticatedKey)http.Items[ApiKeyMiddleware.ItemKey]!;

@@ -78,9 +78,9 @@ public sealed class ExperimentQueries(IDbContextFactory<EvalsDbContext> dbFactor
         var variants = Variants(experiment);
         // Every rating sent to /api/feedback under this experiment counts, by its binary positive flag (thumbs up, 4–5 stars).
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var counts = await db.Feedback.AsNoTracking().Where(f => f.ExperimentId == experiment.Id)
+        var counts = await db.Feedback.AsNoTracking().Where(f => f.ExperimentId == experiment.Id && f.Positive != null)
             .GroupBy(f => f.Variant)
-            .Select(g => new { Variant = g.Key, N = g.Count(), Positive = g.Count(f => f.Positive) })
+            .Select(g => new { Variant = g.Key, N = g.Count(), Positive = g.Count(f => f.Positive == true) })
             .ToDictionaryAsync(g => g.Variant ?? "", cancellationToken);
         var ratings = variants.Select(v => counts.TryGetValue(v.Name, out var c) ? new VariantRatings(v.Name, c.Positive, c.N) : new VariantRatings(v.Name, 0, 0)).ToList();
         return new ExperimentView(experiment.Name, experiment.Description, variants, experiment.StoppingRule, experiment.Horizon, experiment.Alpha,

@@ -6,10 +6,17 @@ using Evals.Storage.Text;
 
 namespace Evals.Web.Feedback;
 
-/// <summary>An event whose fields are all well-formed; its experiment and variant are checked against the database next.</summary>
+/// <summary>
+/// An event whose fields are all well-formed; its experiment and variant are checked against the database next. An event
+/// without model, input and output (<see cref="RatesStoredTrace"/>) rates a trace ingested through
+/// <c>/api/otel/v1/traces</c>, which holds them.
+/// </summary>
 public sealed record ParsedFeedback(
-    string EventId, string TraceId, string Model, string? Experiment, string? Variant, string Input, string Output,
-    string RatingScale, short Rating, bool Positive, string[] Tags, string? Comment, DateTimeOffset? Timestamp);
+    string EventId, string TraceId, string? Model, string? Experiment, string? Variant, string? Input, string? Output,
+    string RatingScale, short Rating, bool Positive, string[] Tags, string? Comment, DateTimeOffset? Timestamp)
+{
+    public bool RatesStoredTrace => Model is null;
+}
 
 /// <summary>
 /// Reads one feedback event from JSON, collecting every problem by field name rather than stopping at the first. Unknown
@@ -57,9 +64,15 @@ public static partial class FeedbackEventParser
 
         var eventId = RequiredString(e, "event_id", MaxIdLength, errors, "the idempotency key: a resent event with the same id is stored once");
         var traceId = RequiredString(e, "trace_id", MaxIdLength, errors, "the conversation turn the rating is about");
-        var model = RequiredString(e, "model", MaxModelLength, errors, "the model that answered");
-        var input = RequiredString(e, "input", MaxTextLength, errors, "the user's message", allowEmpty: false);
-        var output = RequiredString(e, "output", MaxTextLength, errors, "the model's answer", allowEmpty: true);
+        // All three left out: the event rates a stored trace (an ingested GenAI span) that holds them.
+        var ratesStoredTrace = !Present(e, "model") && !Present(e, "input") && !Present(e, "output");
+        string? model = null, input = null, output = null;
+        if (!ratesStoredTrace)
+        {
+            model = RequiredString(e, "model", MaxModelLength, errors, "the model that answered (leave out model, input and output only to rate a trace sent to /api/otel/v1/traces)");
+            input = RequiredString(e, "input", MaxTextLength, errors, "the user's message", allowEmpty: false);
+            output = RequiredString(e, "output", MaxTextLength, errors, "the model's answer", allowEmpty: true);
+        }
         var experiment = OptionalString(e, "experiment", MaxNameLength, errors);
         var variant = OptionalString(e, "variant", MaxNameLength, errors);
         if (experiment is not null && variant is null && !errors.ContainsKey("variant"))
@@ -73,8 +86,10 @@ public static partial class FeedbackEventParser
 
         return errors.Count > 0
             ? (null, errors)
-            : (new ParsedFeedback(eventId!, traceId!, model!, experiment, variant, input!, output!, scale!, rating, positive, tags, comment, timestamp), errors);
+            : (new ParsedFeedback(eventId!, traceId!, model, experiment, variant, input, output, scale!, rating, positive, tags, comment, timestamp), errors);
     }
+
+    private static bool Present(JsonElement e, string name) => e.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
 
     private static string? RequiredString(JsonElement e, string name, int maxLength, Dictionary<string, string[]> errors, string what, bool allowEmpty = false)
     {

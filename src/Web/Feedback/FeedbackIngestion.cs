@@ -2,6 +2,8 @@ using System.Text.Json;
 using Evals.Storage;
 using Evals.Storage.Feedback;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Evals.Web.Feedback;
 
@@ -14,9 +16,11 @@ public sealed record IngestionResult(int Accepted, int Duplicates, IReadOnlyList
 /// <summary>
 /// Validates a body of one event or a batch, checks each named experiment and variant exists, and stores the valid
 /// events with those of concurrent requests in one group commit (<see cref="FeedbackGroupCommit"/>). Nothing is written
-/// for an event with any problem; the others are stored.
+/// for an event with any problem; the others are stored. An event without model, input and output rates a trace stored
+/// from <c>/api/otel/v1/traces</c> by the same key: its latest unrated span takes the rating in place, so the trace is
+/// counted once on the dashboards and checked once; a trace whose spans are all rated counts the event as a duplicate.
 /// </summary>
-public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactory, FeedbackGroupCommit groupCommit, TimeProvider time)
+public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactory, StorageConnection storage, FeedbackGroupCommit groupCommit, TimeProvider time)
 {
     public const int MaxBatch = 1_000;
 
@@ -34,6 +38,7 @@ public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactor
 
         var experiments = await ExperimentsAsync(parsed.Select(p => p.Event.Experiment).OfType<string>().Distinct().ToList(), cancellationToken);
         var rows = new List<FeedbackRow>(parsed.Count);
+        var ratings = new List<(int Index, ParsedFeedback Event, Guid? ExperimentId)>();
         foreach (var (index, e) in parsed)
         {
             Guid? experimentId = null;
@@ -52,12 +57,71 @@ public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactor
                 }
                 experimentId = experiment.Id;
             }
-            rows.Add(new FeedbackRow(e.EventId, e.TraceId, e.Model, experimentId, e.Variant, e.Input, e.Output, e.RatingScale, e.Rating, e.Positive,
-                e.Tags, e.Comment, e.Timestamp ?? now, now, apiKeyId));
+            if (e.RatesStoredTrace) ratings.Add((index, e, experimentId));
+            else
+                rows.Add(new FeedbackRow(e.EventId, e.TraceId, e.Model!, experimentId, e.Variant, e.Input!, e.Output!, e.RatingScale, e.Rating, e.Positive,
+                    e.Tags, e.Comment, e.Timestamp ?? now, now, apiKeyId));
         }
 
         var accepted = rows.Count > 0 ? await groupCommit.WriteAsync(rows, cancellationToken) : 0;
-        return new IngestionResult(accepted, rows.Count - accepted, rejected.OrderBy(r => r.Index).ToList());
+        var duplicates = rows.Count - accepted;
+        if (ratings.Count > 0)
+        {
+            var (rated, alreadyRated, unknown) = await RateStoredTracesAsync(ratings, apiKeyId, cancellationToken);
+            accepted += rated;
+            duplicates += alreadyRated;
+            rejected.AddRange(unknown.Select(r => new RejectedEvent(r.Index, r.Event.EventId, new Dictionary<string, string[]>
+            {
+                ["trace_id"] = [$"no trace '{r.Event.TraceId}' was sent to /api/otel/v1/traces with this key; to rate an answer sent no other way, send model, input and output too"],
+            })));
+        }
+        return new IngestionResult(accepted, duplicates, rejected.OrderBy(r => r.Index).ToList());
+    }
+
+    private async Task<(int Rated, int AlreadyRated, List<(int Index, ParsedFeedback Event, Guid? ExperimentId)> Unknown)> RateStoredTracesAsync(
+        List<(int Index, ParsedFeedback Event, Guid? ExperimentId)> ratings, Guid apiKeyId, CancellationToken cancellationToken)
+    {
+        int rated = 0, alreadyRated = 0;
+        var unknown = new List<(int, ParsedFeedback, Guid?)>();
+        await using var connection = new NpgsqlConnection(storage.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            foreach (var (index, e, experimentId) in ratings)
+            {
+                // FOR UPDATE: of two ratings racing for one span, the second re-reads it as rated and takes the next, or none.
+                await using var update = new NpgsqlCommand("""
+                    UPDATE feedback_events SET rating_scale = $3, rating = $4, positive = $5, tags = $6, comment = $7, experiment_id = $8, variant = $9
+                    WHERE id = (SELECT id FROM feedback_events WHERE api_key_id = $1 AND trace_id = $2 AND rating_scale IS NULL AND event_id LIKE 'otel:%'
+                                ORDER BY occurred_at DESC, id DESC LIMIT 1 FOR UPDATE)
+                    """, connection);
+                update.Parameters.AddWithValue(apiKeyId);
+                update.Parameters.AddWithValue(e.TraceId);
+                update.Parameters.AddWithValue(e.RatingScale);
+                update.Parameters.AddWithValue(e.Rating);
+                update.Parameters.AddWithValue(e.Positive);
+                update.Parameters.AddWithValue(e.Tags);
+                update.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Comment ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                update.Parameters.Add(new NpgsqlParameter { Value = (object?)experimentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+                update.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Variant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                if (await update.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    rated++;
+                    continue;
+                }
+                await using var exists = new NpgsqlCommand(
+                    "SELECT EXISTS (SELECT 1 FROM feedback_events WHERE api_key_id = $1 AND trace_id = $2 AND event_id LIKE 'otel:%')", connection);
+                exists.Parameters.AddWithValue(apiKeyId);
+                exists.Parameters.AddWithValue(e.TraceId);
+                if ((bool)(await exists.ExecuteScalarAsync(cancellationToken))!) alreadyRated++;
+                else unknown.Add((index, e, experimentId));
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new FeedbackUnavailableException($"the database did not store the ratings ({ex.Message}); send them again");
+        }
+        return (rated, alreadyRated, unknown);
     }
 
     private sealed record KnownExperiment(Guid Id, HashSet<string> Variants);

@@ -54,7 +54,7 @@ public sealed class FeedbackQueries(StorageConnection storage, TimeProvider time
         var daily = new List<(string Model, DateOnly Day, int N, int Positive)>();
         await using (var command = new NpgsqlCommand("""
             SELECT model, (occurred_at AT TIME ZONE 'UTC')::date, count(*)::int, (count(*) FILTER (WHERE positive))::int
-            FROM feedback_events WHERE occurred_at >= $1 AND occurred_at <= $2 GROUP BY 1, 2 ORDER BY 1, 2
+            FROM feedback_events WHERE occurred_at >= $1 AND occurred_at <= $2 AND positive IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
             """, connection))
         {
             command.Parameters.AddWithValue(from);
@@ -68,7 +68,7 @@ public sealed class FeedbackQueries(StorageConnection storage, TimeProvider time
         await using (var command = new NpgsqlCommand("""
             SELECT x.name, f.variant, (f.occurred_at AT TIME ZONE 'UTC')::date, count(*)::int, (count(*) FILTER (WHERE f.positive))::int
             FROM feedback_events f JOIN experiments x ON x.id = f.experiment_id
-            WHERE f.occurred_at >= $1 AND f.occurred_at <= $2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            WHERE f.occurred_at >= $1 AND f.occurred_at <= $2 AND f.positive IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """, connection))
         {
             command.Parameters.AddWithValue(from);
@@ -96,7 +96,7 @@ public sealed class FeedbackQueries(StorageConnection storage, TimeProvider time
         int events = 0, thumbs = 0, stars = 0;
         await using (var command = new NpgsqlCommand("""
             SELECT count(*)::int, (count(*) FILTER (WHERE rating_scale = 'thumbs'))::int, (count(*) FILTER (WHERE rating_scale = 'stars'))::int
-            FROM feedback_events WHERE occurred_at >= $1 AND occurred_at <= $2
+            FROM feedback_events WHERE occurred_at >= $1 AND occurred_at <= $2 AND rating_scale IS NOT NULL
             """, connection))
         {
             command.Parameters.AddWithValue(from);
@@ -157,7 +157,7 @@ public sealed class FeedbackQueries(StorageConnection storage, TimeProvider time
             SELECT model,
                    (count(*) FILTER (WHERE occurred_at >= $2 AND positive))::int, (count(*) FILTER (WHERE occurred_at >= $2))::int,
                    (count(*) FILTER (WHERE occurred_at < $2 AND positive))::int, (count(*) FILTER (WHERE occurred_at < $2))::int
-            FROM feedback_events WHERE occurred_at >= $1 AND occurred_at <= $3 GROUP BY model ORDER BY model
+            FROM feedback_events WHERE occurred_at >= $1 AND occurred_at <= $3 AND positive IS NOT NULL GROUP BY model ORDER BY model
             """, connection);
         command.Parameters.AddWithValue(split - BaselineWindow);
         command.Parameters.AddWithValue(split);

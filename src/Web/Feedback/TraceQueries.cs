@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Evals.Web.Feedback;
 
 public sealed record TraceRow(long Id, string EventId, string TraceId, string Model, string? Variant, string Input, string Output,
-    string RatingScale, short Rating, string? Comment, string[] Tags, DateTimeOffset OccurredAt, IReadOnlyList<string> Flags, IReadOnlyList<string> PromotedTo);
+    string? RatingScale, short? Rating, string? Comment, string[] Tags, DateTimeOffset OccurredAt, IReadOnlyList<string> Flags, IReadOnlyList<string> PromotedTo);
 
 /// <summary>Low-rated traces for the admin page (user text: admin only), newest first, with the checks that flagged them.</summary>
 public sealed class TraceQueries(IDbContextFactory<EvalsDbContext> dbFactory)
@@ -12,7 +12,7 @@ public sealed class TraceQueries(IDbContextFactory<EvalsDbContext> dbFactory)
     public async Task<IReadOnlyList<TraceRow>> LowRatedAsync(string? model, int take = 100, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.Feedback.AsNoTracking().Where(f => !f.Positive);
+        var query = db.Feedback.AsNoTracking().Where(f => f.Positive == false);
         if (!string.IsNullOrWhiteSpace(model)) query = query.Where(f => f.Model == model);
         var rows = await query.OrderByDescending(f => f.OccurredAt).ThenByDescending(f => f.Id).Take(take)
             .Select(f => new

@@ -22,9 +22,13 @@ public sealed class FeedbackWriterTests(DatabaseFixture database) : IClassFixtur
     {
         var (keyA, keyB) = (await KeyAsync(), await KeyAsync());
         var prefix = $"ev{size}-";
-        FeedbackRow Row(int i, Guid key) => new($"{prefix}{i}", $"trace-{i}", "qwen-7b", null, null, $"问题 {i}", $"回答 {i}",
-            i % 3 == 0 ? FeedbackEvent.Stars : FeedbackEvent.Thumbs, (short)(i % 3 == 0 ? 5 : i % 2), i % 3 == 0 || i % 2 == 1,
-            i % 4 == 0 ? ["tone", "length"] : [], i % 5 == 0 ? null : $"评论 {i}", s_at.AddMinutes(i), s_at.AddHours(1), key);
+        // Every seventh row is an unrated GenAI span (from /api/otel/v1/traces) with latency, usage and user ids.
+        FeedbackRow Row(int i, Guid key) => i % 7 == 6
+            ? new($"{prefix}{i}", $"trace-{i}", "qwen-7b", null, null, $"问题 {i}", $"回答 {i}", null, null, null, [], null, s_at.AddMinutes(i), s_at.AddHours(1), key,
+                LatencyMs: 1234.5 + i, InputTokens: 10 + i, OutputTokens: 20 + i, UserId: $"user-{i % 3}", SessionId: i % 2 == 0 ? null : $"conv-{i}")
+            : new($"{prefix}{i}", $"trace-{i}", "qwen-7b", null, null, $"问题 {i}", $"回答 {i}",
+                i % 3 == 0 ? FeedbackEvent.Stars : FeedbackEvent.Thumbs, (short)(i % 3 == 0 ? 5 : i % 2), i % 3 == 0 || i % 2 == 1,
+                i % 4 == 0 ? ["tone", "length"] : [], i % 5 == 0 ? null : $"评论 {i}", s_at.AddMinutes(i), s_at.AddHours(1), key);
 
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
@@ -48,6 +52,10 @@ public sealed class FeedbackWriterTests(DatabaseFixture database) : IClassFixtur
         Assert.Equal(["tone", "length"], sample.Tags);
         Assert.Equal((s_at.AddMinutes(4), s_at.AddHours(1)), (sample.OccurredAt, sample.ReceivedAt));
         Assert.Null(stored.Single(e => e.ApiKeyId == keyA && e.EventId == $"{prefix}5").Comment);
+        Assert.Null(sample.LatencyMs);
+        var span = stored.Single(e => e.ApiKeyId == keyA && e.EventId == $"{prefix}6");
+        Assert.Equal(((string?)null, (short?)null, (bool?)null, (double?)1240.5, (int?)16, (int?)26, (string?)"user-0", (string?)null), (span.RatingScale, span.Rating, span.Positive, span.LatencyMs, span.InputTokens, span.OutputTokens, span.UserId, span.SessionId));
+        Assert.Equal("conv-13", stored.Single(e => e.ApiKeyId == keyA && e.EventId == $"{prefix}13").SessionId);
     }
 
     [Fact]

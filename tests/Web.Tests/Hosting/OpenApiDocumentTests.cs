@@ -37,6 +37,7 @@ public sealed partial class OpenApiDocumentTests(DatabaseFixture database) : ICl
         ["GET /api/ab/experiments/{name}"] = Anonymous,
         ["POST /api/ab/assign"] = Anonymous,
         ["POST /api/feedback"] = "feedback_key",
+        ["POST /api/otel/v1/traces"] = "feedback_key",
         ["GET /api/feedback/summary"] = Anonymous,
         ["GET /api/feedback/drift"] = Anonymous,
         ["GET /api/arena/visitor"] = Anonymous,

@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Backends.Caching.ResponseCache>();
         services.AddSingleton<DatabaseRetry>();
         services.AddSingleton<SuiteStore>();
+        services.AddSingleton<LoadedSuites>();
         services.AddSingleton<RegressionSuites>();
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<RunSubmitter>();

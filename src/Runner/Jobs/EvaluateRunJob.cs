@@ -38,6 +38,7 @@ public sealed class EvaluateRunJob(
     IDbContextFactory<EvalsDbContext> dbFactory,
     StorageConnection storage,
     SuiteStore suites,
+    LoadedSuites loadedSuites,
     BackendFactory backends,
     SharedBackends shared,
     ResponseCache cache,
@@ -154,7 +155,7 @@ public sealed class EvaluateRunJob(
         var report = backend.Description;
         var fellBack = new StrongBox<bool>();
         await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, Report()), cancellationToken);
-        var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
+        var tasks = await retry.ExecuteAsync(async ct => await loadedSuites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         var work = new List<WorkItem>();
         var (first, end) = shard is null ? (0, int.MaxValue) : (shard.First, shard.First + shard.Count);
         var position = 0;
@@ -165,8 +166,9 @@ public sealed class EvaluateRunJob(
             var (from, to) = (Math.Max(first, position), Math.Min(end, position + selected.Count));
             if (from < to)
             {
-                var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
-                work.AddRange(selected.Skip(from - position).Take(to - from).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
+                var range = selected.Skip(from - position).Take(to - from).ToList();
+                var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, range.Select(i => i.Id).ToList(), ct), cancellationToken);
+                work.AddRange(range.Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
             }
             position += selected.Count;
         }
@@ -352,7 +354,7 @@ public sealed class EvaluateRunJob(
         foreach (var (taskId, storedTask) in tasks)
         {
             var task = PromptTemplates.Apply(storedTask, config.PromptTemplates);
-            var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(run.Id, taskId, ct), cancellationToken);
+            var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(run.Id, taskId, null, ct), cancellationToken);
             var pending = SelectItems(task, config).Where(i => !done.Contains(i.Id)).ToList();
             if (pending.Count == 0) continue;
             var stored = await retry.ExecuteAsync(async ct =>
@@ -534,10 +536,13 @@ public sealed class EvaluateRunJob(
         }
     }
 
-    private async Task<HashSet<string>> DoneItemsAsync(Guid runId, Guid taskId, CancellationToken cancellationToken)
+    /// <param name="among">Only these items (a shard's), or all of the task's when null.</param>
+    private async Task<HashSet<string>> DoneItemsAsync(Guid runId, Guid taskId, List<string>? among, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var keys = await db.Results.Where(r => r.RunId == runId && r.TaskId == taskId).Select(r => r.ItemKey).ToListAsync(cancellationToken);
+        var results = db.Results.Where(r => r.RunId == runId && r.TaskId == taskId);
+        if (among is not null) results = results.Where(r => among.Contains(r.ItemKey));
+        var keys = await results.Select(r => r.ItemKey).ToListAsync(cancellationToken);
         return keys.ToHashSet(StringComparer.Ordinal);
     }
 

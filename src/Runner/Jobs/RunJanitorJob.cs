@@ -33,7 +33,7 @@ public sealed class RunJanitorJob(IDbContextFactory<EvalsDbContext> dbFactory, S
             var shards = await RunShards.ReadAsync(connection, run.Id, cancellationToken);
             if (shards.Count > 0)
             {
-                await MendShardsAsync(context.Scheduler, connection, run.Id, run.CancelRequested, shards, cancellationToken);
+                await MendShardsAsync(context.Scheduler, connection, run.Id, run.Status, run.CancelRequested, shards, cancellationToken);
                 continue;
             }
             if (await context.Scheduler.Exists(RunScheduling.KeyFor(run.Id), cancellationToken)) continue;
@@ -55,7 +55,7 @@ public sealed class RunJanitorJob(IDbContextFactory<EvalsDbContext> dbFactory, S
         }
     }
 
-    private async Task MendShardsAsync(IScheduler scheduler, Npgsql.NpgsqlConnection connection, Guid runId, bool cancelRequested,
+    private async Task MendShardsAsync(IScheduler scheduler, Npgsql.NpgsqlConnection connection, Guid runId, RunStatus status, bool cancelRequested,
         IReadOnlyList<RunShard> shards, CancellationToken cancellationToken)
     {
         var unfinished = shards.Where(s => !s.Finished).Select(s => s.Number).ToList();
@@ -75,7 +75,7 @@ public sealed class RunJanitorJob(IDbContextFactory<EvalsDbContext> dbFactory, S
                 .SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, time.GetUtcNow()), cancellationToken);
             return;
         }
-        logger.LogWarning("Run {RunId} has {Count} unfinished shard(s) without a job; enqueueing them again", runId, unfinished.Count);
+        logger.LogWarning("Run {RunId} is {Status} but has no job; enqueueing it again ({Count} unfinished shard(s))", runId, status, unfinished.Count);
         try
         {
             await RunShards.EnqueueAsync(scheduler, runId, unfinished, replace: false, cancellationToken);

@@ -18,7 +18,8 @@ public sealed record RunShard(int Number, int First, int Count, bool Finished);
 /// </summary>
 public static class RunShards
 {
-    public const string Group = "run-shards";
+    /// <summary>The runs' group, shared with whole-run jobs: a shard job's name is <c>RUN-ID/SHARD</c>.</summary>
+    public const string Group = RunScheduling.Group;
     public const string ShardKey = "shard";
     public const int MaxShards = 256;
 

@@ -8,11 +8,12 @@ ITEMS=${ITEMS:-2000}; DELAY_MS=${DELAY_MS:-100}; SHARD_ITEMS=${SHARD_ITEMS:-40};
 dotnet build src/Runner/Runner.csproj -c Release --nologo -v quiet -clp:ErrorsOnly
 dll=$PWD/src/Runner/bin/Release/net10.0/Evals.Runner.dll
 tmp=$(mktemp -d /tmp/evals-sharded-XXXXXX)
+chmod 755 "$tmp"  # as root the embedded cluster runs as the postgres user, who must reach its folder
 port=$((20000 + RANDOM % 20000))
 export Evals__DataDirectory=$tmp/data Evals__EmbeddedPort=$port Runner__Datasets=$tmp/datasets Runner__ShardItems=$SHARD_ITEMS
-export Runner__CheckinIntervalMs=1000 Runner__CheckinMisfireThresholdMs=2000
+export Runner__CheckinIntervalMs=1000 Runner__CheckinMisfireThresholdMs=2000 Evals__SeedSmokeRuns=false
 pids=()
-stop_workers() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; pids=(); }
+stop_workers() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 cleanup() {
   stop_workers
   pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | tail -1 || true)
@@ -23,7 +24,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-evals() { (cd "$tmp" && dotnet "$dll" "$@"); }
+evals() { (cd "$tmp" && dotnet "$dll" "$@" 2>>"$tmp/cli.log"); }
 
 # A one-task multiple-choice suite of $ITEMS generated items.
 mkdir -p "$tmp/datasets/sharded/numbers"

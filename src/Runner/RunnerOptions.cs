@@ -19,4 +19,23 @@ public sealed class RunnerOptions
     public int CommitIntervalMs { get; set; } = 1000;
     /// <summary>Datasets folder; default: the nearest <c>datasets</c> folder above the working directory.</summary>
     public string? Datasets { get; set; }
+    /// <summary>
+    /// Smallest shard of a run, in items (<see cref="Jobs.RunShards"/>): a run no larger is one job; a larger one is cut
+    /// into shards of this many items (more when a run would have over <see cref="Jobs.RunShards.MaxShards"/>), which
+    /// any worker of the cluster takes. Read where the run is submitted.
+    /// </summary>
+    public int ShardItems { get; set; } = 500;
+    /// <summary>
+    /// What this worker can serve besides the CPU, comma-separated (<c>Runner__Capabilities=cuda</c> on a GPU box). Unset:
+    /// the worker takes every shard, as before capabilities existed; set (even to <c>cpu</c>): it takes only shards whose
+    /// models need nothing it lacks (<c>device=cuda</c> needs <c>cuda</c>) and passes the others back to the cluster.
+    /// </summary>
+    public string? Capabilities { get; set; }
+
+    public bool CanServe(IReadOnlySet<string> needs)
+    {
+        if (Capabilities is null || needs.Count == 0) return true;
+        var has = Capabilities.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return needs.All(has.Contains);
+    }
 }

@@ -25,6 +25,7 @@ public static class ServiceCollectionExtensions
         var options = builder.Configuration.GetSection("Runner").Get<RunnerOptions>() ?? new RunnerOptions();
         if (worker is { } w) options.Enabled = w;
         if (options.Concurrency < 1) throw new InvalidOperationException($"Runner:Concurrency must be at least 1 (got {options.Concurrency})");
+        if (options.ShardItems < 1) throw new InvalidOperationException($"Runner:ShardItems must be at least 1 (got {options.ShardItems})");
         var arena = builder.Configuration.GetSection("Arena").Get<ArenaRatingOptions>() ?? new ArenaRatingOptions();
         arena.Validate();
         var services = builder.Services;
@@ -38,9 +39,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(new SuiteCatalog(SuiteCatalog.FindDatasetsRoot(options.Datasets)));
         services.AddSingleton<EndpointBudgets>();
         services.AddSingleton<BackendFactory>();
+        services.AddSingleton<SharedBackends>();
         services.AddSingleton<Backends.Caching.ResponseCache>();
         services.AddSingleton<DatabaseRetry>();
         services.AddSingleton<SuiteStore>();
+        services.AddSingleton<LoadedSuites>();
         services.AddSingleton<RegressionSuites>();
         services.AddSingleton<ModelResolver>();
         services.AddSingleton<RunSubmitter>();

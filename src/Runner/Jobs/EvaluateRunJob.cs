@@ -26,16 +26,22 @@ using Quartz;
 namespace Evals.Runner.Jobs;
 
 /// <summary>
-/// Executes one run: keeps the model's concurrency busy with items of all its tasks and commits their results in
-/// batches as they finish (<see cref="PipelineAsync"/>), so a crash loses only the uncommitted batch. Idempotent: items that already have a result are skipped, and the unique (run, task, item) key
-/// forbids duplicates even if two workers ever overlap. Quartz recovers the job on another node when this one dies.
+/// Executes one shard of a run (<see cref="RunShards"/>; a job without a shard number, a re-scoring or a job scheduled
+/// before runs were sharded, executes the whole run): keeps the model's concurrency busy with the shard's items and
+/// commits their results in batches as they finish (<see cref="PipelineAsync"/>), so a crash loses only the uncommitted
+/// batch. Idempotent: items that already have a result are skipped, so a recovered shard resumes after its last
+/// committed batch, and the unique (run, task, item) key forbids duplicates even if two workers ever overlap. Quartz
+/// recovers the job on another node when this one dies. The shard that finishes last ends the run
+/// (<see cref="RunEnd.MarkDoneAndTryFinishAsync"/>), exactly once.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class EvaluateRunJob(
     IDbContextFactory<EvalsDbContext> dbFactory,
     StorageConnection storage,
     SuiteStore suites,
+    LoadedSuites loadedSuites,
     BackendFactory backends,
+    SharedBackends shared,
     ResponseCache cache,
     DatabaseRetry retry,
     JudgeOptions judgeOptions,
@@ -44,6 +50,9 @@ public sealed class EvaluateRunJob(
     TimeProvider time,
     ILogger<EvaluateRunJob> logger) : IJob
 {
+    /// <summary>How long a shard this worker cannot serve waits before it is offered to the cluster again.</summary>
+    public static readonly TimeSpan NotServedDelay = TimeSpan.FromSeconds(2);
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var runId = Guid.Parse(context.MergedJobDataMap.GetString(RunScheduling.RunIdKey)!);
@@ -53,14 +62,15 @@ public sealed class EvaluateRunJob(
         activity?.SetTag(RunnerTelemetry.RunIdTag, runId.ToString());
         activity?.SetTag("evals.worker_id", context.Scheduler.SchedulerInstanceId);
         activity?.SetTag("evals.recovering", context.Recovering);
+        int? shard = context.MergedJobDataMap.ContainsKey(RunShards.ShardKey) ? context.MergedJobDataMap.GetInt(RunShards.ShardKey) : null;
         try
         {
-            await ExecuteRunAsync(runId, context.Scheduler.SchedulerInstanceId, context.Recovering, cancellationToken);
+            await ExecuteRunAsync(runId, shard, context, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The node is shutting down: Quartz hands the firing back for recovery and another node resumes the run.
-            logger.LogInformation("Run {RunId} interrupted by shutdown; it resumes on the next worker", runId);
+            // The node is shutting down: Quartz hands the firing back for recovery and another node resumes the shard.
+            logger.LogInformation("Run {RunId} (shard {Shard}) interrupted by shutdown; it resumes on the next worker", runId, shard);
             throw;
         }
         catch (Exception e)
@@ -72,8 +82,9 @@ public sealed class EvaluateRunJob(
         }
     }
 
-    private async Task ExecuteRunAsync(Guid runId, string workerId, bool recovering, CancellationToken cancellationToken)
+    private async Task ExecuteRunAsync(Guid runId, int? shardNumber, IJobExecutionContext context, CancellationToken cancellationToken)
     {
+        var workerId = context.Scheduler.SchedulerInstanceId;
         var run = await retry.ExecuteAsync(async ct =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -90,27 +101,61 @@ public sealed class EvaluateRunJob(
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             return;
         }
-        logger.LogInformation("Run {RunId} ({Model} on suite {SuiteId}) starts on {Worker}{Recovering}", runId, run.ModelName, run.SuiteId, workerId,
-            recovering ? " (recovered from a failed worker)" : "");
-        await UpdateRunAsync(runId, s => s
-            .SetProperty(r => r.Status, RunStatus.Running)
-            .SetProperty(r => r.StartedAt, r => r.StartedAt ?? time.GetUtcNow())
-            .SetProperty(r => r.Attempts, r => r.Attempts + 1)
-            .SetProperty(r => r.WorkerId, workerId)
-            .SetProperty(r => r.Error, (string?)null), cancellationToken);
-
         var config = RunConfig.FromJson(run.Config);
-        if (run.RescoredFrom is { } sourceId)
+        // Quartz hands a job to whichever node asks first: a node that cannot serve the model passes the shard back, later.
+        var needs = RunShards.Needs([run.ModelSpec, config.Judge, config.PairwiseBaseline]);
+        if (!runnerOptions.CanServe(needs))
         {
-            if (await RescoreAsync(run, sourceId, config, cancellationToken)) await CompleteAsync(runId, cancellationToken);
+            logger.LogInformation("Run {RunId} (shard {Shard}) needs a worker with {Needs}; this one has {Capabilities}: left for another",
+                runId, shardNumber, string.Join(", ", needs), runnerOptions.Capabilities);
+            await context.Scheduler.ScheduleJob(TriggerBuilder.Create().ForJob(context.JobDetail.Key)
+                .WithIdentity($"{context.JobDetail.Key.Name}/{Guid.NewGuid():N}", context.JobDetail.Key.Group)
+                .StartAt(time.GetUtcNow() + NotServedDelay).Build(), cancellationToken: cancellationToken);
             return;
         }
-        await using var backend = new BoundedBackend(Metered(ModelSpec.Parse(run.ModelSpec), run.ModelName, runId, config));
+        RunShard? shard = null;
+        var again = context.Recovering;
+        if (shardNumber is { } number)
+        {
+            (shard, again) = await retry.ExecuteAsync(async ct => await StartShardAsync(runId, number, workerId, ct), cancellationToken);
+            if (shard is null)
+            {
+                logger.LogWarning("Run {RunId} has no shard {Shard}; nothing to do", runId, number);
+                return;
+            }
+        }
+        logger.LogInformation("Run {RunId} ({Model} on suite {SuiteId}){Shard} starts on {Worker}{Recovering}", runId, run.ModelName, run.SuiteId,
+            shard is null ? "" : $" shard {shard.Number} (items {shard.First}..{shard.First + shard.Count - 1})", workerId,
+            context.Recovering ? " (recovered from a failed worker)" : "");
+        // Attempts count the run's executions: its first start, and each start again of a shard (recovery, retry).
+        // Only an open run: another shard may have ended it (failed, cancelled) since it was read.
+        var started = await retry.ExecuteAsync(async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Running)
+                .SetProperty(r => r.StartedAt, r => r.StartedAt ?? time.GetUtcNow())
+                .SetProperty(r => r.Attempts, r => again || r.Status == RunStatus.Queued ? r.Attempts + 1 : r.Attempts)
+                .SetProperty(r => r.WorkerId, workerId)
+                .SetProperty(r => r.Error, (string?)null), ct);
+        }, cancellationToken);
+        if (started == 0) return;
+
+        if (run.RescoredFrom is { } sourceId)
+        {
+            if (await RescoreAsync(run, sourceId, config, cancellationToken)) await CompleteAsync(runId, shardNumber, cancellationToken);
+            return;
+        }
+        await using var model = shared.Acquire(runId, "model", () => Metered(ModelSpec.Parse(run.ModelSpec), run.ModelName, runId, config));
+        var backend = model.Backend;
         // Judged tasks: the judge is a model like any other, and its calls go through the response cache too.
-        await using var judge = config.Judge is { } judgeSpec ? new BoundedBackend(Metered(ModelSpec.Parse(judgeSpec), judgeSpec, runId, config)) : null;
+        await using var judgeLease = config.Judge is { } judgeSpec ? shared.Acquire(runId, "judge", () => Metered(ModelSpec.Parse(judgeSpec), judgeSpec, runId, config)) : null;
+        var judge = judgeLease?.Backend;
         var scoring = judge is null ? null : new HallucinationScoring(judge, config, judgeOptions);
         // Pairwise tasks: the baseline answers live (a model spec, through the cache) or from a stored run of it.
-        await using var liveBaseline = config.PairwiseBaseline is { } baselineSpec ? new BoundedBackend(Metered(ModelSpec.Parse(baselineSpec), baselineSpec, runId, config)) : null;
+        await using var baselineLease = config.PairwiseBaseline is { } baselineSpec
+            ? shared.Acquire(runId, "baseline", () => Metered(ModelSpec.Parse(baselineSpec), baselineSpec, runId, config)) : null;
+        var liveBaseline = baselineLease?.Backend;
         var storedBaseline = config.PairwiseBaselineRun is { } baselineRun
             ? await retry.ExecuteAsync(async ct => await StoredBaselineAsync(baselineRun, ct), cancellationToken) : null;
         var pairwise = judge is null ? null : new PairwiseScoring(judge, liveBaseline, storedBaseline, judgeOptions);
@@ -119,15 +164,24 @@ public sealed class EvaluateRunJob(
         var report = backend.Description;
         var fellBack = new StrongBox<bool>();
         await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, Report()), cancellationToken);
-        var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
+        var tasks = await retry.ExecuteAsync(async ct => await loadedSuites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
         var work = new List<WorkItem>();
+        var (first, end) = shard is null ? (0, int.MaxValue) : (shard.First, shard.First + shard.Count);
+        var position = 0;
         foreach (var (taskId, storedTask) in tasks)
         {
             var task = PromptTemplates.Apply(storedTask, config.PromptTemplates);
-            var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, ct), cancellationToken);
-            work.AddRange(SelectItems(task, config).Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
+            var selected = SelectItems(task, config).ToList();
+            var (from, to) = (Math.Max(first, position), Math.Min(end, position + selected.Count));
+            if (from < to)
+            {
+                var range = selected.Skip(from - position).Take(to - from).ToList();
+                var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(runId, taskId, range.Select(i => i.Id).ToList(), ct), cancellationToken);
+                work.AddRange(range.Where(i => !done.Contains(i.Id)).Select(i => new WorkItem(taskId, task, i)));
+            }
+            position += selected.Count;
         }
-        if (await CancelRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, run.ModelName, work, backend, judge, new Scorers(scoring, pairwise, grading), config, fellBack, Report, cancellationToken))
+        if (await StopRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, run.ModelName, work, backend, judge, new Scorers(scoring, pairwise, grading), config, fellBack, Report, cancellationToken))
         {
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             logger.LogInformation("Run {RunId} cancelled", runId);
@@ -138,28 +192,54 @@ public sealed class EvaluateRunJob(
         if (backend.Description != report) await UpdateRunAsync(runId, s => s.SetProperty(r => r.BackendReport, Report()), cancellationToken);
         // Every choice item fell back together (the endpoint was probed once): the run was, in fact, a generation run.
         if (fellBack.Value) await UpdateRunAsync(runId, s => s.SetProperty(r => r.Config, (config with { Mode = "generate" }).ToJson()), cancellationToken);
-        await CompleteAsync(runId, cancellationToken);
+        await CompleteAsync(runId, shardNumber, cancellationToken);
     }
 
     /// <summary>A run's backend with its spans and GenAI metrics, outside the response cache (a hit is seen as one).</summary>
     private MeteredBackend Metered(ModelSpec spec, string name, Guid runId, RunConfig config) =>
         new(backends.CreateForRun(spec, config.NoCache ? null : cache), ModelCallTags.For(spec, name, runId));
 
-    private async Task CompleteAsync(Guid runId, CancellationToken cancellationToken)
+    /// <summary>Records that this worker starts the shard; says whether it had been started before (recovery, retry).</summary>
+    private async Task<(RunShard? Shard, bool Again)> StartShardAsync(Guid runId, int shard, string workerId, CancellationToken cancellationToken)
     {
-        var (completed, failed) = await retry.ExecuteAsync(async ct => await RecountAsync(runId, ct), cancellationToken);
-        if (completed > 0 && failed == completed)
-            throw new InvalidOperationException($"all {completed} items failed; see the items' errors (`evals runs show {runId}`)");
-        await FinishAsync(runId, RunStatus.Succeeded, null, cancellationToken);
-        logger.LogInformation("Run {RunId} succeeded: {Completed} items, {Failed} failed", runId, completed, failed);
-        try
+        await using var connection = new NpgsqlConnection(storage.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            update run_shards set attempts = attempts + 1, worker_id = @worker, started_at = coalesce(started_at, @now)
+            where run_id = @run and shard = @shard
+            returning first_item, item_count, finished_at is not null, attempts
+            """, connection);
+        command.Parameters.AddWithValue("run", runId);
+        command.Parameters.AddWithValue("shard", shard);
+        command.Parameters.AddWithValue("worker", workerId);
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return (null, false);
+        return (new RunShard(shard, reader.GetInt32(0), reader.GetInt32(1), reader.GetBoolean(2)), reader.GetInt32(3) > 1);
+    }
+
+    private async Task CompleteAsync(Guid runId, int? shard, CancellationToken cancellationToken)
+    {
+        var (outcome, completed, failed) = await retry.ExecuteAsync(async ct =>
         {
-            await leaderboard.StoreRunAsync(runId, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
+            await using var connection = new NpgsqlConnection(storage.ConnectionString);
+            await connection.OpenAsync(ct);
+            return await RunEnd.MarkDoneAndTryFinishAsync(connection, runId, shard, time.GetUtcNow(), ct);
+        }, cancellationToken);
+        switch (outcome)
         {
-            // The run has succeeded; its leaderboard figures are computed by the first reader instead.
-            logger.LogWarning(e, "Run {RunId}: storing its leaderboard figures failed", runId);
+            case RunEndOutcome.Succeeded:
+                logger.LogInformation("Run {RunId} succeeded: {Completed} items, {Failed} failed", runId, completed, failed);
+                CountFinished(RunStatus.Succeeded);
+                await StoreLeaderboardRowAsync(runId, cancellationToken);
+                break;
+            case RunEndOutcome.Failed:
+                logger.LogError("Run {RunId} failed: all {Completed} items failed", runId, completed);
+                CountFinished(RunStatus.Failed);
+                break;
+            case RunEndOutcome.ShardsLeft:
+                logger.LogInformation("Run {RunId} shard {Shard} done", runId, shard);
+                break;
         }
     }
 
@@ -260,7 +340,7 @@ public sealed class EvaluateRunJob(
                 if (!cancelled && sinceCancelCheck.Elapsed >= interval)
                 {
                     sinceCancelCheck.Restart();
-                    if (await CancelRequestedAsync(runId, cancellationToken))
+                    if (await StopRequestedAsync(runId, cancellationToken))
                     {
                         // No new item starts; calls in flight end with the token, and whatever finished is still committed.
                         cancelled = true;
@@ -292,7 +372,7 @@ public sealed class EvaluateRunJob(
         foreach (var (taskId, storedTask) in tasks)
         {
             var task = PromptTemplates.Apply(storedTask, config.PromptTemplates);
-            var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(run.Id, taskId, ct), cancellationToken);
+            var done = await retry.ExecuteAsync(async ct => await DoneItemsAsync(run.Id, taskId, null, ct), cancellationToken);
             var pending = SelectItems(task, config).Where(i => !done.Contains(i.Id)).ToList();
             if (pending.Count == 0) continue;
             var stored = await retry.ExecuteAsync(async ct =>
@@ -303,7 +383,7 @@ public sealed class EvaluateRunJob(
             // No model to wait for: batches only bound what a crash can lose and let progress show.
             foreach (var batch in pending.Chunk(Math.Max(config.BatchSize, 200)))
             {
-                if (await CancelRequestedAsync(run.Id, cancellationToken))
+                if (await StopRequestedAsync(run.Id, cancellationToken))
                 {
                     await FinishAsync(run.Id, RunStatus.Cancelled, null, cancellationToken);
                     return false;
@@ -474,18 +554,23 @@ public sealed class EvaluateRunJob(
         }
     }
 
-    private async Task<HashSet<string>> DoneItemsAsync(Guid runId, Guid taskId, CancellationToken cancellationToken)
+    /// <param name="among">Only these items (a shard's), or all of the task's when null.</param>
+    private async Task<HashSet<string>> DoneItemsAsync(Guid runId, Guid taskId, List<string>? among, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var keys = await db.Results.Where(r => r.RunId == runId && r.TaskId == taskId).Select(r => r.ItemKey).ToListAsync(cancellationToken);
+        var results = db.Results.Where(r => r.RunId == runId && r.TaskId == taskId);
+        if (among is not null) results = results.Where(r => among.Contains(r.ItemKey));
+        var keys = await results.Select(r => r.ItemKey).ToListAsync(cancellationToken);
         return keys.ToHashSet(StringComparer.Ordinal);
     }
 
-    private async Task<bool> CancelRequestedAsync(Guid runId, CancellationToken cancellationToken) =>
+    /// <summary>A cancel was asked, or another shard ended the run (a failure): this shard stops too.</summary>
+    private async Task<bool> StopRequestedAsync(Guid runId, CancellationToken cancellationToken) =>
         await retry.ExecuteAsync(async ct =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            return await db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).SingleAsync(ct);
+            return await db.Runs.Where(r => r.Id == runId)
+                .Select(r => r.CancelRequested || r.Status == RunStatus.Failed || r.Status == RunStatus.Cancelled || r.Status == RunStatus.Succeeded).SingleAsync(ct);
         }, cancellationToken);
 
     private async Task<(int Completed, int Failed)> RecountAsync(Guid runId, CancellationToken cancellationToken)
@@ -499,13 +584,34 @@ public sealed class EvaluateRunJob(
         return (completed, failed);
     }
 
+    /// <summary>Ends an open run; a run another shard has already ended keeps its end.</summary>
     private async Task FinishAsync(Guid runId, RunStatus status, string? error, CancellationToken cancellationToken)
     {
-        await UpdateRunAsync(runId, s => s
-            .SetProperty(r => r.Status, status)
-            .SetProperty(r => r.FinishedAt, time.GetUtcNow())
-            .SetProperty(r => r.Error, error), cancellationToken);
+        var ended = await retry.ExecuteAsync(async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.Runs.Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, status)
+                .SetProperty(r => r.FinishedAt, time.GetUtcNow())
+                .SetProperty(r => r.Error, error), ct);
+        }, cancellationToken);
+        if (ended > 0) CountFinished(status);
+    }
+
+    private static void CountFinished(RunStatus status) =>
         RunnerTelemetry.RunsFinished.Add(1, new KeyValuePair<string, object?>("evals.run.status", status.ToString().ToLowerInvariant()));
+
+    private async Task StoreLeaderboardRowAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await leaderboard.StoreRunAsync(runId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The run has succeeded; its leaderboard figures are computed by the first reader instead.
+            logger.LogWarning(e, "Run {RunId}: storing its leaderboard figures failed", runId);
+        }
     }
 
     private async Task MarkFailedAsync(Guid runId, Exception exception, CancellationToken cancellationToken)

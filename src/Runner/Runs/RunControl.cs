@@ -7,7 +7,7 @@ using Quartz;
 namespace Evals.Runner.Runs;
 
 /// <summary>Cancelling and retrying runs, from the CLI and the web alike.</summary>
-public sealed class RunControl(IDbContextFactory<EvalsDbContext> dbFactory, ISchedulerFactory schedulers, TimeProvider time)
+public sealed class RunControl(IDbContextFactory<EvalsDbContext> dbFactory, StorageConnection storage, ISchedulerFactory schedulers, TimeProvider time)
 {
     /// <summary>A queued run is cancelled at once; a running one stops before its next batch (on whichever worker runs it).</summary>
     public async Task<RunStatus> CancelAsync(Guid runId, CancellationToken cancellationToken = default)
@@ -18,8 +18,13 @@ public sealed class RunControl(IDbContextFactory<EvalsDbContext> dbFactory, ISch
         run.CancelRequested = true;
         if (run.Status == RunStatus.Queued)
         {
+            // Every job of the run goes (its shards', or the one of a run executed whole); a shard already started sees the request.
             var scheduler = await schedulers.GetScheduler(cancellationToken);
-            if (await scheduler.DeleteJob(RunScheduling.KeyFor(runId), cancellationToken) || !await scheduler.Exists(RunScheduling.KeyFor(runId), cancellationToken))
+            var keys = (await ShardsAsync(runId, cancellationToken)).Select(s => RunShards.KeyFor(runId, s.Number)).Append(RunScheduling.KeyFor(runId)).ToList();
+            await scheduler.DeleteJobs(keys, cancellationToken);
+            var left = false;
+            foreach (var key in keys) left |= await scheduler.Exists(key, cancellationToken);
+            if (!left)
             {
                 run.Status = RunStatus.Cancelled;
                 run.FinishedAt = time.GetUtcNow();
@@ -45,8 +50,19 @@ public sealed class RunControl(IDbContextFactory<EvalsDbContext> dbFactory, ISch
         run.CompletedItems = await db.Results.CountAsync(r => r.RunId == runId, cancellationToken);
         run.FailedItems = 0;
         await db.SaveChangesAsync(cancellationToken);
+        // Errored items may sit in any shard: every shard runs again and skips what is stored.
+        await db.Database.ExecuteSqlInterpolatedAsync($"update run_shards set finished_at = null where run_id = {runId}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await RunScheduling.EnqueueAsync(scheduler, runId, cancellationToken);
+        var shards = await ShardsAsync(runId, cancellationToken);
+        if (shards.Count == 0) await RunScheduling.EnqueueAsync(scheduler, runId, cancellationToken);
+        else await RunShards.EnqueueAsync(scheduler, runId, shards.Select(s => s.Number), replace: true, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<RunShard>> ShardsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(storage.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return await RunShards.ReadAsync(connection, runId, cancellationToken);
     }
 }

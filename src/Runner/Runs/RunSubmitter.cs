@@ -32,6 +32,8 @@ public sealed class RunSubmitter(
     RegressionSuites regressions,
     ISchedulerFactory schedulers,
     JudgeChecks judgeChecks,
+    StorageConnection storage,
+    RunnerOptions runnerOptions,
     TimeProvider time)
 {
     public Task<Run> SubmitAsync(RunRequest request, CancellationToken cancellationToken = default) => SubmitAsync(request, null, cancellationToken);
@@ -104,6 +106,7 @@ public sealed class RunSubmitter(
             CreatedAt = now,
         };
         activity?.SetTag(Telemetry.RunnerTelemetry.RunIdTag, run.Id.ToString());
+        var shards = RunShards.Layout(total, runnerOptions.ShardItems);
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             db.Runs.Add(run);
@@ -111,8 +114,15 @@ public sealed class RunSubmitter(
         }
         try
         {
+            await using (var connection = new Npgsql.NpgsqlConnection(storage.ConnectionString))
+            {
+                await connection.OpenAsync(cancellationToken);
+                await RunShards.CreateAsync(connection, null, run.Id, shards, cancellationToken);
+            }
             var scheduler = await schedulers.GetScheduler(cancellationToken);
-            await RunScheduling.EnqueueAsync(scheduler, run.Id, cancellationToken);
+            // An empty run is one job that ends it at once.
+            if (shards.Count == 0) await RunScheduling.EnqueueAsync(scheduler, run.Id, cancellationToken);
+            else await RunShards.EnqueueAsync(scheduler, run.Id, shards.Select(s => s.Number), replace: false, cancellationToken);
         }
         catch
         {

@@ -63,6 +63,7 @@ public sealed class EvaluateRunJob(
         activity?.SetTag("evals.worker_id", context.Scheduler.SchedulerInstanceId);
         activity?.SetTag("evals.recovering", context.Recovering);
         int? shard = context.MergedJobDataMap.ContainsKey(RunShards.ShardKey) ? context.MergedJobDataMap.GetInt(RunShards.ShardKey) : null;
+        if (shard is { } number) activity?.SetTag("evals.shard", number);
         try
         {
             await ExecuteRunAsync(runId, shard, context, cancellationToken);

@@ -19,13 +19,19 @@ public static class RunScheduling
             .WithIdentity(KeyFor(runId))
             .UsingJobData(RunIdKey, runId.ToString())
             .RequestRecovery();
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } submitting) builder = builder.UsingJobData(TraceParentKey, submitting.Id!);
-        var job = builder.Build();
+        var job = builder.Build().WithSubmittingTrace();
         var trigger = TriggerBuilder.Create()
             .WithIdentity(runId.ToString(), Group)
             .ForJob(job)
             .StartNow()
             .Build();
         await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Carries the current span's traceparent (the submission, a retry, a janitor pass) into the job's data.</summary>
+    public static IJobDetail WithSubmittingTrace(this IJobDetail job)
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } submitting) job.JobDataMap[TraceParentKey] = submitting.Id!;
+        return job;
     }
 }

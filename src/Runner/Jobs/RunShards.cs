@@ -80,7 +80,8 @@ public static class RunShards
                 .UsingJobData(RunScheduling.RunIdKey, runId.ToString())
                 .UsingJobData(ShardKey, shard)
                 .RequestRecovery()
-                .Build();
+                .Build()
+                .WithSubmittingTrace();
             var trigger = TriggerBuilder.Create().WithIdentity(key.Name, Group).ForJob(job).StartNow().Build();
             jobs[job] = [trigger];
         }

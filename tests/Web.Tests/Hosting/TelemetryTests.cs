@@ -91,8 +91,10 @@ public sealed class TelemetryTests(DatabaseFixture database) : IClassFixture<Dat
         {
             var now = await ScrapeAsync(app);
             return now.Any(l => l.StartsWith("evals_runs{", StringComparison.Ordinal) && l.Contains("evals_run_status=\"queued\"", StringComparison.Ordinal))
-                && Sum(now, "evals_runs", "evals_run_status=\"running\"") == 0 && Sum(now, "evals_runs", "evals_run_status=\"queued\"") == 0;
-        }, TimeSpan.FromSeconds(10), "the evals.runs gauge to show no queued or running run");
+                && Sum(now, "evals_runs", "evals_run_status=\"running\"") == 0 && Sum(now, "evals_runs", "evals_run_status=\"queued\"") == 0
+                && now.Any(l => l.StartsWith("evals_run_shards{", StringComparison.Ordinal))
+                && Sum(now, "evals_run_shards", "evals_shard_status=\"running\"") == 0 && Sum(now, "evals_run_shards", "evals_shard_status=\"queued\"") == 0;
+        }, TimeSpan.FromSeconds(10), "the evals.runs and evals.run_shards gauges to show no queued or running run or shard");
         Assert.Contains(metrics, l => l.StartsWith("http_server_request_duration_seconds_count", StringComparison.Ordinal));
     }
 

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Evals.Perf;
 using Evals.Storage;
 using Evals.Storage.Embedded;
 using Evals.Storage.Entities;
@@ -32,7 +33,7 @@ for (var i = 0; i < args.Length; i++)
 }
 
 var root = Path.Combine(Path.GetTempPath(), $"evals-perf-feedback-{Guid.NewGuid():N}");
-var cluster = LocalPostgres.Create(new LocalPostgresOptions(root, PreferredPort: FreePort(), Durable: true, Database: "evals_perf"));
+var cluster = LocalPostgres.Create(new LocalPostgresOptions(root, PreferredPort: WebNodes.FreePort(), Durable: true, Database: "evals_perf"));
 Process? web = null;
 try
 {
@@ -45,11 +46,11 @@ try
         db.ApiKeys.Add(new ApiKey { Id = keyId, Name = "perf", Scope = "feedback", Hash = ApiKey.HashOf(key), Prefix = key[..10], RequestsPerMinute = 100_000_000 });
         await db.SaveChangesAsync();
     }
-    var port = FreePort();
-    web = StartWeb(connectionString, port);
+    var port = WebNodes.FreePort();
+    web = WebNodes.Start(connectionString, port);
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-    await WaitHealthyAsync(http, web);
+    await WebNodes.WaitHealthyAsync(http.BaseAddress!, web, TimeSpan.FromSeconds(120));
     Console.WriteLine($"Evals feedback-ingestion benchmark, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
     Console.WriteLine($"cluster 127.0.0.1:{cluster.Port} (durable: fsync and synchronous_commit on); web app pid {web.Id} on port {port}; {clients} clients in flight; median of {repeats}");
 
@@ -168,53 +169,8 @@ finally
     }
 }
 
-static Process StartWeb(string connectionString, int port)
-{
-    var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
-    info.ArgumentList.Add("--urls");
-    info.ArgumentList.Add($"http://127.0.0.1:{port}");
-    info.Environment["ConnectionStrings__Evals"] = connectionString;
-    info.Environment["Runner__Enabled"] = "false";
-    info.Environment["Evals__SeedSmokeRuns"] = "false";
-    info.Environment["OnlineChecks__Enabled"] = "false";
-    info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-    info.Environment["Logging__LogLevel__Default"] = "Warning";
-    var process = Process.Start(info)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[web] {e.Data}"); };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return process;
-}
-
-static async Task WaitHealthyAsync(HttpClient http, Process web)
-{
-    var watch = Stopwatch.StartNew();
-    while (watch.Elapsed < TimeSpan.FromSeconds(120))
-    {
-        if (web.HasExited) throw new InvalidOperationException($"the web app exited with {web.ExitCode}");
-        try
-        {
-            if ((await http.GetAsync("healthz")).IsSuccessStatusCode) return;
-        }
-        catch (HttpRequestException)
-        {
-        }
-        await Task.Delay(250);
-    }
-    throw new TimeoutException("the web app did not become healthy in 120 s");
-}
-
 static double Median(List<double> values)
 {
     var sorted = values.Order().ToList();
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }

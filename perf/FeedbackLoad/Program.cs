@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Evals.LoadGenerator;
+using Evals.Perf;
 using Evals.Storage;
 using Evals.Storage.Embedded;
 using Evals.Storage.Entities;
@@ -35,7 +36,7 @@ for (var i = 0; i < args.Length; i++)
 }
 
 var root = Path.Combine(Path.GetTempPath(), $"evals-perf-feedback-load-{Guid.NewGuid():N}");
-var cluster = LocalPostgres.Create(new LocalPostgresOptions(root, PreferredPort: FreePort(), Durable: true, Database: "evals_perf"));
+var cluster = LocalPostgres.Create(new LocalPostgresOptions(root, PreferredPort: WebNodes.FreePort(), Durable: true, Database: "evals_perf"));
 var webs = new List<Process>();
 try
 {
@@ -52,11 +53,11 @@ try
     var targets = new List<Uri>();
     for (var n = 0; n < nodes; n++)
     {
-        var port = FreePort();
-        webs.Add(StartWeb(connectionString, port));
+        var port = WebNodes.FreePort();
+        webs.Add(WebNodes.Start(connectionString, port));
         targets.Add(new Uri($"http://127.0.0.1:{port}/"));
     }
-    foreach (var (target, web) in targets.Zip(webs)) await WaitHealthyAsync(target, web);
+    foreach (var (target, web) in targets.Zip(webs)) await WebNodes.WaitHealthyAsync(target, web, TimeSpan.FromSeconds(300));
     Console.WriteLine($"Evals feedback load benchmark, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
     Console.WriteLine($"cluster 127.0.0.1:{cluster.Port} (durable: fsync and synchronous_commit on); {nodes} web node(s) (pids {string.Join(", ", webs.Select(w => w.Id))}); " +
         $"{clients} clients, one event per request, {seconds} s");
@@ -152,50 +153,4 @@ finally
     {
         Console.Error.WriteLine($"could not clean up {root}: {e.Message}");
     }
-}
-
-static Process StartWeb(string connectionString, int port)
-{
-    var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
-    info.ArgumentList.Add("--urls");
-    info.ArgumentList.Add($"http://127.0.0.1:{port}");
-    info.Environment["ConnectionStrings__Evals"] = connectionString;
-    info.Environment["Runner__Enabled"] = "false";
-    info.Environment["Evals__SeedSmokeRuns"] = "false";
-    info.Environment["OnlineChecks__Enabled"] = "false";
-    info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-    info.Environment["Logging__LogLevel__Default"] = "Warning";
-    var process = Process.Start(info)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[web {port}] {e.Data}"); };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return process;
-}
-
-static async Task WaitHealthyAsync(Uri target, Process web)
-{
-    using var http = new HttpClient { BaseAddress = target, Timeout = TimeSpan.FromSeconds(10) };
-    var watch = Stopwatch.StartNew();
-    while (watch.Elapsed < TimeSpan.FromSeconds(300))
-    {
-        if (web.HasExited) throw new InvalidOperationException($"the web node on {target} exited with {web.ExitCode}");
-        try
-        {
-            if ((await http.GetAsync("healthz")).IsSuccessStatusCode) return;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-        }
-        await Task.Delay(250);
-    }
-    throw new TimeoutException($"the web node on {target} did not become healthy in 300 s");
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }

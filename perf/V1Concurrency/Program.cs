@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Evals.Perf;
 using Evals.Runner.Backends.Onnx.TinyModel;
 using Evals.Storage;
 using Evals.Storage.Embedded;
@@ -47,7 +48,7 @@ for (var i = 0; i < args.Length; i++)
 
 var root = Path.Combine(Path.GetTempPath(), $"evals-perf-v1-{Guid.NewGuid():N}");
 var modelFolder = Path.Combine(root, "model");
-var cluster = LocalPostgres.Create(new LocalPostgresOptions(Path.Combine(root, "pg"), PreferredPort: FreePort(), Durable: true, Database: "evals_perf"));
+var cluster = LocalPostgres.Create(new LocalPostgresOptions(Path.Combine(root, "pg"), PreferredPort: WebNodes.FreePort(), Durable: true, Database: "evals_perf"));
 Process? web = null;
 try
 {
@@ -63,11 +64,11 @@ try
         db.Models.Add(new Model { Id = Guid.NewGuid(), Name = "tiny", Kind = "onnx", Spec = spec, CreatedAt = TimeProvider.System.GetUtcNow() });
         await db.SaveChangesAsync();
     }
-    var port = FreePort();
-    web = StartWeb(connectionString, port);
+    var port = WebNodes.FreePort();
+    web = WebNodes.Start(connectionString, port);
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(10) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-    await WaitHealthyAsync(http, web);
+    await WebNodes.WaitHealthyAsync(http.BaseAddress!, web, TimeSpan.FromSeconds(120));
     Console.WriteLine($"Evals /v1 concurrency benchmark, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores, load average {LoadAverage()}, .NET {Environment.Version}");
     Console.WriteLine($"model {spec}: {config.Layers} layers, hidden {config.Hidden}, vocab {config.VocabSize}; POST /v1/completions, temperature 0, max_tokens {maxTokens}; "
         + $"{clients} clients × {requestsPerClient} requests against the same {clients * requestsPerClient} requests from one client; median of {repeats}");
@@ -138,44 +139,6 @@ finally
     }
 }
 
-static Process StartWeb(string connectionString, int port)
-{
-    var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Evals.Web.dll"));
-    info.ArgumentList.Add("--urls");
-    info.ArgumentList.Add($"http://127.0.0.1:{port}");
-    info.Environment["ConnectionStrings__Evals"] = connectionString;
-    info.Environment["Runner__Enabled"] = "false";
-    info.Environment["Evals__SeedSmokeRuns"] = "false";
-    info.Environment["OnlineChecks__Enabled"] = "false";
-    info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-    info.Environment["Logging__LogLevel__Default"] = "Warning";
-    var process = Process.Start(info)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[web] {e.Data}"); };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return process;
-}
-
-static async Task WaitHealthyAsync(HttpClient http, Process web)
-{
-    var watch = Stopwatch.StartNew();
-    while (watch.Elapsed < TimeSpan.FromSeconds(120))
-    {
-        if (web.HasExited) throw new InvalidOperationException($"the web app exited with {web.ExitCode}");
-        try
-        {
-            if ((await http.GetAsync("healthz")).IsSuccessStatusCode) return;
-        }
-        catch (HttpRequestException)
-        {
-        }
-        await Task.Delay(250);
-    }
-    throw new TimeoutException("the web app did not become healthy in 120 s");
-}
-
 static double Median(List<double> values)
 {
     var sorted = values.Order().ToList();
@@ -192,11 +155,4 @@ static string LoadAverage()
     {
         return "?";
     }
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }

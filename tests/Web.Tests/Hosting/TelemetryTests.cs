@@ -113,6 +113,9 @@ public sealed class TelemetryTests(DatabaseFixture database) : IClassFixture<Dat
             return status is "succeeded" or "failed" or "cancelled";
         }, TimeSpan.FromSeconds(60), $"run {runId} to end");
         Assert.Equal("succeeded", status);
+        // The job's span ends when the job returns, after the run's end (and its leaderboard row) is stored: wait for its export.
+        await Poll.UntilAsync(() => Task.FromResult(Spans(exported).Any(s => s.DisplayName == "evals.run.execute" && (string?)s.GetTagItem("evals.run_id") == runId.ToString())),
+            TimeSpan.FromSeconds(30), $"run {runId}'s job span to end");
         var submit = Assert.Single(Spans(exported), s => s.DisplayName == "evals.run.submit" && (string?)s.GetTagItem("evals.run_id") == runId.ToString());
         return new Submitted(runId, body.GetProperty("total_items").GetInt32(), submit);
     }

@@ -15,11 +15,12 @@ public static class RunScheduling
 
     public static async Task EnqueueAsync(IScheduler scheduler, Guid runId, CancellationToken cancellationToken = default)
     {
-        var builder = JobBuilder.Create<EvaluateRunJob>()
+        var job = JobBuilder.Create<EvaluateRunJob>()
             .WithIdentity(KeyFor(runId))
             .UsingJobData(RunIdKey, runId.ToString())
-            .RequestRecovery();
-        var job = builder.Build().WithSubmittingTrace();
+            .RequestRecovery()
+            .Build()
+            .WithSubmittingTrace();
         var trigger = TriggerBuilder.Create()
             .WithIdentity(runId.ToString(), Group)
             .ForJob(job)

@@ -40,7 +40,8 @@ public static class FeedbackApi
     }
 
     /// <summary>
-    /// Authentication for posting feedback and OTLP traces (the aggregate GETs are public); call before <c>UseRateLimiter</c>.
+    /// Authentication for posting feedback and OTLP traces (the aggregate GETs are public); call before the endpoints run:
+    /// the per-key limit (<see cref="WithinKeyRateAsync"/>) reads the key this sets.
     /// </summary>
     public static IApplicationBuilder UseFeedbackKeys(this IApplicationBuilder app) =>
         app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && (IsExactly(c.Request.Path, Path) || IsExactly(c.Request.Path, OtlpTracesApi.Path)), b => b.UseMiddleware<ApiKeyMiddleware>("feedback",

@@ -226,7 +226,10 @@ public static class StyleControl
                     {
                         for (var i = 0; i < _d; i++) _trial[i] = theta[i] - t * _g[i];
                         var value = Objective(weights, _trial);
-                        if (value <= objective || t < 1e-10)
+                        // Near the optimum a step's decrease is below the objective's rounding (about 1e-16 of its
+                        // size): without the slack, rounding noise would halve the step to nothing and stop the
+                        // iteration about 1e-8 (natural units) short of the optimum, reported as converged.
+                        if (value <= objective + 1e-12 * Math.Abs(objective) || t < 1e-10)
                         {
                             objective = value;
                             break;
@@ -237,7 +240,9 @@ public static class StyleControl
                 }
                 else
                     for (var i = 0; i < _d; i++) theta[i] -= _g[i];
-                if (largest * t < options.Tolerance) return (iteration, true);
+                // Converged on the full Newton step (the distance to the optimum of the local quadratic), not on a
+                // step the line search shortened.
+                if (largest < options.Tolerance) return (iteration, true);
             }
             return (options.MaxIterations, false);
         }

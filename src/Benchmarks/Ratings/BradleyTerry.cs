@@ -47,7 +47,10 @@ public sealed record BradleyTerryLeaderboard(
 
 /// <summary>
 /// Bradley–Terry ratings by maximum likelihood, as Chatbot Arena computes them: FastChat
-/// <c>fastchat/serve/monitor/elo_analysis.py</c>, <c>compute_mle_elo</c> (and <c>get_bootstrap_result</c> for intervals).
+/// <c>fastchat/serve/monitor/elo_analysis.py</c>, <c>compute_mle_elo</c> (and <c>get_bootstrap_result</c> for intervals),
+/// which FastChat's current <c>rating_systems.py</c> replaced by <c>compute_bt</c>: the same likelihood on the distinct
+/// (pair, outcome) rows weighted by their counts, a tie as outcome ½, minimised by L-BFGS from zero to a gradient of 1e-6.
+/// docs/arena.md ("Equal to FastChat") says how the two are checked against each other.
 /// <para>The model: P(a beats b) = 1 / (1 + Base^((R_b − R_a) / Scale)). FastChat fits it as an unpenalised logistic
 /// regression (scikit-learn, no intercept) on rows with +ln(Base) in a's column and −ln(Base) in b's, weighting each
 /// ordered pair by 2 × wins + ties, i.e. a tie counts as half a win each way; rating = Scale × coefficient + InitialRating.

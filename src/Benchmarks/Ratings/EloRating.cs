@@ -1,8 +1,9 @@
 namespace Evals.Benchmarks.Ratings;
 
 /// <summary>
-/// Online Elo as Chatbot Arena computes it: FastChat <c>fastchat/serve/monitor/elo_analysis.py</c>, <c>compute_elo</c>
-/// (lm-sys/FastChat; also the 2023 Arena notebook). Every model starts at <c>initialRating</c>; for each battle, in the
+/// Online Elo as Chatbot Arena computes it: FastChat <c>compute_elo</c> (lm-sys/FastChat, <c>fastchat/serve/monitor/</c>
+/// <c>elo_analysis.py</c>, now <c>rating_systems.py</c>, which writes E_a as 1 / (1 + e^(α (R_b − R_a))), α = ln(base) / scale,
+/// the same number; also the 2023 Arena notebook). Every model starts at <c>initialRating</c>; for each battle, in the
 /// order given, <c>E_a = 1 / (1 + base^((R_b − R_a) / scale))</c>, <c>E_b = 1 / (1 + base^((R_a − R_b) / scale))</c>,
 /// <c>S_a</c> = 1 for a win, 0 for a loss, ½ for <c>tie</c> and <c>tie (bothbad)</c>; then <c>R_a += K (S_a − E_a)</c>
 /// and <c>R_b += K (1 − S_a − E_b)</c>. Defaults K = 4, scale 400, base 10, initial 1000, as in FastChat.

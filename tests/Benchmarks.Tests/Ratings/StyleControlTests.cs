@@ -4,9 +4,9 @@ using Evals.Benchmarks.Statistics;
 namespace Evals.Benchmarks.Tests.Ratings;
 
 /// <summary>
-/// Chatbot Arena's style control. FastChat cannot run on this machine (no numpy), so its values are not pinned from a run
-/// of its code; instead the fit is checked against a hand-solvable case and against an independent fit written out here
-/// (plain gradient descent on FastChat's objective, the formula re-derived in the test), and on simulated votes.
+/// Chatbot Arena's style control: a hand-solvable case, an independent fit written out here (plain gradient descent on
+/// FastChat's objective, the formula re-derived in the test), and simulated votes. Values from a run of FastChat's own
+/// code are pinned in <see cref="FastChatPinnedTests"/>.
 /// </summary>
 public sealed class StyleControlTests
 {

@@ -17,7 +17,7 @@ Timing: python3 fastchat_reference.py --fastchat DIR --battles FILE --bootstrap 
   report_elo_analysis_results runs them (the bootstrap in a multiprocessing pool of os.cpu_count() workers).
 DIR is the folder holding fastchat/serve/monitor/rating_systems.py, or that file's own folder."""
 import argparse
-import importlib.util
+import importlib
 import json
 import math
 import os
@@ -31,10 +31,9 @@ def load_rating_systems(folder):
     for candidate in (os.path.join(folder, "fastchat", "serve", "monitor", "rating_systems.py"),
                       os.path.join(folder, "rating_systems.py")):
         if os.path.exists(candidate):
-            spec = importlib.util.spec_from_file_location("rating_systems", candidate)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module
+            # Imported by name from its folder, so that the bootstrap's worker processes can pickle its functions.
+            sys.path.insert(0, os.path.dirname(candidate))
+            return importlib.import_module("rating_systems")
     sys.exit(f"no rating_systems.py under {folder}")
 
 

@@ -11,7 +11,8 @@ namespace Evals.Benchmarks.Tests.Ratings;
 /// both in Ratings/Reference. As elo_analysis.report_elo_analysis_results does, the driver builds a DataFrame from the
 /// file, sorts it by tstamp and calls compute_elo (online Elo), compute_bt (Bradley–Terry) and compute_style_control
 /// (style control); categories use FastChat's own filters, language == "Chinese" / "English" (elo_analysis's
-/// filter_func_map) and turn > 1, which must select the same battles as our <see cref="PromptCategories"/> rules.
+/// filter_func_map) and turn > 1, which must select the same battles as our <see cref="PromptCategories"/> rules;
+/// style control is also run on the Chinese battles alone (the ratings page's default view).
 /// <para>Tolerances. Online Elo is the same arithmetic in another order of operations: 1e-9 rating points. The fits are
 /// not: FastChat's L-BFGS stops at a gradient of 1e-6 (or its relative-decrease test) short of the optimum, while ours
 /// is Newton's method to the exact optimum of the same objective. The driver minimises FastChat's own objective further
@@ -201,5 +202,28 @@ public sealed class FastChatPinnedTests
         var fit = BradleyTerry.Fit(battles);
         Assert.True(fit.Converged);
         AssertRatings(FastChatCategories[category], m => fit.Ratings[m], FitTolerance);
+    }
+
+    [Fact]
+    public void Style_control_on_the_Chinese_category_equals_FastChat_with_features_standardised_over_that_category()
+    {
+        var battles = Battles.Where(b => b.Categories!.Contains(PromptCategories.Chinese)).ToList();
+        var fit = StyleControl.Fit(battles);
+        Assert.True(fit.Converged);
+        AssertRatings(new Dictionary<string, double>
+        {
+            ["glm-4-9b"] = 1062.8194138035326,
+            ["llama-3-8b"] = 1015.4643612347514,
+            ["qwen2-7b"] = 1008.115636992065,
+            ["yi-1.5-34b"] = 1006.3243923735547,
+            ["deepseek-v2-lite"] = 985.8608676281762,
+            ["baichuan2-13b"] = 983.4596240326329,
+            ["internlm2-20b"] = 975.9844075643174,
+            ["mistral-7b"] = 961.9712963709698,
+        }, m => fit.Ratings[m], FitTolerance);
+        double[] coefficients = [0.41603093289856097, 0.16315941185846222, -0.16595827802870317, 0.07707811957231919];
+        for (var k = 0; k < 4; k++)
+            Assert.True(Math.Abs(fit.Coefficients[k] - coefficients[k]) <= CoefficientTolerance,
+                $"{StyleControl.FeatureNames[k]}: ours {fit.Coefficients[k]:R}, FastChat {coefficients[k]:R}");
     }
 }

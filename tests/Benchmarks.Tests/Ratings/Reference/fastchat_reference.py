@@ -10,7 +10,7 @@ Pins (default): python3 fastchat_reference.py --fastchat DIR [--battles fastchat
   tstamp, then compute_elo (online Elo), compute_bt (Bradley-Terry, L-BFGS) and compute_style_control (style control:
   normalised, standardised style differences fitted beside the ratings with reg 0.5). Categories use FastChat's own
   filters: "chinese" (language == "Chinese") and "english" (language == "English") from elo_analysis's filter_func_map,
-  and "multi_turn" as turn > 1. Also prints how far each of FastChat's fits stops from the exact optimum (the same
+  and "multi_turn" as turn > 1 (with compute_style_control on "chinese" too). Also prints how far each of FastChat's fits stops from the exact optimum (the same
   objective minimised to a gradient of 1e-12), which bounds the tolerance the tests can ask for.
 Timing: python3 fastchat_reference.py --fastchat DIR --battles FILE --bootstrap N
   Wall time of reading the file and running compute_elo, compute_bootstrap_bt(num_round=N) and compute_bt, as
@@ -115,6 +115,14 @@ def pins(rs, path):
         show(f"compute_bt on category {name} ({len(subset)} battles)", bt)
         exact, grad = exact_bt(rs, subset)
         print(f"# largest distance from the exact optimum: {gap(bt, exact):.3g} rating points (exact fit's gradient {grad:.1e})")
+        if name == "chinese":  # the ratings page's default view
+            styled, coefficients = rs.compute_style_control(subset)
+            styled = styled.to_dict()
+            show(f"compute_style_control on category {name}", styled)
+            print("# coefficients (length, headers, lists, bold): " + ", ".join(repr(float(c)) for c in coefficients))
+            exact, exact_coefficients, grad = exact_style(rs, subset)
+            print(f"# largest distance from the exact optimum: {gap(styled, exact):.3g} rating points, "
+                  f"{max(abs(a - b) for a, b in zip(coefficients, exact_coefficients)):.3g} in a coefficient (exact fit's gradient {grad:.1e})")
 
 
 def timing(rs, path, rounds):

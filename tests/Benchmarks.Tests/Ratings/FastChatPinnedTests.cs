@@ -42,6 +42,14 @@ public sealed class FastChatPinnedTests
             $"{model}: ours {ours:R}, FastChat {rating:R} (difference {ours - rating:0.#########}, tolerance {tolerance})");
     }
 
+    /// <summary>Length, headers, lists, bold, each within <paramref name="tolerance"/>.</summary>
+    private static void AssertCoefficients(double[] expected, IReadOnlyList<double> actual, double tolerance)
+    {
+        for (var k = 0; k < expected.Length; k++)
+            Assert.True(Math.Abs(actual[k] - expected[k]) <= tolerance,
+                $"{StyleControl.FeatureNames[k]}: ours {actual[k]:R}, FastChat {expected[k]:R} (tolerance {tolerance})");
+    }
+
     [Fact]
     public void Online_Elo_equals_FastChat_compute_elo()
     {
@@ -135,13 +143,8 @@ public sealed class FastChatPinnedTests
         Assert.True(fit.Converged);
         AssertRatings(FastChatStyleControl, m => fit.Ratings[m], FitTolerance);
         AssertRatings(FastChatStyleControlOptimum, m => fit.Ratings[m], OptimumTolerance);
-        for (var k = 0; k < 4; k++)
-        {
-            Assert.True(Math.Abs(fit.Coefficients[k] - FastChatStyleCoefficients[k]) <= CoefficientTolerance,
-                $"{StyleControl.FeatureNames[k]}: ours {fit.Coefficients[k]:R}, FastChat {FastChatStyleCoefficients[k]:R}");
-            Assert.True(Math.Abs(fit.Coefficients[k] - FastChatStyleCoefficientsOptimum[k]) <= OptimumCoefficientTolerance,
-                $"{StyleControl.FeatureNames[k]}: ours {fit.Coefficients[k]:R}, FastChat's optimum {FastChatStyleCoefficientsOptimum[k]:R}");
-        }
+        AssertCoefficients(FastChatStyleCoefficients, fit.Coefficients, CoefficientTolerance);
+        AssertCoefficients(FastChatStyleCoefficientsOptimum, fit.Coefficients, OptimumCoefficientTolerance);
         var board = StyleControl.Leaderboard(Battles, rounds: 20, seed: 1);
         AssertRatings(FastChatStyleControl, m => board.Rows.Single(r => r.Model == m).Rating, FitTolerance);
         Assert.Equal(FastChatStyleControl.OrderByDescending(r => r.Value).Select(r => r.Key), board.Rows.Select(r => r.Model));
@@ -221,9 +224,6 @@ public sealed class FastChatPinnedTests
             ["internlm2-20b"] = 975.9844075643174,
             ["mistral-7b"] = 961.9712963709698,
         }, m => fit.Ratings[m], FitTolerance);
-        double[] coefficients = [0.41603093289856097, 0.16315941185846222, -0.16595827802870317, 0.07707811957231919];
-        for (var k = 0; k < 4; k++)
-            Assert.True(Math.Abs(fit.Coefficients[k] - coefficients[k]) <= CoefficientTolerance,
-                $"{StyleControl.FeatureNames[k]}: ours {fit.Coefficients[k]:R}, FastChat {coefficients[k]:R}");
+        AssertCoefficients([0.41603093289856097, 0.16315941185846222, -0.16595827802870317, 0.07707811957231919], fit.Coefficients, CoefficientTolerance);
     }
 }

@@ -10,10 +10,11 @@ Pins (default): python3 fastchat_reference.py --fastchat DIR [--battles fastchat
   tstamp, then compute_elo (online Elo), compute_bt (Bradley-Terry, L-BFGS) and compute_style_control (style control:
   normalised, standardised style differences fitted beside the ratings with reg 0.5). Categories use FastChat's own
   filters: "chinese" (language == "Chinese") and "english" (language == "English") from elo_analysis's filter_func_map,
-  and "multi_turn" as turn > 1 (with compute_style_control on "chinese" too). Also prints how far each of FastChat's fits stops from the exact optimum (the same
-  objective minimised to a gradient of 1e-12), which bounds the tolerance the tests can ask for.
+  and "multi_turn" as turn > 1 (with compute_style_control on "chinese" too). Also prints the optimum of FastChat's
+  objectives (its own loss-and-gradient functions, minimised further: see further()) and how far each of FastChat's
+  fits stops from it, which bounds the tolerance the tests can ask for.
 Timing: python3 fastchat_reference.py --fastchat DIR --battles FILE --bootstrap N
-  Wall time of reading the file and running compute_elo, compute_bootstrap_bt(num_round=N) and compute_bt, as
+  Wall time of start-up, reading the file and running compute_elo, compute_bootstrap_bt(num_round=N) and compute_bt, as
   report_elo_analysis_results runs them (the bootstrap in a multiprocessing pool of os.cpu_count() workers).
 DIR is the folder holding fastchat/serve/monitor/rating_systems.py, or that file's own folder."""
 import argparse

@@ -7,8 +7,10 @@ namespace Evals.Benchmarks.Ratings;
 /// <param name="Scale">Rating points per factor of <paramref name="Base"/> in the odds (400).</param>
 /// <param name="Base">Base of the odds (10): P(a beats b) = 1 / (1 + Base^((R_b − R_a) / Scale)).</param>
 /// <param name="InitialRating">The mean rating of each connected group of models (1000); see <see cref="BradleyTerry"/>.</param>
-/// <param name="AnchorModel">When set and present, every rating is shifted so this model sits at <paramref name="AnchorRating"/>
-/// (FastChat pins <c>mixtral-8x7b-instruct-v0.1</c> at 1114). Null (the default) keeps the mean at <paramref name="InitialRating"/>.</param>
+/// <param name="AnchorModel">When set and present, every rating is shifted so this model sits at <paramref name="AnchorRating"/>.
+/// The default is FastChat's (<c>scale_and_offset</c>: <see cref="FastChatAnchorModel"/> at 1114), so a Chatbot Arena
+/// battle file rates as FastChat rates it; battles without that model keep the mean at <paramref name="InitialRating"/>,
+/// and null never shifts.</param>
 /// <param name="AnchorRating">Where <paramref name="AnchorModel"/> is put.</param>
 /// <param name="MaxIterations">Newton iterations before giving up; a fit that stops there reports <c>Converged = false</c>.</param>
 /// <param name="Tolerance">Converged when the largest Newton step is below this many rating points.</param>
@@ -16,10 +18,14 @@ public sealed record BradleyTerryOptions(
     double Scale = 400,
     double Base = 10,
     double InitialRating = 1000,
-    string? AnchorModel = null,
+    string? AnchorModel = BradleyTerryOptions.FastChatAnchorModel,
     double AnchorRating = 1114,
     int MaxIterations = 100,
-    double Tolerance = 1e-9);
+    double Tolerance = 1e-9)
+{
+    /// <summary>The model FastChat's <c>scale_and_offset</c> puts at 1114 when it is among the battles.</summary>
+    public const string FastChatAnchorModel = "mixtral-8x7b-instruct-v0.1";
+}
 
 /// <summary>A maximum-likelihood fit: ratings in first-appearance order of the models.</summary>
 /// <param name="Converged">False when the likelihood has no maximum at finite ratings (a model that won, or lost, every

@@ -12,7 +12,7 @@ public sealed record StyleControlOptions(
     double Base = 10,
     double InitialRating = 1000,
     double Regularisation = 0.5,
-    string? AnchorModel = null,
+    string? AnchorModel = BradleyTerryOptions.FastChatAnchorModel,
     double AnchorRating = 1114,
     int MaxIterations = 100,
     double Tolerance = 1e-9,

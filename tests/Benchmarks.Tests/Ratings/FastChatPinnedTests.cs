@@ -12,7 +12,8 @@ namespace Evals.Benchmarks.Tests.Ratings;
 /// file, sorts it by tstamp and calls compute_elo (online Elo), compute_bt (Bradley–Terry) and compute_style_control
 /// (style control); categories use FastChat's own filters, language == "Chinese" / "English" (elo_analysis's
 /// filter_func_map) and turn > 1, which must select the same battles as our <see cref="PromptCategories"/> rules;
-/// style control is also run on the Chinese battles alone (the ratings page's default view).
+/// style control is also run on the Chinese battles alone (the ratings page's default view), and both fits on the
+/// battles with one model renamed to FastChat's anchor model.
 /// <para>Tolerances. Online Elo is the same arithmetic in another order of operations: 1e-9 rating points. The fits are
 /// not: FastChat's L-BFGS stops at a gradient of 1e-6 (or its relative-decrease test) short of the optimum, while ours
 /// is Newton's method to the exact optimum of the same objective. The driver minimises FastChat's own objective further
@@ -148,6 +149,42 @@ public sealed class FastChatPinnedTests
         var board = StyleControl.Leaderboard(Battles, rounds: 20, seed: 1);
         AssertRatings(FastChatStyleControl, m => board.Rows.Single(r => r.Model == m).Rating, FitTolerance);
         Assert.Equal(FastChatStyleControl.OrderByDescending(r => r.Value).Select(r => r.Key), board.Rows.Select(r => r.Model));
+    }
+
+    [Fact]
+    public void With_FastChats_anchor_model_among_the_battles_both_fits_put_it_at_1114_as_FastChat_does()
+    {
+        // The same battles with mistral-7b renamed mixtral-8x7b-instruct-v0.1: FastChat's scale_and_offset shifts every
+        // rating to put that model at 1114, and so do our default options.
+        var renamed = Battles.Select(b => b with
+        {
+            ModelA = b.ModelA == "mistral-7b" ? BradleyTerryOptions.FastChatAnchorModel : b.ModelA,
+            ModelB = b.ModelB == "mistral-7b" ? BradleyTerryOptions.FastChatAnchorModel : b.ModelB,
+        }).ToList();
+        var bt = BradleyTerry.Fit(renamed);
+        AssertRatings(new Dictionary<string, double>
+        {
+            ["yi-1.5-34b"] = 1258.5697882341824,
+            ["glm-4-9b"] = 1240.092649803083,
+            ["qwen2-7b"] = 1239.002820858472,
+            ["internlm2-20b"] = 1213.3257677410488,
+            ["baichuan2-13b"] = 1188.3465286136093,
+            ["deepseek-v2-lite"] = 1149.5318790259162,
+            ["llama-3-8b"] = 1148.9254076401248,
+            [BradleyTerryOptions.FastChatAnchorModel] = 1114.0,
+        }, m => bt.Ratings[m], FitTolerance);
+        var styled = StyleControl.Fit(renamed);
+        AssertRatings(new Dictionary<string, double>
+        {
+            ["glm-4-9b"] = 1229.9448819242866,
+            ["qwen2-7b"] = 1178.366325223459,
+            ["yi-1.5-34b"] = 1176.3436710314986,
+            ["baichuan2-13b"] = 1159.4734230193467,
+            ["deepseek-v2-lite"] = 1150.2993583551279,
+            ["internlm2-20b"] = 1145.608391134721,
+            ["llama-3-8b"] = 1130.8140762385665,
+            [BradleyTerryOptions.FastChatAnchorModel] = 1114.0,
+        }, m => styled.Ratings[m], FitTolerance);
     }
 
     /// <summary>compute_bt on each category's battles.</summary>

@@ -108,6 +108,10 @@ def pins(rs, path):
           f"{max(abs(a - b) for a, b in zip(coefficients, exact_coefficients)):.3g} in a coefficient (exact fit's gradient {grad:.1e})")
     show("compute_style_control's objective at its optimum", exact)
     print("# coefficients at the optimum: " + ", ".join(repr(float(c)) for c in exact_coefficients))
+    # scale_and_offset anchors mixtral-8x7b-instruct-v0.1 at 1114 when it is present: the same battles with one model renamed.
+    anchored = battles.replace({"model_a": {"mistral-7b": "mixtral-8x7b-instruct-v0.1"}, "model_b": {"mistral-7b": "mixtral-8x7b-instruct-v0.1"}})
+    show("compute_bt with mistral-7b renamed mixtral-8x7b-instruct-v0.1 (anchored at 1114)", rs.compute_bt(anchored).to_dict())
+    show("compute_style_control with mistral-7b renamed mixtral-8x7b-instruct-v0.1", rs.compute_style_control(anchored)[0].to_dict())
     categories = {"chinese": lambda x: x["language"] == "Chinese", "english": lambda x: x["language"] == "English",
                   "multi_turn": lambda x: x["turn"] > 1}
     for name, keep in categories.items():

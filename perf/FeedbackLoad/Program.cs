@@ -99,13 +99,33 @@ try
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    // What the load asks of the database, from its own statistics: transactions (a single statement outside a transaction
+    // is one, so for this load each is one round trip), key lookups by hash, and rate-counter rows written. An idle
+    // backend reports its last statistics within 10 s.
+    async Task<(long Transactions, long KeyLookups, long CounterWrites)> DatabaseWorkAsync()
+    {
+        await Task.Delay(TimeSpan.FromSeconds(11));
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()),
+                   (SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE relname = 'api_keys' AND indexrelname LIKE '%hash%')::bigint,
+                   (SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'arena_limit_counters')
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
     // Warm-up: JIT, connection pools and the group-commit writers on every node.
     await BoundedLoad.RunAsync(new LoadOptions(targets, clients, long.MaxValue, TimeSpan.FromSeconds(warmupSeconds)),
         (i, _) => Request("w", i), (_, r) => Acknowledged(r));
     await ResetAsync();
 
+    var before = await DatabaseWorkAsync();
     var report = await BoundedLoad.RunAsync(new LoadOptions(targets, clients, maxRequests, TimeSpan.FromSeconds(seconds)),
         (i, _) => Request("s", i), (_, r) => Acknowledged(r));
+    var after = await DatabaseWorkAsync();
     var stored = await CountAsync();
 
     // The same number of rows, the same contents, written by one plain binary COPY (median of three).
@@ -134,6 +154,9 @@ try
     Console.WriteLine($"events/s (acknowledged)   {report.AcknowledgedPerSecond,10:0}");
     Console.WriteLine($"plain binary COPY rows/s  {copy,10:0}   runs {string.Join(", ", copies.Select(c => c.ToString("0", CultureInfo.InvariantCulture)))}");
     Console.WriteLine($"share of COPY             {report.AcknowledgedPerSecond / copy,10:P1}");
+    double PerRequest(long work) => (double)work / Math.Max(1, report.Sent);
+    Console.WriteLine($"per request, in PostgreSQL  {PerRequest(after.Transactions - before.Transactions - 1):0.00} transactions (round trips), " +
+        $"{PerRequest(after.KeyLookups - before.KeyLookups):0.00} key lookups, {PerRequest(after.CounterWrites - before.CounterWrites):0.00} rate-counter writes");
     Console.WriteLine($"latency p50 / p99 / max   {report.Percentile(50),7:0.0} ms / {report.Percentile(99):0.0} ms / {report.LatenciesMs[^1]:0.0} ms");
     return stored == report.Acknowledged && report.Failed == 0 ? 0 : 1;
 }

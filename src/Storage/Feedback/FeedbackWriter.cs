@@ -29,9 +29,7 @@ public static class FeedbackWriter
         if (rows.Count == 0) return [];
         if (rows.Count < StagingThreshold) return await ReadKeysAsync(InsertCommand(connection, rows), cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(
-            $"CREATE TEMP TABLE feedback_staging ON COMMIT DROP AS SELECT {Columns} FROM feedback_events WITH NO DATA", connection, transaction))
-            await create.ExecuteNonQueryAsync(cancellationToken);
+        await CreateStagingAsync(connection, transaction, withRequest: false, cancellationToken);
         await CopyAsync(connection, "feedback_staging", rows, cancellationToken);
         var inserted = await ReadKeysAsync(new NpgsqlCommand(
             $"INSERT INTO feedback_events ({Columns}) SELECT {Columns} FROM feedback_staging ON CONFLICT (api_key_id, event_id) DO NOTHING {Returning}",
@@ -40,7 +38,7 @@ public static class FeedbackWriter
         return inserted;
     }
 
-    private const string Returning = "RETURNING api_key_id, event_id";
+    internal const string Returning = "RETURNING api_key_id, event_id";
 
     private static async Task<HashSet<(Guid, string)>> ReadKeysAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -55,19 +53,33 @@ public static class FeedbackWriter
 
     private static NpgsqlCommand InsertCommand(NpgsqlConnection connection, IReadOnlyList<FeedbackRow> rows)
     {
-        // Tags are one array per row; unnest cannot yield an array column from a 2-D array, so they travel as JSON.
-        var command = new NpgsqlCommand($"""
-            INSERT INTO feedback_events ({Columns})
-            SELECT r.event_id, r.trace_id, r.model, r.experiment_id, r.variant, r.input, r.output, r.rating_scale, r.rating, r.positive,
-                   ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.comment, r.occurred_at, r.received_at, r.api_key_id,
-                   r.latency_ms, r.input_tokens, r.output_tokens, r.user_id, r.session_id
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::boolean[],
-                        $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::uuid[],
-                        $16::double precision[], $17::integer[], $18::integer[], $19::text[], $20::text[])
-                 AS r(event_id, trace_id, model, experiment_id, variant, input, output, rating_scale, rating, positive, tags, comment, occurred_at, received_at, api_key_id,
-                      latency_ms, input_tokens, output_tokens, user_id, session_id)
-            ON CONFLICT (api_key_id, event_id) DO NOTHING {Returning}
-            """, connection);
+        var command = new NpgsqlCommand($"INSERT INTO feedback_events ({Columns}) SELECT {SelectList(tagsAsJson: true)} FROM {UnnestSource(1, withRequest: false)} " +
+            $"ON CONFLICT (api_key_id, event_id) DO NOTHING {Returning}", connection);
+        AddRowParameters(command, rows);
+        return command;
+    }
+
+    /// <summary>The columns to insert, read from source <c>r</c> (<see cref="UnnestSource"/> or a staging table).</summary>
+    internal static string SelectList(bool tagsAsJson) =>
+        "r.event_id, r.trace_id, r.model, r.experiment_id, r.variant, r.input, r.output, r.rating_scale, r.rating, r.positive, " +
+        (tagsAsJson ? "ARRAY(SELECT jsonb_array_elements_text(r.tags))" : "r.tags") +
+        ", r.comment, r.occurred_at, r.received_at, r.api_key_id, r.latency_ms, r.input_tokens, r.output_tokens, r.user_id, r.session_id";
+
+    /// <summary>
+    /// Rows as column arrays from parameter <c>$first</c> on (<see cref="AddRowParameters"/>), and with
+    /// <paramref name="withRequest"/> one more, each row's request number. Tags are one array per row; unnest cannot yield
+    /// an array column from a 2-D array, so they travel as JSON.
+    /// </summary>
+    internal static string UnnestSource(int first, bool withRequest)
+    {
+        string[] types = ["text", "text", "text", "uuid", "text", "text", "text", "text", "smallint", "boolean", "jsonb", "text", "timestamptz", "timestamptz", "uuid",
+            "double precision", "integer", "integer", "text", "text", .. withRequest ? new[] { "integer" } : []];
+        var arrays = string.Join(", ", types.Select((type, i) => $"${first + i}::{type}[]"));
+        return $"unnest({arrays}) AS r({Columns}{(withRequest ? ", request" : "")})";
+    }
+
+    internal static void AddRowParameters(NpgsqlCommand command, IReadOnlyList<FeedbackRow> rows)
+    {
         command.Parameters.AddWithValue(rows.Select(r => r.EventId).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.TraceId).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Model).ToArray());
@@ -88,15 +100,29 @@ public static class FeedbackWriter
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.OutputTokens).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.UserId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.SessionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        return command;
     }
 
     /// <summary>Plain binary COPY into <paramref name="table"/> (no duplicate handling): the staging step, and the perf reference.</summary>
-    public static async Task CopyAsync(NpgsqlConnection connection, string table, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken = default)
+    public static Task CopyAsync(NpgsqlConnection connection, string table, IReadOnlyList<FeedbackRow> rows, CancellationToken cancellationToken = default) =>
+        CopyAsync(connection, table, rows, null, cancellationToken);
+
+    /// <summary>The temporary table a large batch is COPYed into, dropped at commit; with a request number per row if asked.</summary>
+    internal static async Task CreateStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, bool withRequest, CancellationToken cancellationToken)
     {
-        await using var importer = await connection.BeginBinaryImportAsync($"COPY {table} ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var r in rows)
+        await using var create = new NpgsqlCommand(
+            $"CREATE TEMP TABLE feedback_staging ON COMMIT DROP AS SELECT {Columns}{(withRequest ? ", 0 AS request" : "")} FROM feedback_events WITH NO DATA", connection, transaction);
+        await create.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <param name="requestOfRow">When given, each row's request number goes in the table's <c>request</c> column.</param>
+    internal static async Task CopyAsync(NpgsqlConnection connection, string table, IReadOnlyList<FeedbackRow> rows, IReadOnlyList<int>? requestOfRow,
+        CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {table} ({Columns}{(requestOfRow is null ? "" : ", request")}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        for (var i = 0; i < rows.Count; i++)
         {
+            var r = rows[i];
             await importer.StartRowAsync(cancellationToken);
             await importer.WriteAsync(r.EventId, NpgsqlDbType.Varchar, cancellationToken);
             await importer.WriteAsync(r.TraceId, NpgsqlDbType.Varchar, cancellationToken);
@@ -119,6 +145,7 @@ public static class FeedbackWriter
             await WriteNullableAsync(importer, r.OutputTokens, NpgsqlDbType.Integer, cancellationToken);
             await WriteNullableAsync(importer, r.UserId, NpgsqlDbType.Varchar, cancellationToken);
             await WriteNullableAsync(importer, r.SessionId, NpgsqlDbType.Varchar, cancellationToken);
+            if (requestOfRow is not null) await importer.WriteAsync(requestOfRow[i], NpgsqlDbType.Integer, cancellationToken);
         }
         await importer.CompleteAsync(cancellationToken);
     }

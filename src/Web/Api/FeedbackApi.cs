@@ -41,17 +41,21 @@ public static class FeedbackApi
 
     /// <summary>
     /// Authentication for posting feedback and OTLP traces (the aggregate GETs are public); call before the endpoints run:
-    /// the per-key limit (<see cref="WithinKeyRateAsync"/>) reads the key this sets.
+    /// they read the key this sets. Keys found are remembered, because the group commit checks each request's key again
+    /// (<see cref="FeedbackGroupCommit"/>).
     /// </summary>
     public static IApplicationBuilder UseFeedbackKeys(this IApplicationBuilder app) =>
         app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && (IsExactly(c.Request.Path, Path) || IsExactly(c.Request.Path, OtlpTracesApi.Path)), b => b.UseMiddleware<ApiKeyMiddleware>("feedback",
-            new ApiKeyRefusal((status, message) => TypedResults.Problem(message, statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden"))));
+            new ApiKeyRefusal(Unauthorized), app.ApplicationServices.GetRequiredService<FeedbackGroupCommit>().Keys));
+
+    private static IResult Unauthorized(int status, string message) =>
+        TypedResults.Problem(message, statusCode: status, title: status == 401 ? "Unauthorized" : "Forbidden");
 
     private static bool IsExactly(PathString path, string route) => path.StartsWithSegments(route, out var rest) && rest.Value is null or "" or "/";
 
     public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, PostAsync).AddEndpointFilter(WithinKeyRateAsync).DisableAntiforgery().SecuredBy(ApiSecurity.FeedbackKey)
+        app.MapPost(Path, PostAsync).DisableAntiforgery().SecuredBy(ApiSecurity.FeedbackKey)
             .Accepts<JsonElement>("application/json")
             .Produces<IngestionResult>()
             .ProducesValidationProblem()
@@ -115,10 +119,9 @@ public static class FeedbackApi
                 activity?.SetTag("evals.feedback.duplicates", result.Duplicates);
                 activity?.SetTag("evals.feedback.rejected", result.Rejected.Count);
             }
-            catch (FeedbackUnavailableException e)
+            catch (Exception e) when (e is FeedbackUnavailableException or FeedbackRefusedException)
             {
-                http.Response.Headers.RetryAfter = "1";
-                return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Feedback not stored");
+                return NotStored(http, e, "Feedback not stored");
             }
             if (result.Rejected.Count < events.Count) return TypedResults.Ok(result);
             var errors = result.Rejected.SelectMany(r => r.Errors.Select(f => (Field: batch ? $"[{r.Index}]{(f.Key == "" ? "" : "." + f.Key)}" : f.Key == "" ? "body" : f.Key, f.Value)))
@@ -136,32 +139,17 @@ public static class FeedbackApi
             title: "Request body too large");
 
     /// <summary>
-    /// One fixed one-minute window per key (the key's own rpm, else the default), counted in PostgreSQL so that every web
-    /// node spends the same allowance; answered in problem-details style. A refused request costs nothing.
+    /// A request the group commit did not store: 401 (key no longer active), 429 with Retry-After (over the key's rate, one
+    /// fixed one-minute window per key shared by every web node), or 503 with Retry-After 1 (not stored: resend).
     /// </summary>
-    internal static async ValueTask<object?> WithinKeyRateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static IResult NotStored(HttpContext http, Exception e, string unavailableTitle)
     {
-        var http = context.HttpContext;
-        var key = (AuthenticatedKey)http.Items[ApiKeyMiddleware.ItemKey]!;
-        var services = http.RequestServices;
-        var rpm = key.RequestsPerMinute ?? services.GetRequiredService<FeedbackApiOptions>().RequestsPerMinute;
-        var counters = services.GetRequiredService<SharedLimitCounters>();
-        TimeSpan? over;
-        try
-        {
-            over = await counters.TryTakeOneAsync($"feedback/key:{key.Id}", rpm, TimeSpan.FromMinutes(1), http.RequestAborted);
-        }
-        catch (Npgsql.NpgsqlException e)
-        {
-            http.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem($"the rate limit could not be counted ({e.Message}); nothing was stored: resend", statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Feedback not stored");
-        }
-        if (over is not { } retryAfter) return await next(context);
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Problem($"rate limit reached for this API key; retry after {seconds} s", statusCode: StatusCodes.Status429TooManyRequests,
-            title: "Too many requests");
+        if (e is FeedbackRefusedException { Status: StatusCodes.Status401Unauthorized } revoked) return Unauthorized(revoked.Status, revoked.Message);
+        var (status, title, retryAfter) = e is FeedbackRefusedException refused
+            ? (refused.Status, "Too many requests", refused.RetryAfter ?? TimeSpan.FromSeconds(1))
+            : (StatusCodes.Status503ServiceUnavailable, unavailableTitle, TimeSpan.FromSeconds(1));
+        http.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(e.Message, statusCode: status, title: title);
     }
 }
 

@@ -28,7 +28,7 @@ public static class OtlpTracesApi
 
     public static IEndpointRouteBuilder MapOtlpTracesApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, PostAsync).AddEndpointFilter(FeedbackApi.WithinKeyRateAsync).DisableAntiforgery().SecuredBy(ApiSecurity.FeedbackKey)
+        app.MapPost(Path, PostAsync).DisableAntiforgery().SecuredBy(ApiSecurity.FeedbackKey)
             .Accepts<JsonElement>(Json, Protobuf)
             .Produces(StatusCodes.Status200OK)
             .ProducesValidationProblem()
@@ -82,10 +82,9 @@ public static class OtlpTracesApi
         {
             result = await ingestion.IngestAsync(spans, key.Id, ct);
         }
-        catch (FeedbackUnavailableException e)
+        catch (Exception e) when (e is FeedbackUnavailableException or FeedbackRefusedException)
         {
-            http.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Traces not stored");
+            return FeedbackApi.NotStored(http, e, "Traces not stored");
         }
         if (result.Rejected.Count > 0 && result.Accepted + result.Duplicates == 0)
             return Invalid(result.Rejected.SelectMany(r => r.Errors.Select(f => (Field: $"[{r.Index}]{(f.Key == "" ? "" : "." + f.Key)}", f.Value)))

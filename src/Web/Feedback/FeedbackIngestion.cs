@@ -63,7 +63,8 @@ public sealed class FeedbackIngestion(IDbContextFactory<EvalsDbContext> dbFactor
                     e.Tags, e.Comment, e.Timestamp ?? now, now, apiKeyId));
         }
 
-        var accepted = rows.Count > 0 ? await groupCommit.WriteAsync(rows, cancellationToken) : 0;
+        // Even with no row to store, the group commit checks the key and counts the request.
+        var accepted = await groupCommit.WriteAsync(apiKeyId, rows, cancellationToken);
         var duplicates = rows.Count - accepted;
         if (ratings.Count > 0)
         {

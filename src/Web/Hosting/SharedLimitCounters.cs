@@ -68,36 +68,18 @@ public sealed class SharedLimitCounters(IDbContextFactory<EvalsDbContext> dbFact
             return new OverLimit(i, starts[i] + charges[i].Window - now);
         }
         await transaction.CommitAsync(cancellationToken);
-        await PruneAsync(now, cancellationToken);
+        await PruneIfDueAsync(now, cancellationToken);
         return null;
-    }
-
-    /// <summary>
-    /// One charge of 1 in one statement (no transaction to open or roll back): null when it was within its limit (and is
-    /// now counted), else how long until its window ends.
-    /// </summary>
-    public async Task<TimeSpan?> TryTakeOneAsync(string key, int permits, TimeSpan window, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var start = WindowStart(now, window);
-        await using var command = _source.Value.CreateCommand("""
-            INSERT INTO arena_limit_counters (key, window_start, count, expires_at) VALUES ($1, $2, 1, $3)
-            ON CONFLICT (key, window_start) DO UPDATE SET count = arena_limit_counters.count + 1 WHERE arena_limit_counters.count < $4
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = key });
-        command.Parameters.Add(new NpgsqlParameter { Value = start });
-        command.Parameters.Add(new NpgsqlParameter { Value = start + window });
-        command.Parameters.Add(new NpgsqlParameter { Value = permits });
-        var taken = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        if (taken) await PruneAsync(now, cancellationToken);
-        return taken ? null : start + window - now;
     }
 
     private static DateTimeOffset WindowStart(DateTimeOffset now, TimeSpan window) =>
         new(now.UtcTicks - now.UtcTicks % window.Ticks, TimeSpan.Zero);
 
-    /// <summary>Windows that have ended are deleted, by whichever node first finds a minute has passed since its last pruning.</summary>
-    private async Task PruneAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Windows that have ended are deleted, by whichever node first finds a minute has passed since its last pruning
+    /// (feedback's group commit counts in the same table and calls this after each group).
+    /// </summary>
+    public async Task PruneIfDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var last = Interlocked.Read(ref _lastPruneTicks);
         if (now.UtcTicks - last < PruneEvery.Ticks || Interlocked.CompareExchange(ref _lastPruneTicks, now.UtcTicks, last) != last) return;

@@ -12,9 +12,11 @@ public delegate IResult ApiKeyRefusal(int status, string message);
 
 /// <summary>
 /// Bearer-key authentication for one path prefix and scope: the key's SHA-256 is looked up among unrevoked keys of that
-/// scope. Runs before the rate limiter, which partitions by the key found here. Each API passes its own error shape.
+/// scope. Runs before the rate limiter, which partitions by the key found here. Each API passes its own error shape. An
+/// API whose writes check the key again themselves passes a <see cref="RecheckedKeyCache"/>, and a key found there is not
+/// looked up.
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<EvalsDbContext> dbFactory, string scope, ApiKeyRefusal refuse)
+public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<EvalsDbContext> dbFactory, string scope, ApiKeyRefusal refuse, RecheckedKeyCache? cache = null)
 {
     public const string ItemKey = "evals.api_key";
 
@@ -27,6 +29,12 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<Eva
             return;
         }
         var hash = ApiKey.HashOf(header[7..].Trim());
+        if (cache?.Find(hash) is { } known)
+        {
+            context.Items[ItemKey] = known;
+            await next(context);
+            return;
+        }
         await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.Hash == hash && k.RevokedAt == null)
@@ -42,7 +50,9 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IDbContextFactory<Eva
             await refuse(StatusCodes.Status403Forbidden, $"This key's scope is '{key.Scope}'; this API needs a '{scope}' key.").ExecuteAsync(context);
             return;
         }
-        context.Items[ItemKey] = new AuthenticatedKey(key.Id, key.Name, key.RequestsPerMinute);
+        var found = new AuthenticatedKey(key.Id, key.Name, key.RequestsPerMinute);
+        cache?.Remember(hash, found);
+        context.Items[ItemKey] = found;
         await next(context);
     }
 }

@@ -40,7 +40,8 @@ public sealed class OtlpTraceIngestion(FeedbackGroupCommit groupCommit, TimeProv
             rows.Add(new FeedbackRow(call.EventId, call.TraceId, call.Model, null, null, call.Input, call.Output, null, null, null, [], null,
                 call.EndedAt, now, apiKeyId, call.LatencyMs, call.InputTokens, call.OutputTokens, call.UserId, call.SessionId));
         }
-        var accepted = rows.Count > 0 ? await groupCommit.WriteAsync(rows, cancellationToken) : 0;
+        // Even with no row to store, the group commit checks the key and counts the request.
+        var accepted = await groupCommit.WriteAsync(apiKeyId, rows, cancellationToken);
         return new TraceIngestionResult(spans.Count, accepted, rows.Count - accepted, skipped, rejected);
     }
 }

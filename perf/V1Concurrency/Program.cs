@@ -5,7 +5,9 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Evals.Benchmarks.Models;
 using Evals.Perf;
+using Evals.Runner.Backends.Onnx;
 using Evals.Runner.Backends.Onnx.TinyModel;
 using Evals.Storage;
 using Evals.Storage.Embedded;
@@ -119,6 +121,34 @@ try
     }
     Console.WriteLine($"generated tokens/s, median: 1 client {Median(one):F0}, {clients} clients {Median(many):F0}, ratio {Median(many) / Median(one):F2}× "
         + $"(answers identical to the one-client answers: {(same ? "yes" : "NO")})");
+
+    // The same requests and clients straight into the engine (no HTTP, no web process), so the two can be told apart.
+    await using (var engine = OnnxBackend.Create(ModelSpec.Parse(spec)))
+    {
+        async Task<(string Text, int Tokens)> DirectAsync(string prompt)
+        {
+            var done = await engine.CompleteAsync(new TextCompletionRequest(prompt, [], new DecodingOptions(Temperature: 0, MaxTokens: maxTokens), Echo: false, Logprobs: null));
+            return (done.Text, done.CompletionTokens);
+        }
+        await DirectAsync(prompts[0]);
+        var watch = Stopwatch.StartNew();
+        var alone = new List<(string Text, int Tokens)>();
+        foreach (var prompt in prompts) alone.Add(await DirectAsync(prompt));
+        var oneRate = alone.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds;
+        var before = engine.Description;
+        var together = new (string Text, int Tokens)[prompts.Length];
+        var next = -1;
+        watch.Restart();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < prompts.Length) together[index] = await DirectAsync(prompts[index]);
+        }));
+        var manyRate = together.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds;
+        Console.WriteLine($"in-process engine, same requests: 1 client {oneRate:F0} tokens/s, {clients} clients {manyRate:F0} tokens/s, ratio {manyRate / oneRate:F2}× (load {LoadAverage()})");
+        Console.WriteLine($"  after 1 client: {before}");
+        Console.WriteLine($"  after {clients} clients: {engine.Description}");
+    }
     return same ? 0 : 1;
 }
 finally

@@ -20,6 +20,7 @@ using Evals.Storage.Entities;
 // from the one-client phase.
 // Usage: Evals.V1Concurrency [--clients N (32)] [--requests N per client (2)] [--tokens N (64)] [--repeats N (3)]
 //                            [--hidden N (256)] [--layers N (4)] [--vocab N (8192)] [--threads N (cores)] [--batch-items N (32)]
+//                            [--web 0 (the in-process engine only)]
 var clients = 32;
 var requestsPerClient = 2;
 var maxTokens = 64;
@@ -29,6 +30,7 @@ var layers = 4;
 var vocab = 8192;
 var threads = Environment.ProcessorCount;
 var batchItems = 32;
+var throughWeb = true;
 for (var i = 0; i < args.Length; i++)
 {
     var value = i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 0;
@@ -43,6 +45,7 @@ for (var i = 0; i < args.Length; i++)
         case "--vocab": vocab = value; break;
         case "--threads": threads = value; break;
         case "--batch-items": batchItems = value; break;
+        case "--web": throughWeb = value != 0; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
     i++;
@@ -94,13 +97,13 @@ try
     }
 
     // Warm-up: the model loads on the first request; JIT and ORT's arena growth are not what is measured.
-    await CompleteAsync(prompts[0]);
-    await Task.WhenAll(prompts.Take(clients).Select(CompleteAsync));
+    if (throughWeb) await CompleteAsync(prompts[0]);
+    if (throughWeb) await Task.WhenAll(prompts.Take(clients).Select(CompleteAsync));
 
     var one = new List<double>();
     var many = new List<double>();
     var same = true;
-    for (var r = 0; r < repeats; r++)
+    for (var r = 0; r < (throughWeb ? repeats : 0); r++)
     {
         var watch = Stopwatch.StartNew();
         var alone = new List<(string Text, int Tokens)>();
@@ -119,7 +122,7 @@ try
         for (var i = 0; i < prompts.Length; i++) same &= alone[i] == together[i];
         Console.WriteLine($"  repeat {r + 1}: 1 client {one[^1]:F0} tokens/s, {clients} clients {many[^1]:F0} tokens/s ({alone.Sum(a => a.Tokens)} tokens; load {LoadAverage()})");
     }
-    Console.WriteLine($"generated tokens/s, median: 1 client {Median(one):F0}, {clients} clients {Median(many):F0}, ratio {Median(many) / Median(one):F2}× "
+    if (throughWeb) Console.WriteLine($"generated tokens/s, median: 1 client {Median(one):F0}, {clients} clients {Median(many):F0}, ratio {Median(many) / Median(one):F2}× "
         + $"(answers identical to the one-client answers: {(same ? "yes" : "NO")})");
 
     // The same requests and clients straight into the engine (no HTTP, no web process), so the two can be told apart.

@@ -100,25 +100,37 @@ try
     if (throughWeb) await CompleteAsync(prompts[0]);
     if (throughWeb) await Task.WhenAll(prompts.Take(clients).Select(CompleteAsync));
 
+    // The prompts one after another, then from all clients at once (each takes the next prompt when its answer is in);
+    // answers in prompt order, with generated tokens/s.
+    async Task<((string Text, int Tokens)[] Answers, double Rate)> OneClientAsync(Func<string, Task<(string Text, int Tokens)>> complete)
+    {
+        var watch = Stopwatch.StartNew();
+        var answers = new (string Text, int Tokens)[prompts.Length];
+        for (var i = 0; i < prompts.Length; i++) answers[i] = await complete(prompts[i]);
+        return (answers, answers.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+    }
+    async Task<((string Text, int Tokens)[] Answers, double Rate)> ClientsAsync(Func<string, Task<(string Text, int Tokens)>> complete)
+    {
+        var watch = Stopwatch.StartNew();
+        var answers = new (string Text, int Tokens)[prompts.Length];
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < prompts.Length) answers[index] = await complete(prompts[index]);
+        }));
+        return (answers, answers.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+    }
+
     var one = new List<double>();
     var many = new List<double>();
     var same = true;
     for (var r = 0; r < (throughWeb ? repeats : 0); r++)
     {
-        var watch = Stopwatch.StartNew();
-        var alone = new List<(string Text, int Tokens)>();
-        foreach (var prompt in prompts) alone.Add(await CompleteAsync(prompt));
-        one.Add(alone.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
-
-        var together = new (string Text, int Tokens)[prompts.Length];
-        var next = -1;
-        watch.Restart();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
-        {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < prompts.Length) together[index] = await CompleteAsync(prompts[index]);
-        }));
-        many.Add(together.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+        var (alone, oneRate) = await OneClientAsync(CompleteAsync);
+        one.Add(oneRate);
+        var (together, manyRate) = await ClientsAsync(CompleteAsync);
+        many.Add(manyRate);
         for (var i = 0; i < prompts.Length; i++) same &= alone[i] == together[i];
         Console.WriteLine($"  repeat {r + 1}: 1 client {one[^1]:F0} tokens/s, {clients} clients {many[^1]:F0} tokens/s ({alone.Sum(a => a.Tokens)} tokens; load {LoadAverage()})");
     }
@@ -134,20 +146,9 @@ try
             return (done.Text, done.CompletionTokens);
         }
         await DirectAsync(prompts[0]);
-        var watch = Stopwatch.StartNew();
-        var alone = new List<(string Text, int Tokens)>();
-        foreach (var prompt in prompts) alone.Add(await DirectAsync(prompt));
-        var oneRate = alone.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds;
+        var (_, oneRate) = await OneClientAsync(DirectAsync);
         var before = engine.Description;
-        var together = new (string Text, int Tokens)[prompts.Length];
-        var next = -1;
-        watch.Restart();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
-        {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < prompts.Length) together[index] = await DirectAsync(prompts[index]);
-        }));
-        var manyRate = together.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds;
+        var (_, manyRate) = await ClientsAsync(DirectAsync);
         Console.WriteLine($"in-process engine, same requests: 1 client {oneRate:F0} tokens/s, {clients} clients {manyRate:F0} tokens/s, ratio {manyRate / oneRate:F2}× (load {LoadAverage()})");
         Console.WriteLine($"  after 1 client: {before}");
         Console.WriteLine($"  after {clients} clients: {engine.Description}");

@@ -5,7 +5,9 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Evals.Benchmarks.Models;
 using Evals.Perf;
+using Evals.Runner.Backends.Onnx;
 using Evals.Runner.Backends.Onnx.TinyModel;
 using Evals.Storage;
 using Evals.Storage.Embedded;
@@ -18,6 +20,7 @@ using Evals.Storage.Entities;
 // from the one-client phase.
 // Usage: Evals.V1Concurrency [--clients N (32)] [--requests N per client (2)] [--tokens N (64)] [--repeats N (3)]
 //                            [--hidden N (256)] [--layers N (4)] [--vocab N (8192)] [--threads N (cores)] [--batch-items N (32)]
+//                            [--web 0 (the in-process engine only)]
 var clients = 32;
 var requestsPerClient = 2;
 var maxTokens = 64;
@@ -27,6 +30,7 @@ var layers = 4;
 var vocab = 8192;
 var threads = Environment.ProcessorCount;
 var batchItems = 32;
+var throughWeb = true;
 for (var i = 0; i < args.Length; i++)
 {
     var value = i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : 0;
@@ -41,6 +45,7 @@ for (var i = 0; i < args.Length; i++)
         case "--vocab": vocab = value; break;
         case "--threads": threads = value; break;
         case "--batch-items": batchItems = value; break;
+        case "--web": throughWeb = value != 0; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
     i++;
@@ -92,33 +97,62 @@ try
     }
 
     // Warm-up: the model loads on the first request; JIT and ORT's arena growth are not what is measured.
-    await CompleteAsync(prompts[0]);
-    await Task.WhenAll(prompts.Take(clients).Select(CompleteAsync));
+    if (throughWeb) await CompleteAsync(prompts[0]);
+    if (throughWeb) await Task.WhenAll(prompts.Take(clients).Select(CompleteAsync));
+
+    // The prompts one after another, then from all clients at once (each takes the next prompt when its answer is in);
+    // answers in prompt order, with generated tokens/s.
+    async Task<((string Text, int Tokens)[] Answers, double Rate)> OneClientAsync(Func<string, Task<(string Text, int Tokens)>> complete)
+    {
+        var watch = Stopwatch.StartNew();
+        var answers = new (string Text, int Tokens)[prompts.Length];
+        for (var i = 0; i < prompts.Length; i++) answers[i] = await complete(prompts[i]);
+        return (answers, answers.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+    }
+    async Task<((string Text, int Tokens)[] Answers, double Rate)> ClientsAsync(Func<string, Task<(string Text, int Tokens)>> complete)
+    {
+        var watch = Stopwatch.StartNew();
+        var answers = new (string Text, int Tokens)[prompts.Length];
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < prompts.Length) answers[index] = await complete(prompts[index]);
+        }));
+        return (answers, answers.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+    }
 
     var one = new List<double>();
     var many = new List<double>();
     var same = true;
-    for (var r = 0; r < repeats; r++)
+    for (var r = 0; r < (throughWeb ? repeats : 0); r++)
     {
-        var watch = Stopwatch.StartNew();
-        var alone = new List<(string Text, int Tokens)>();
-        foreach (var prompt in prompts) alone.Add(await CompleteAsync(prompt));
-        one.Add(alone.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
-
-        var together = new (string Text, int Tokens)[prompts.Length];
-        var next = -1;
-        watch.Restart();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
-        {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < prompts.Length) together[index] = await CompleteAsync(prompts[index]);
-        }));
-        many.Add(together.Sum(a => a.Tokens) / watch.Elapsed.TotalSeconds);
+        var (alone, oneRate) = await OneClientAsync(CompleteAsync);
+        one.Add(oneRate);
+        var (together, manyRate) = await ClientsAsync(CompleteAsync);
+        many.Add(manyRate);
         for (var i = 0; i < prompts.Length; i++) same &= alone[i] == together[i];
         Console.WriteLine($"  repeat {r + 1}: 1 client {one[^1]:F0} tokens/s, {clients} clients {many[^1]:F0} tokens/s ({alone.Sum(a => a.Tokens)} tokens; load {LoadAverage()})");
     }
-    Console.WriteLine($"generated tokens/s, median: 1 client {Median(one):F0}, {clients} clients {Median(many):F0}, ratio {Median(many) / Median(one):F2}× "
+    if (throughWeb) Console.WriteLine($"generated tokens/s, median: 1 client {Median(one):F0}, {clients} clients {Median(many):F0}, ratio {Median(many) / Median(one):F2}× "
         + $"(answers identical to the one-client answers: {(same ? "yes" : "NO")})");
+
+    // The same requests and clients straight into the engine (no HTTP, no web process), so the two can be told apart.
+    await using (var engine = OnnxBackend.Create(ModelSpec.Parse(spec)))
+    {
+        async Task<(string Text, int Tokens)> DirectAsync(string prompt)
+        {
+            var done = await engine.CompleteAsync(new TextCompletionRequest(prompt, [], new DecodingOptions(Temperature: 0, MaxTokens: maxTokens), Echo: false, Logprobs: null));
+            return (done.Text, done.CompletionTokens);
+        }
+        await DirectAsync(prompts[0]);
+        var (_, oneRate) = await OneClientAsync(DirectAsync);
+        var before = engine.Description;
+        var (_, manyRate) = await ClientsAsync(DirectAsync);
+        Console.WriteLine($"in-process engine, same requests: 1 client {oneRate:F0} tokens/s, {clients} clients {manyRate:F0} tokens/s, ratio {manyRate / oneRate:F2}× (load {LoadAverage()})");
+        Console.WriteLine($"  after 1 client: {before}");
+        Console.WriteLine($"  after {clients} clients: {engine.Description}");
+    }
     return same ? 0 : 1;
 }
 finally

@@ -80,7 +80,7 @@ public sealed class BatchingTests(TinyModelFixture tiny, ITestOutputHelper outpu
         Assert.True(capped.Batches > new Func<long>(() => { var s = new BatchStats(); BatchedScoring.Score(model, requests, Roomy, s); return s.Batches; })());
 
         var halved = new BatchStats();
-        model.ForcedAllocationFailure = (batch, _) => batch > 5;
+        model.ForcedAllocationFailure = (batch, _, _) => batch > 5;
         ContinuationScore[][] halvedScores;
         try
         {
@@ -147,6 +147,47 @@ public sealed class BatchingTests(TinyModelFixture tiny, ITestOutputHelper outpu
         Assert.Contains(single, s => s.Result.FinishReason == "eos");
         Assert.True(stats.LargestBatch == 8);
         Assert.True(batchedPasses * 3 < singlePasses, $"{batchedPasses} batched passes against {singlePasses}");
+    }
+
+    [Fact]
+    public void An_allocation_failure_in_the_middle_of_decoding_halves_the_batch_and_every_output_equals_batch_1()
+    {
+        var model = tiny.Model;
+        var random = new Random(4);
+        var jobs = Enumerable.Range(0, 12).Select(i => new GenerationJob(
+            Enumerable.Range(0, random.Next(3, 60)).Select(_ => random.Next(4, tiny.Config.VocabSize)).ToArray(),
+            new GenerationSettings(20 + i, i % 3 == 1 ? new SamplingOptions(Temperature: 0.9, TopP: 0.95, Seed: 70 + i) : new SamplingOptions(), [], new HashSet<int>()))).ToList();
+        var single = new List<(GeneratedText Result, string Streamed)>();
+        foreach (var job in jobs)
+        {
+            var streamed = new System.Text.StringBuilder();
+            single.Add((model.Generate([job.Prompt], job.Settings, (_, text) => streamed.Append(text))[0], streamed.ToString()));
+        }
+
+        // Decode steps of more than 4 rows succeed 5 times, then fail as ONNX Runtime does when it cannot allocate.
+        var wideSteps = 0;
+        var failures = 0;
+        model.ForcedAllocationFailure = (batch, fed, _) => fed == 1 && batch > 4 && ++wideSteps > 5 && ++failures > 0;
+        var streams = jobs.Select(_ => new System.Text.StringBuilder()).ToArray();
+        var stats = new BatchStats();
+        IReadOnlyList<GeneratedText?> batched;
+        try
+        {
+            batched = BatchedGeneration.Generate(model, jobs.Select((j, i) => j with { OnText = text => streams[i].Append(text) }).ToList(), Roomy with { MaxRows = 8 }, stats);
+        }
+        finally
+        {
+            model.ForcedAllocationFailure = null;
+        }
+        output.WriteLine($"{failures} forced failures mid-decode, {stats.Halvings} halvings; largest batch {stats.LargestBatch}, {stats.Prefills} prefills, {stats.Rebuilds} rebuilds");
+        Assert.Equal(1, failures);
+        Assert.Equal(1, stats.Halvings);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            Assert.True(single[i].Result.Tokens.SequenceEqual(batched[i]!.Tokens), $"prompt {i}: tokens differ");
+            Assert.Equal(single[i].Result.Text, batched[i]!.Text);
+            Assert.Equal(single[i].Streamed, streams[i].ToString());
+        }
     }
 
     [Fact]

@@ -37,6 +37,10 @@ internal sealed class BatchStats
     public long Rebuilds { get; set; }
     public TimeSpan RebuildTime { get; set; }
     public TimeSpan EngineTime { get; set; }
+    /// <summary>Passes that prefilled joining prompts, and their time (the rest of the passes are decode steps).</summary>
+    public long Prefills { get; set; }
+    public TimeSpan PrefillTime { get; set; }
+    public TimeSpan DecodeTime { get; set; }
 
     public void Batch(int rows)
     {

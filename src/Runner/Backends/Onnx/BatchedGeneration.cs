@@ -8,14 +8,22 @@ internal sealed record GenerationJob(int[] Prompt, GenerationSettings Settings, 
 
 /// <summary>
 /// Continuous batching on the host: up to <c>slots</c> sequences decode together, one forward pass a step. A sequence that
-/// finishes (EOS, a stop string, its token limit) frees its slot at once: the cache is rebuilt without its row and without
-/// leading columns that no remaining row uses. Waiting prompts join at a step boundary: they are prefilled together
-/// (left-padded) and their cache rows are joined to the running ones, right-aligned, the gap masked out. Each sequence
-/// keeps its own sampler (seeded per sequence), stop strings, limit and stream, so its output does not depend on its
-/// neighbours. Rebuilds are counted and timed in <see cref="BatchStats"/>.
+/// finishes (EOS, a stop string, its token limit, cancellation) is answered at once and its row goes idle (fed a masked pad
+/// token); idle rows are dropped from the cache when prompts join, or when they are half the batch, so a finish does not
+/// cost a rebuild of its own. Waiting prompts join at a step boundary: they are prefilled in passes of at most
+/// <see cref="PrefillPositions"/> padded positions (left-padded; a pass over many long prompts padded to the longest is
+/// far slower per prompt than small ones), and their cache rows are joined to the running ones, right-aligned, the gap
+/// masked out, in one copy that also drops idle rows and leading columns no row uses. Each sequence keeps its own sampler
+/// (seeded per sequence), stop strings, limit and stream, so its output does not depend on its neighbours. When ONNX
+/// Runtime cannot allocate a decode step, the batch is halved: the second half of the rows leaves the cache and waits,
+/// keeping its tokens and sampler, and rejoins later by prefilling prompt and tokens so far. Rebuilds, prefills and decode
+/// time are counted in <see cref="BatchStats"/>.
 /// </summary>
 internal static class BatchedGeneration
 {
+    /// <summary>Padded positions (rows × longest prompt) one prefill pass may feed; a single longer prompt runs alone.</summary>
+    public const int PrefillPositions = 512;
+
     private sealed class Slot(int job, CausalLM.GenerationRow row, List<long> mask, long nextPosition)
     {
         public int Job { get; } = job;
@@ -23,7 +31,12 @@ internal static class BatchedGeneration
         /// <summary>One entry per cache column: whether this row's token is there.</summary>
         public List<long> Mask { get; } = mask;
         public long NextPosition { get; set; } = nextPosition;
+        /// <summary>Finished or cancelled and answered: the row is fed a masked pad until the next rebuild drops it.</summary>
+        public bool Idle { get; set; }
     }
+
+    /// <summary>A prompt to prefill: a new job, or one that left the cache when the batch was halved (with its row so far).</summary>
+    private sealed record Waiting(int Job, int[] Ids, CausalLM.GenerationRow? Row);
 
     /// <param name="arrivals">Polled at each step boundary for prompts that arrived since (they join when a slot is free).</param>
     /// <param name="finished">Told of each job as soon as it finishes (null result: cancelled), by its index in arrival order.</param>
@@ -34,7 +47,11 @@ internal static class BatchedGeneration
         if (!model.KvOnHost) throw new InvalidOperationException("batched generation rebuilds the cache on the host; on a device each prompt runs alone");
         var jobs = new List<GenerationJob>();
         var results = new Results(finished);
-        var waiting = new List<int>();
+        var waiting = new List<Waiting>();
+        void Order() =>
+            // Rows that left on a halving first (they hold answers in progress), then shortest first: prompts that join together pad less.
+            waiting.Sort((a, b) => (a.Row is null) != (b.Row is null) ? (a.Row is null ? 1 : -1)
+                : a.Ids.Length != b.Ids.Length ? a.Ids.Length.CompareTo(b.Ids.Length) : a.Job.CompareTo(b.Job));
         void Arrive(IReadOnlyList<GenerationJob> arrived)
         {
             foreach (var job in arrived)
@@ -44,10 +61,9 @@ internal static class BatchedGeneration
                 results.Add();
                 if (job.Prompt.Length == 0) throw new ArgumentException($"prompt {i}: every prompt needs at least one token");
                 if (job.Settings.MaxNewTokens <= 0) results[i] = new GeneratedText([], "", "length", job.Prompt.Length);
-                else waiting.Add(i);
+                else waiting.Add(new Waiting(i, job.Prompt, null));
             }
-            // Shortest first: prompts that join together pad less.
-            waiting.Sort((a, b) => jobs[a].Prompt.Length != jobs[b].Prompt.Length ? jobs[a].Prompt.Length.CompareTo(jobs[b].Prompt.Length) : a.CompareTo(b));
+            Order();
         }
         Arrive(given);
         var watch = Stopwatch.StartNew();
@@ -56,26 +72,31 @@ internal static class BatchedGeneration
         var slots = budget.MaxRows;
         try
         {
-            while (waiting.Count > 0 || active.Count > 0)
+            while (waiting.Count > 0 || active.Any(s => !s.Idle))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (arrivals?.Invoke() is { Count: > 0 } arrived) Arrive(arrived);
-                DropCancelled(model, jobs, active, ref cache, stats, results);
-                waiting.RemoveAll(j =>
+                foreach (var slot in active.Where(s => !s.Idle && jobs[s.Job].CancellationToken.IsCancellationRequested))
                 {
-                    if (!jobs[j].CancellationToken.IsCancellationRequested) return false;
-                    results.Cancel(j);
+                    slot.Idle = true;
+                    results.Cancel(slot.Job);
+                }
+                waiting.RemoveAll(w =>
+                {
+                    if (!jobs[w.Job].CancellationToken.IsCancellationRequested) return false;
+                    results.Cancel(w.Job);
                     return true;
                 });
-                var length = cache?.Length ?? 0;
-                var joiners = new List<int>();
-                foreach (var j in waiting)
+                var live = active.Where(s => !s.Idle).ToList();
+                var length = live.Count == 0 ? 0 : cache!.Length - live.Min(s => s.Mask.IndexOf(1));
+                var joiners = new List<Waiting>();
+                foreach (var w in waiting)
                 {
-                    var rows = active.Count + joiners.Count + 1;
-                    var longest = joiners.Append(j).Max(x => jobs[x].Prompt.Length);
-                    var room = Math.Max(length, longest) + joiners.Append(j).Concat(active.Select(s => s.Job)).Max(x => jobs[x].Settings.MaxNewTokens);
-                    if (rows > slots || (rows > 1 && !budget.Fits(model.Layout, rows, room, longest))) break;
-                    joiners.Add(j);
+                    var rows = live.Count + joiners.Count + 1;
+                    var longest = joiners.Append(w).Max(x => x.Ids.Length);
+                    var room = Math.Max(length, longest) + joiners.Append(w).Select(x => x.Job).Concat(live.Select(s => s.Job)).Max(x => jobs[x].Settings.MaxNewTokens);
+                    if (rows > slots || (rows > 1 && !budget.Fits(model.Layout, rows, room, Math.Min(longest, PrefillPositions)))) break;
+                    joiners.Add(w);
                 }
                 if (joiners.Count > 0)
                 {
@@ -84,15 +105,33 @@ internal static class BatchedGeneration
                         Join(model, jobs, joiners, active, ref cache, results, stats);
                         waiting.RemoveRange(0, joiners.Count);
                     }
-                    catch (Exception e) when (CausalLM.IsOutOfMemory(e) && active.Count + joiners.Count > 1)
+                    catch (Exception e) when (CausalLM.IsOutOfMemory(e) && live.Count + joiners.Count > 1)
                     {
-                        slots = Math.Max(1, (active.Count + joiners.Count) / 2);
+                        slots = Math.Max(1, (live.Count + joiners.Count) / 2);
                         stats.Halvings++;
-                        if (active.Count == 0) continue;
+                        if (live.Count == 0) continue;
                     }
                 }
-                if (active.Count == 0) continue;
-                Step(model, jobs, active, ref cache, results, stats);
+                else if (active.Count(s => s.Idle) * 2 >= active.Count) Compact(model, active, ref cache, stats);
+                if (active.All(s => s.Idle)) continue;
+                try
+                {
+                    Step(model, jobs, active, ref cache, results, stats);
+                }
+                catch (Exception e) when (CausalLM.IsOutOfMemory(e) && active.Count(s => !s.Idle) > 1)
+                {
+                    // Nothing of this step was taken, so the cache still holds every row: keep the first half, park the rest.
+                    var running = active.Where(s => !s.Idle).ToList();
+                    slots = Math.Max(1, running.Count / 2);
+                    stats.Halvings++;
+                    foreach (var slot in running.Skip(slots))
+                    {
+                        slot.Idle = true;
+                        waiting.Add(new Waiting(slot.Job, [.. jobs[slot.Job].Prompt, .. slot.Row.Tokens], slot.Row));
+                    }
+                    Order();
+                    Compact(model, active, ref cache, stats);
+                }
             }
         }
         finally
@@ -135,62 +174,104 @@ internal static class BatchedGeneration
         }
     }
 
-    /// <summary>Prefills the joining prompts together, samples their first tokens and joins their rows to the cache.</summary>
-    private static void Join(CausalLM model, IReadOnlyList<GenerationJob> jobs, List<int> joiners, List<Slot> active, ref KvCache? cache, Results results, BatchStats stats)
+    /// <summary>
+    /// Prefills the joining prompts (in passes of at most <see cref="PrefillPositions"/> padded positions), then samples
+    /// their first tokens, and joins their rows to the running ones, dropping idle rows, in one copy. The sampling waits
+    /// until every pass has run, so an allocation failure in any pass leaves every joiner as it was.
+    /// </summary>
+    private static void Join(CausalLM model, IReadOnlyList<GenerationJob> jobs, List<Waiting> joiners, List<Slot> active, ref KvCache? cache, Results results, BatchStats stats)
     {
-        var k = joiners.Count;
-        var promptLength = joiners.Max(j => jobs[j].Prompt.Length);
-        var ids = new long[k * promptLength];
-        var mask = new long[k * promptLength];
-        var positions = new long[k * promptLength];
-        var masks = new List<long>[k];
-        for (var r = 0; r < k; r++)
+        var prefilled = new List<(KvCache Cache, int Row, float[] Logits, List<long> Mask)>();
+        try
         {
-            var prompt = jobs[joiners[r]].Prompt;
-            var padId = PadId(jobs[joiners[r]].Settings);
-            var pad = promptLength - prompt.Length;
-            masks[r] = new List<long>(promptLength);
-            for (var t = 0; t < promptLength; t++)
+            for (var first = 0; first < joiners.Count;)
             {
-                var real = t >= pad;
-                ids[r * promptLength + t] = real ? prompt[t - pad] : padId;
-                mask[r * promptLength + t] = real ? 1 : 0;
-                positions[r * promptLength + t] = real ? t - pad : 1;
-                masks[r].Add(real ? 1 : 0);
-            }
-            stats.Tokens += prompt.Length;
-        }
-        stats.Batch(k);
-        using var empty = KvCache.Empty(model.Runtime, model.Layout, k);
-        var (logits, prefilled) = model.Forward(ids, mask, positions, k, promptLength, empty);
-        using (prefilled)
-        {
-            var joined = new List<Slot>();
-            using (logits)
-            {
-                for (var r = 0; r < k; r++)
+                var count = 1;
+                var promptLength = joiners[first].Ids.Length;
+                while (first + count < joiners.Count && (count + 1) * Math.Max(promptLength, joiners[first + count].Ids.Length) <= PrefillPositions)
+                    promptLength = Math.Max(promptLength, joiners[first + count++].Ids.Length);
+                var chunk = joiners.GetRange(first, count);
+                var ids = new long[count * promptLength];
+                var mask = new long[count * promptLength];
+                var positions = new long[count * promptLength];
+                var masks = new List<long>[count];
+                for (var r = 0; r < count; r++)
                 {
-                    var job = jobs[joiners[r]];
-                    var row = new CausalLM.GenerationRow(model, job.Settings, job.Prompt.Length);
-                    Accept(row, job, row.Sampler.Next(model.LogitsRow(logits, r * promptLength + promptLength - 1)), stats);
-                    if (row.Done) results[joiners[r]] = row.Result();
-                    else joined.Add(new Slot(joiners[r], row, masks[r], job.Prompt.Length) { });
+                    var prompt = chunk[r].Ids;
+                    var padId = PadId(jobs[chunk[r].Job].Settings);
+                    var pad = promptLength - prompt.Length;
+                    masks[r] = new List<long>(promptLength);
+                    for (var t = 0; t < promptLength; t++)
+                    {
+                        var real = t >= pad;
+                        ids[r * promptLength + t] = real ? prompt[t - pad] : padId;
+                        mask[r * promptLength + t] = real ? 1 : 0;
+                        positions[r * promptLength + t] = real ? t - pad : 1;
+                        masks[r].Add(real ? 1 : 0);
+                    }
                 }
+                stats.Batch(count);
+                using var empty = KvCache.Empty(model.Runtime, model.Layout, count);
+                var watch = Stopwatch.StartNew();
+                var (logits, present) = model.Forward(ids, mask, positions, count, promptLength, empty);
+                stats.Prefills++;
+                stats.PrefillTime += watch.Elapsed;
+                using (logits)
+                {
+                    for (var r = 0; r < count; r++) prefilled.Add((present, r, model.LogitsRow(logits, r * promptLength + promptLength - 1).ToArray(), masks[r]));
+                }
+                first += count;
             }
-            if (joined.Count == 0) return;
-            var length = Math.Max(cache?.Length ?? 0, promptLength);
+            var joined = new List<Slot>();
+            for (var i = 0; i < joiners.Count; i++)
+            {
+                var (job, ids, resumed) = joiners[i];
+                var settings = jobs[job].Settings;
+                var row = resumed ?? new CausalLM.GenerationRow(model, settings, jobs[job].Prompt.Length);
+                if (resumed is null) stats.Tokens += ids.Length;
+                Accept(row, jobs[job], row.Sampler.Next(prefilled[i].Logits), stats);
+                if (row.Done) results[job] = row.Result();
+                else joined.Add(new Slot(job, row, prefilled[i].Mask, ids.Length));
+            }
+            var sources = new List<KvRowSource>();
+            var rows = new List<Slot>();
             var current = cache;
-            var sources = active.Select((s, i) => new KvRowSource(current!, i, 0, current!.Length)).ToList();
-            sources.AddRange(joined.Select(s => new KvRowSource(prefilled, joiners.IndexOf(s.Job), 0, promptLength)));
+            var live = active.Select((s, i) => (Slot: s, Row: i)).Where(x => !x.Slot.Idle).ToList();
+            var unused = live.Count == 0 ? 0 : live.Min(x => x.Slot.Mask.IndexOf(1));
+            foreach (var (slot, row) in live)
+            {
+                sources.Add(new KvRowSource(current!, row, unused, current!.Length - unused));
+                slot.Mask.RemoveRange(0, unused);
+                rows.Add(slot);
+            }
+            for (var i = 0; i < joiners.Count; i++)
+            {
+                if (joined.Find(s => s.Job == joiners[i].Job) is not { } slot) continue;
+                sources.Add(new KvRowSource(prefilled[i].Cache, prefilled[i].Row, 0, prefilled[i].Cache.Length));
+                rows.Add(slot);
+            }
+            if (rows.Count == 0)
+            {
+                active.Clear();
+                cache?.Dispose();
+                cache = null;
+                return;
+            }
+            var length = sources.Max(s => s.Count);
             var rebuilt = Rebuild(model, sources, length, stats);
             cache?.Dispose();
             cache = rebuilt;
-            active.AddRange(joined);
+            active.Clear();
+            active.AddRange(rows);
             foreach (var slot in active) slot.Mask.InsertRange(0, Enumerable.Repeat(0L, length - slot.Mask.Count));
+        }
+        finally
+        {
+            foreach (var c in prefilled.Select(p => p.Cache).Distinct()) c.Dispose();
         }
     }
 
-    /// <summary>One decode step for every active row; rows that finish leave and the cache is compacted.</summary>
+    /// <summary>One decode step for every row (idle ones fed a masked pad); rows that finish are answered and go idle.</summary>
     private static void Step(CausalLM model, IReadOnlyList<GenerationJob> jobs, List<Slot> active, ref KvCache? cache, Results results, BatchStats stats)
     {
         var n = active.Count;
@@ -201,35 +282,37 @@ internal static class BatchedGeneration
         for (var r = 0; r < n; r++)
         {
             var slot = active[r];
-            ids[r] = slot.Row.LastToken;
-            positions[r] = slot.NextPosition++;
-            slot.Mask.Add(1);
-            for (var t = 0; t < length; t++) mask[r * length + t] = slot.Mask[t];
+            ids[r] = slot.Idle ? PadId(jobs[slot.Job].Settings) : slot.Row.LastToken;
+            positions[r] = slot.Idle ? 1 : slot.NextPosition;
+            for (var t = 0; t < length - 1; t++) mask[r * length + t] = slot.Mask[t];
+            mask[r * length + length - 1] = slot.Idle ? 0 : 1;
         }
-        stats.Batch(n);
+        var watch = Stopwatch.StartNew();
         var (logits, present) = model.Forward(ids, mask, positions, n, 1, cache);
+        stats.DecodeTime += watch.Elapsed;
+        stats.Batch(active.Count(s => !s.Idle));
         cache.Dispose();
         cache = present;
         using (logits)
         {
-            for (var r = 0; r < n; r++) Accept(active[r].Row, jobs[active[r].Job], active[r].Row.Sampler.Next(model.LogitsRow(logits, r)), stats);
+            for (var r = 0; r < n; r++)
+            {
+                var slot = active[r];
+                slot.Mask.Add(slot.Idle ? 0 : 1);
+                if (slot.Idle) continue;
+                slot.NextPosition++;
+                Accept(slot.Row, jobs[slot.Job], slot.Row.Sampler.Next(model.LogitsRow(logits, r)), stats);
+                if (!slot.Row.Done) continue;
+                slot.Idle = true;
+                results[slot.Job] = slot.Row.Result();
+            }
         }
-        if (active.All(s => !s.Row.Done)) return;
-        foreach (var slot in active.Where(s => s.Row.Done)) results[slot.Job] = slot.Row.Result();
-        Compact(model, active, ref cache, s => !s.Row.Done, stats);
     }
 
-    private static void DropCancelled(CausalLM model, IReadOnlyList<GenerationJob> jobs, List<Slot> active, ref KvCache? cache, BatchStats stats, Results results)
+    /// <summary>Drops the idle rows and the leading columns no remaining row uses.</summary>
+    private static void Compact(CausalLM model, List<Slot> active, ref KvCache? cache, BatchStats stats)
     {
-        if (active.All(s => !jobs[s.Job].CancellationToken.IsCancellationRequested)) return;
-        foreach (var slot in active.Where(s => jobs[s.Job].CancellationToken.IsCancellationRequested)) results.Cancel(slot.Job);
-        Compact(model, active, ref cache, s => !jobs[s.Job].CancellationToken.IsCancellationRequested, stats);
-    }
-
-    /// <summary>Keeps the rows <paramref name="keep"/> accepts, dropping leading columns none of them uses.</summary>
-    private static void Compact(CausalLM model, List<Slot> active, ref KvCache? cache, Func<Slot, bool> keep, BatchStats stats)
-    {
-        var rows = active.Select((s, i) => (Slot: s, Row: i)).Where(x => keep(x.Slot)).ToList();
+        var rows = active.Select((s, i) => (Slot: s, Row: i)).Where(x => !x.Slot.Idle).ToList();
         if (rows.Count == 0)
         {
             active.Clear();

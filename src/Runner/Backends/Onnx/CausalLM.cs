@@ -58,10 +58,10 @@ internal sealed class CausalLM : IDisposable
     public long ForwardPasses { get; private set; }
 
     /// <summary>
-    /// Test hook: when it returns true for (batch, total positions) a forward pass fails as ONNX Runtime does when it cannot
-    /// allocate, so the tests can show that the batched paths halve the batch and carry on.
+    /// Test hook: when it returns true for (batch, positions fed per row, total positions) a forward pass fails as ONNX
+    /// Runtime does when it cannot allocate, so the tests can show that the batched paths halve the batch and carry on.
     /// </summary>
-    internal Func<int, int, bool>? ForcedAllocationFailure { get; set; }
+    internal Func<int, int, int, bool>? ForcedAllocationFailure { get; set; }
 
     /// <summary>Whether an error is ONNX Runtime running out of memory (CPU arena or CUDA), which a smaller batch may avoid.</summary>
     internal static bool IsOutOfMemory(Exception e) =>
@@ -92,7 +92,7 @@ internal sealed class CausalLM : IDisposable
     public (OrtTensor Logits, KvCache Present) Forward(long[] ids, long[] mask, long[] positions, int batch, int newLength, KvCache past)
     {
         var total = past.Length + newLength;
-        if (ForcedAllocationFailure?.Invoke(batch, total) == true)
+        if (ForcedAllocationFailure?.Invoke(batch, newLength, total) == true)
             throw new OnnxRuntimeException(OrtErrorCode.Fail, $"Failed to allocate memory for a batch of {batch} × {total} positions (forced by the test hook)");
         ForwardPasses++;
         using var idsTensor = OrtTensor.FromArray(Runtime, ids, [batch, newLength]);
@@ -396,6 +396,9 @@ internal sealed class CausalLM : IDisposable
         public bool Done => _finish is not null;
 
         public int LastToken => _tokens[^1];
+
+        /// <summary>The tokens taken so far (a row that leaves the cache rejoins by prefilling the prompt and these).</summary>
+        public IReadOnlyList<int> Tokens => _tokens;
 
         /// <summary>Takes the sampled token and returns the text that is now safe to stream.</summary>
         public string Accept(int token)

@@ -60,7 +60,7 @@ public sealed class OnnxBackend : IStreamingModelBackend, ICompletionModelBacken
         if (_queue is null) return "; batching across items off";
         var text = $"; batching across items: {_budget.Describe(_model.Layout)}";
         static string Figures(string name, BatchStats s) =>
-            s.Batches == 0 ? "" : $"; {name}: {s.TokensPerSecond:0} tokens/s, mean batch {s.MeanBatch:0.#} (largest {s.LargestBatch}) over {s.Batches} passes{(s.Halvings > 0 ? $", halved {s.Halvings}× after allocation failures" : "")}";
+            s.Batches == 0 ? "" : $"; {name}: {s.TokensPerSecond:0} tokens/s, mean batch {s.MeanBatch:0.#} (largest {s.LargestBatch}) over {s.Batches} passes{(s.Prefills > 0 ? $" ({s.Prefills} prefills {s.PrefillTime.TotalSeconds:0.0} s, decode {s.DecodeTime.TotalSeconds:0.0} s, {s.Rebuilds} cache rebuilds {s.RebuildTime.TotalSeconds:0.0} s of {s.EngineTime.TotalSeconds:0.0} s)" : "")}{(s.Halvings > 0 ? $", halved {s.Halvings}× after allocation failures" : "")}";
         return text + Figures("scoring", _queue.Scoring) + Figures("generation", _queue.Generation);
     }
 

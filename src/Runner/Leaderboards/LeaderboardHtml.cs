@@ -67,12 +67,11 @@ public static class LeaderboardHtml
             foreach (var t in board.Tasks) html.Append($"<th class=\"task\">{E(t)}</th>");
         html.Append("<th>条数 Items</th><th>套件版本 Suite version</th><th>日期 Run date</th></tr></thead>\n<tbody>\n");
 
-        var rank = 0;
         foreach (var row in board.Rows)
         {
             var classes = string.Join(' ', new[] { row.Baseline is not null ? "baseline" : null, row.OlderVersion ? "older" : null }.Where(c => c is not null));
             html.Append($"<tr class=\"{classes}\" data-model=\"{E(row.Model)}\" data-run=\"{row.RunId}\">")
-                .Append($"<td class=\"num rank\">{(row.Baseline is null ? (++rank).ToString(CultureInfo.InvariantCulture) : "")}</td>")
+                .Append($"<td class=\"num rank\">{row.Rank?.ToString(CultureInfo.InvariantCulture)}</td>")
                 .Append($"<td class=\"model\">{E(row.Model)}");
             if (row.Baseline is not null) html.Append("<span class=\"baseline-mark\">基线 baseline</span>");
             if (row.OlderVersion) html.Append($"<span class=\"older-mark\" title=\"suite version {E(row.SuiteVersion)}\">旧版本 older suite</span>");

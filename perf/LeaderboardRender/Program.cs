@@ -128,6 +128,7 @@ try
     var html = await http.GetStringAsync($"leaderboard?suite={Seeder.Suite}");
     if (!html.Contains(stored.Rows[0].Model, StringComparison.Ordinal) || !html.Contains("data-echarts-option", StringComparison.Ordinal))
         throw new InvalidOperationException("the page does not show the seeded leaderboard");
+    var wholeHtml = await http.GetStringAsync($"leaderboard?suite={Seeder.Suite}&size={Math.Min(models, LeaderboardFilter.MaxPageSize)}");
     var after = await TimeAllAsync();
     // Where the query's time goes: the one read of the stored rows (SQL and transfer, then parsing the JSON text).
     var (readSql, readParse) = (new List<double>(), new List<double>());
@@ -150,6 +151,7 @@ try
     Console.WriteLine("|---|---:|");
     Console.WriteLine($"| page GET /leaderboard, server render over HTTP (first page of {pageFilter.PageSize} rows, {html.Length / 1024.0:0} KiB of HTML) | {after.Page:0} ms |");
     Console.WriteLine($"| its query: LeaderboardQueries.GetAsync in process, page 1 | {after.PageQuery:0} ms |");
+    Console.WriteLine($"| page with every row on it (size={Math.Min(models, LeaderboardFilter.MaxPageSize)}, as before paging; {wholeHtml.Length / 1024.0:0} KiB of HTML) | {after.WholePage:0} ms |");
     Console.WriteLine($"| API GET /api/leaderboard over HTTP (every row) | {after.Api:0} ms |");
     Console.WriteLine($"| LeaderboardQueries.GetAsync in process, every row | {after.Query:0} ms |");
     Console.WriteLine($"| of which: reading the {models} stored rows (SQL, text) | {readSql[repeats / 2]:0} ms, parsing their JSON {readParse[repeats / 2]:0} ms |");
@@ -159,9 +161,10 @@ try
     if (!double.IsNaN(loop))
         Console.WriteLine($"reference: per-cell query loop ({models * tasks + models + 1:N0} queries, Summarise per cell) in process: {loop:0} ms ({referenceRepeats} runs); / page: {loop / after.Page:0.0}x");
 
-    async Task<(double Page, double PageQuery, double Api, double Query)> TimeAllAsync() =>
+    async Task<(double Page, double PageQuery, double WholePage, double Api, double Query)> TimeAllAsync() =>
         (await MedianAsync(repeats, () => http.GetStringAsync($"leaderboard?suite={Seeder.Suite}")),
          await MedianAsync(repeats, () => queries.GetAsync(pageFilter)),
+         await MedianAsync(repeats, () => http.GetStringAsync($"leaderboard?suite={Seeder.Suite}&size={Math.Min(models, LeaderboardFilter.MaxPageSize)}")),
          await MedianAsync(repeats, () => http.GetStringAsync($"api/leaderboard?suite={Seeder.Suite}")),
          await MedianAsync(repeats, () => queries.GetAsync(filter)));
     return 0;

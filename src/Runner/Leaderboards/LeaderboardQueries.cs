@@ -86,6 +86,14 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         var shown = filter.Page is { } page ? standings.Skip((page - 1) * filter.PageSize).Take(filter.PageSize).ToList() : standings;
         var wanted = shown.Concat(standings.Where(r => ranks[r.RunId] is null)).Select(r => r.RunId).Where(id => !scores.ContainsKey(id)).Distinct().ToArray();
         foreach (var (run, value) in await StoredScoresAsync(db, wanted, key, cancellationToken)) scores[run] = value;
+        var dropped = runs.Where(r => wanted.Contains(r.RunId) && !scores.ContainsKey(r.RunId)).ToList();
+        if (dropped.Count > 0)
+        {
+            // Dropped between the two reads (a retry reopened the run meanwhile): computed from its results as they are, not stored.
+            var (reference, _) = key.Reference == Guid.Empty ? (null, null) : await summaries.ReferenceAsync(suite, null, cancellationToken);
+            foreach (var (run, value) in await ComputeAsync(db, suite, dropped, suiteTasks.ToLookup(t => t.SuiteId), tree, overallOf, reference, cancellationToken))
+                scores[run] = value;
+        }
 
         LeaderboardRow Row(LatestRun run)
         {

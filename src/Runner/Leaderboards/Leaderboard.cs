@@ -17,6 +17,8 @@ public sealed record LeaderboardCell(string Metric, double Score, int N, double 
 /// and <c>overall</c> over all subjects), as the run summary's <c>categories</c> gives them for this suite.</param>
 /// <param name="Complete">False when some of the run's items have outcome error (the model was not reached): its scores
 /// leave them out until <c>evals runs retry</c> completes it.</param>
+/// <param name="Rank">The contender's place in the sorted order over all rows of the view (whatever page this row is on);
+/// null for a baseline.</param>
 public sealed record LeaderboardRow(
     Guid RunId,
     string Model,
@@ -37,11 +39,22 @@ public sealed record LeaderboardRow(
     bool Complete = true,
     double? OverallCiLow = null,
     double? OverallCiHigh = null,
-    IReadOnlyDictionary<string, double>? Categories = null);
+    IReadOnlyDictionary<string, double>? Categories = null,
+    int? Rank = null);
+
+/// <summary>Where a row stands in the whole sorted view, whichever page shows it: what the checkpoint chart and the page
+/// links need of every row without reading its cells.</summary>
+public sealed record LeaderboardStanding(string Model, int? Rank, string? Baseline, string? Family, string? Checkpoint,
+    DateTimeOffset? ModelRegisteredAt, bool Accepted, bool OlderVersion, double? Overall);
 
 /// <summary>The leaderboard of one suite: its current version, its tasks and capabilities as columns, one row per model.</summary>
 /// <param name="Tasks">The current version's tasks in suite order, then any task only older versions had.</param>
 /// <param name="ViewColumns">The suite's official columns (its suite.json's <c>leaderboard</c>), null when it declares none.</param>
+/// <param name="Rows">The rows of the asked page (<see cref="LeaderboardFilter.Page"/>), or every row when no page was asked.</param>
+/// <param name="TotalRows">Rows in the whole view, baselines included.</param>
+/// <param name="Page">The page shown (1-based; past the last page it shows no rows); null: every row.</param>
+/// <param name="Standings">Every row of the view in the sorted order (not serialised: the JSON carries <see cref="Rows"/>).</param>
+/// <param name="BaselineRows">The baselines' whole rows wherever they sort, for the charts' chance lines.</param>
 public sealed record Leaderboard(
     string? Suite,
     IReadOnlyList<string> Suites,
@@ -52,11 +65,21 @@ public sealed record Leaderboard(
     IReadOnlyList<string> Families,
     IReadOnlyList<LeaderboardRow> Rows,
     LeaderboardFilter Filter,
-    IReadOnlyList<Evals.Benchmarks.Suites.ViewColumn>? ViewColumns = null)
+    IReadOnlyList<Evals.Benchmarks.Suites.ViewColumn>? ViewColumns,
+    int TotalRows,
+    int? Page,
+    int PageSize,
+    [property: JsonIgnore] IReadOnlyList<LeaderboardStanding> Standings,
+    [property: JsonIgnore] IReadOnlyList<LeaderboardRow> BaselineRows)
 {
+    /// <summary>Pages of <see cref="PageSize"/> rows in the view (at least 1).</summary>
+    public int PageCount => Math.Max(1, (TotalRows + PageSize - 1) / PageSize);
+
     /// <summary>The table shows the suite's own columns instead of one per task.</summary>
     [JsonIgnore] public bool OfficialView => Filter.View == LeaderboardFilter.OfficialView && ViewColumns is { Count: > 0 };
 
+    /// <summary>The contenders among <see cref="Rows"/> (the page's).</summary>
     [JsonIgnore] public IEnumerable<LeaderboardRow> Contenders => Rows.Where(r => r.Baseline is null);
-    [JsonIgnore] public IEnumerable<LeaderboardRow> Baselines => Rows.Where(r => r.Baseline is not null);
+    /// <summary>Every baseline of the view, on this page or not.</summary>
+    [JsonIgnore] public IEnumerable<LeaderboardRow> Baselines => BaselineRows;
 }

@@ -47,7 +47,8 @@ public static class LeaderboardCharts
         return option.ToJsonString();
     }
 
-    /// <summary>One task: a bar per contender with its 95% interval as whiskers; baselines' scores and chance as horizontal lines.</summary>
+    /// <summary>One task: a bar per contender of the table's page (every contender when the board is not paged) with its
+    /// 95% interval as whiskers; baselines' scores and chance as horizontal lines.</summary>
     public static string? TaskBars(Leaderboard board, string task)
     {
         var rows = board.Contenders.Where(r => r.Tasks.ContainsKey(task)).ToList();
@@ -91,10 +92,11 @@ public static class LeaderboardCharts
         return option.ToJsonString();
     }
 
-    /// <summary>A family's overall score by checkpoint (in registration order); accepted checkpoints are diamonds labelled ✓.</summary>
+    /// <summary>A family's overall score by checkpoint (in registration order) over the whole view, whatever page the table
+    /// shows; accepted checkpoints are diamonds labelled ✓.</summary>
     public static string? Checkpoints(Leaderboard board, string family)
     {
-        var rows = board.Contenders.Where(r => r.Family == family && r.Overall is not null)
+        var rows = board.Standings.Where(r => r.Baseline is null && r.Family == family && r.Overall is not null)
             .OrderBy(r => r.ModelRegisteredAt).ThenBy(r => r.Checkpoint, StringComparer.Ordinal).ToList();
         if (rows.Count == 0) return null;
         var points = new JsonArray();

@@ -5,7 +5,7 @@ namespace Evals.Runner.Leaderboards;
 
 /// <summary>
 /// A leaderboard view as CSV (RFC 4180, UTF-8 with a byte-order mark so spreadsheet programs read the Chinese names):
-/// one row per model in the page's order, with every figure the page shows — overall and its interval, capabilities,
+/// one row per model in the page's order (every row unless a page was asked), ranks over the whole view, with every figure the page shows — overall and its interval, capabilities,
 /// the suite's official columns where it has them, and every task's score, interval and n.
 /// </summary>
 public static class LeaderboardCsv
@@ -21,12 +21,11 @@ public static class LeaderboardCsv
 
         var csv = new StringBuilder("\uFEFF");
         Line(csv, header);
-        var rank = 0;
         foreach (var row in board.Rows)
         {
             var fields = new List<string>
             {
-                row.Baseline is null ? (++rank).ToString(CultureInfo.InvariantCulture) : "", row.Model, row.Baseline ?? "", row.Family ?? "", row.Checkpoint ?? "",
+                row.Rank?.ToString(CultureInfo.InvariantCulture) ?? "", row.Model, row.Baseline ?? "", row.Family ?? "", row.Checkpoint ?? "",
                 Bool(row.Accepted), Number(row.Overall), Number(row.OverallCiLow), Number(row.OverallCiHigh), Number(row.TasksMean),
             };
             fields.AddRange(board.Capabilities.Select(c => Number(row.Capabilities.TryGetValue(c, out var v) ? v : null)));

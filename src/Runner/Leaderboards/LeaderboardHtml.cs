@@ -39,7 +39,9 @@ public static class LeaderboardHtml
 
     /// <param name="links">Relative addresses of this view's other forms: the other view (null when the suite has only
     /// one), its CSV and its JSON.</param>
-    public static string Write(Leaderboard board, DateTimeOffset generatedAt, (string? OtherView, string Csv, string Json) links)
+    /// <param name="modelPages">Each registered model's page in the snapshot (relative address), linked from its name.</param>
+    public static string Write(Leaderboard board, DateTimeOffset generatedAt, (string? OtherView, string Csv, string Json) links,
+        IReadOnlyDictionary<string, string>? modelPages = null)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -67,13 +69,14 @@ public static class LeaderboardHtml
             foreach (var t in board.Tasks) html.Append($"<th class=\"task\">{E(t)}</th>");
         html.Append("<th>条数 Items</th><th>套件版本 Suite version</th><th>日期 Run date</th></tr></thead>\n<tbody>\n");
 
-        var rank = 0;
         foreach (var row in board.Rows)
         {
             var classes = string.Join(' ', new[] { row.Baseline is not null ? "baseline" : null, row.OlderVersion ? "older" : null }.Where(c => c is not null));
             html.Append($"<tr class=\"{classes}\" data-model=\"{E(row.Model)}\" data-run=\"{row.RunId}\">")
-                .Append($"<td class=\"num rank\">{(row.Baseline is null ? (++rank).ToString(CultureInfo.InvariantCulture) : "")}</td>")
-                .Append($"<td class=\"model\">{E(row.Model)}");
+                .Append($"<td class=\"num rank\">{row.Rank?.ToString(CultureInfo.InvariantCulture)}</td>")
+                .Append(modelPages?.TryGetValue(row.Model, out var modelPage) == true
+                    ? $"<td class=\"model\"><a class=\"model-link\" href=\"{E(modelPage)}\">{E(row.Model)}</a>"
+                    : $"<td class=\"model\">{E(row.Model)}");
             if (row.Baseline is not null) html.Append("<span class=\"baseline-mark\">基线 baseline</span>");
             if (row.OlderVersion) html.Append($"<span class=\"older-mark\" title=\"suite version {E(row.SuiteVersion)}\">旧版本 older suite</span>");
             if (!row.Complete) html.Append("<span class=\"incomplete-mark\">未完成 incomplete</span>");
@@ -129,6 +132,58 @@ public static class LeaderboardHtml
         if (line is not null)
             html.Append($"<section><h2>检查点 <small>{E(family)}: overall by checkpoint</small></h2><div class=\"chart\" id=\"checkpoint-chart\" data-echarts-option=\"{E(line)}\"></div></section>\n");
         html.Append("</div>\n");
+    }
+
+    /// <summary>
+    /// A registered model's page in the snapshot (<c>models/</c>): its registration (spec with credentials masked), its
+    /// arena rating, and per suite its leaderboard run (the latest succeeded one) with the overall's interval, its rank,
+    /// and its family's checkpoints on that suite, accepted ones marked, each linking to its own page.
+    /// </summary>
+    /// <param name="suites">Per suite: its page (relative to the model page), the model's row, its family's rows in registration order.</param>
+    public static string Model(string model, IReadOnlyList<(string Suite, string Page, LeaderboardRow Row, List<LeaderboardRow> Family)> suites,
+        Storage.Entities.ArenaRatings.Row? arena, int arenaModels, IReadOnlyDictionary<string, string> modelPages, DateTimeOffset generatedAt)
+    {
+        var first = suites[0].Row;
+        string PageOf(string name) => modelPages.TryGetValue(name, out var page) ? Path.GetFileName(page) : "";
+        var html = new StringBuilder();
+        html.Append("<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append($"<title>Evals · {E(model)}</title>\n<style>{Style}</style>\n</head>\n<body>\n")
+            .Append("<p><a href=\"../index.html\">← 全部套件 all suites</a></p>\n")
+            .Append($"<h1 class=\"model-name\">{E(model)}{(suites.Any(s => s.Row.Accepted) ? " <span class=\"accepted-mark\">✓ 已接受 accepted</span>" : "")}</h1>\n")
+            .Append($"<p class=\"muted\">快照生成于 snapshot taken {generatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC")
+            .Append(" · 每个套件取最新一次成功的评测 each suite's latest succeeded run</p>\n")
+            .Append("<dl class=\"model-registration\">")
+            .Append($"<dt>规格 Spec</dt><dd><code class=\"spec\">{E(SpecDisplay.Mask(first.Spec))}</code></dd>")
+            .Append($"<dt>模型族 Family</dt><dd>{E(first.Family ?? "—")}{(first.Checkpoint is null ? "" : $" · checkpoint {E(first.Checkpoint)}")}</dd>");
+        if (first.ModelRegisteredAt is { } registered)
+            html.Append($"<dt>注册 Registered</dt><dd>{registered.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}</dd>");
+        html.Append("<dt>竞技场 Arena</dt><dd class=\"arena-rating\">")
+            .Append(arena is { } a
+                ? $"{a.Rating.ToString("0", CultureInfo.InvariantCulture)} <small>[{a.CiLow.ToString("0", CultureInfo.InvariantCulture)}, {a.CiHigh.ToString("0", CultureInfo.InvariantCulture)}]</small> · rank {a.BestRank}–{a.WorstRank} of {arenaModels} · {a.Votes} votes"
+                : "not rated yet")
+            .Append("</dd></dl>\n");
+        foreach (var (suite, page, row, family) in suites)
+        {
+            html.Append($"<section class=\"model-suite\" data-suite=\"{E(suite)}\"><h2><a href=\"{E(page)}\">{E(suite)}</a></h2>\n")
+                .Append("<table class=\"runs\"><thead><tr><th>运行 Run</th><th>日期 Run date</th><th>套件版本 Suite version</th><th>总分 Overall [95% CI]</th><th>#</th></tr></thead><tbody>")
+                .Append($"<tr data-run=\"{row.RunId}\"><td><code>{row.RunId.ToString()[..8]}</code></td>")
+                .Append($"<td>{row.RunDate.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}</td><td><code>{E(Short(row.SuiteVersion))}</code></td>")
+                .Append($"<td class=\"num overall\"{Value(row.Overall)}{Interval(row.OverallCiLow, row.OverallCiHigh)}>{Text(row.Overall)}");
+            if (row.OverallCiLow is { } low && row.OverallCiHigh is { } high) html.Append($"<small>[{F1(low)}, {F1(high)}]</small>");
+            if (!row.Complete) html.Append("<span class=\"incomplete-mark\">未完成 incomplete</span>");
+            html.Append($"</td><td class=\"num rank\">{row.Rank?.ToString(CultureInfo.InvariantCulture)}</td></tr></tbody></table>\n");
+            if (family.Count > 1)
+            {
+                html.Append($"<h3>模型族检查点 <small>{E(row.Family)} checkpoints (registration order)</small></h3>\n<table class=\"checkpoints\"><thead><tr><th>模型 Model</th><th>检查点 Checkpoint</th><th>总分 Overall</th></tr></thead><tbody>");
+                foreach (var c in family)
+                    html.Append($"<tr data-checkpoint=\"{E(c.Model)}\"><td><a href=\"{E(PageOf(c.Model))}\">{E(c.Model)}</a>{(c.Accepted ? " <span class=\"accepted-mark\">✓</span>" : "")}</td>")
+                        .Append($"<td>{E(c.Checkpoint)}</td><td class=\"num\"{Value(c.Overall)}>{Text(c.Overall)}</td></tr>");
+                html.Append("</tbody></table>\n");
+            }
+            html.Append("</section>\n");
+        }
+        html.Append("</body>\n</html>\n");
+        return html.ToString();
     }
 
     /// <summary>The snapshot's front page: one link per suite (to its official view where it has one).</summary>

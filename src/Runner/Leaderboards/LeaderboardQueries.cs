@@ -35,7 +35,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         var families = await db.Models.AsNoTracking().Where(m => m.Family != null).Select(m => m.Family!).Distinct().OrderBy(f => f).ToListAsync(cancellationToken);
         var suite = filter.Suite ?? await db.Runs.AsNoTracking().Where(r => r.Status == Storage.Entities.RunStatus.Succeeded && !hidden.Contains(r.Suite!.Name))
             .OrderByDescending(r => r.FinishedAt).Select(r => r.Suite!.Name).FirstOrDefaultAsync(cancellationToken);
-        var empty = new Leaderboard(suite, suites, null, null, [], [], families, [], filter);
+        var empty = new Leaderboard(suite, suites, null, null, [], [], families, [], filter, null, 0, filter.Page, filter.PageSize, [], []);
         // A private suite reads as one that does not exist.
         if (suite is null || hidden.Contains(suite)) return empty;
 
@@ -52,35 +52,70 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
 
         var tree = CapabilityTree.Load(catalog.Root);
         var overallOf = catalog.ViewOf(suite)?.OverallOf;
-        // CUGE-style: with a reference model named for the suite, capabilities average percentages of its scores.
-        var (reference, _) = tree.ReferenceModels.ContainsKey(suite) ? await summaries.ReferenceAsync(suite, null, cancellationToken) : (null, null);
-        var key = new ScoresKey(reference?.RunId ?? Guid.Empty, Basis(tree, overallOf));
-        var scores = await StoredScoresAsync(db, runs.Select(r => r.RunId).ToArray(), key, cancellationToken);
-        var missing = runs.Where(r => !scores.ContainsKey(r.RunId)).ToList();
+        // CUGE-style: with a reference model named for the suite, capabilities average percentages of its scores. Only
+        // the reference run's id keys the stored rows; its results are read only when a row has to be computed.
+        var referenceRun = tree.ReferenceModels.ContainsKey(suite) ? await summaries.ReferenceRunAsync(suite, cancellationToken) : null;
+        var key = new ScoresKey(referenceRun ?? Guid.Empty, Basis(tree, overallOf));
+        var headlines = await StoredHeadlinesAsync(db, runs.Select(r => r.RunId).ToArray(), key, SortPath(filter.Sort), cancellationToken);
+        var scores = new Dictionary<Guid, RunScores>();
+        var missing = runs.Where(r => !headlines.ContainsKey(r.RunId)).ToList();
         if (missing.Count > 0)
         {
+            var (reference, _) = referenceRun is null ? (null, null) : await summaries.ReferenceAsync(suite, null, cancellationToken);
+            if ((reference?.RunId ?? Guid.Empty) != key.Reference)
+            {
+                // The reference model's latest run changed meanwhile: every row is normalised against the new one.
+                key = key with { Reference = reference?.RunId ?? Guid.Empty };
+                headlines.Clear();
+                missing = runs;
+            }
             var computed = await ComputeAsync(db, suite, missing, suiteTasks.ToLookup(t => t.SuiteId), tree, overallOf, reference, cancellationToken);
             await StoreScoresAsync(db, missing, computed, key, cancellationToken);
-            foreach (var (run, value) in computed) scores[run] = value;
+            foreach (var (run, value) in computed)
+            {
+                scores[run] = value;
+                headlines[run] = Headline.Of(value, filter.Sort);
+            }
         }
 
-        var rows = runs.Select(run =>
+        // Sort and rank every row by its headline figures; read the whole stored rows (cells, capabilities, categories)
+        // only of the asked page and of the baselines, which the charts draw as chance lines wherever they sort.
+        var standings = Sort(runs, headlines, filter);
+        var rank = 0;
+        var ranks = standings.ToDictionary(r => r.RunId, r => r.ModelId is null && BaselineOf(r.Spec) is not null ? (int?)null : ++rank);
+        var shown = filter.Page is { } page ? standings.Skip((page - 1) * filter.PageSize).Take(filter.PageSize).ToList() : standings;
+        var wanted = shown.Concat(standings.Where(r => ranks[r.RunId] is null)).Select(r => r.RunId).Where(id => !scores.ContainsKey(id)).Distinct().ToArray();
+        foreach (var (run, value) in await StoredScoresAsync(db, wanted, key, cancellationToken)) scores[run] = value;
+        var dropped = runs.Where(r => wanted.Contains(r.RunId) && !scores.ContainsKey(r.RunId)).ToList();
+        if (dropped.Count > 0)
+        {
+            // Dropped between the two reads (a retry reopened the run meanwhile): computed from its results as they are, not stored.
+            var (reference, _) = key.Reference == Guid.Empty ? (null, null) : await summaries.ReferenceAsync(suite, null, cancellationToken);
+            foreach (var (run, value) in await ComputeAsync(db, suite, dropped, suiteTasks.ToLookup(t => t.SuiteId), tree, overallOf, reference, cancellationToken))
+                scores[run] = value;
+        }
+
+        LeaderboardRow Row(LatestRun run)
         {
             var s = scores[run.RunId];
             var cells = s.Cells.ToDictionary(c => c.Key, c => new LeaderboardCell(c.Value.Metric, c.Value.Score, c.Value.N, c.Value.CiLow, c.Value.CiHigh,
                 c.Value.Chance, c.Value.Normalised, c.Value.Version, !currentTasks.TryGetValue(c.Key, out var now) || now != c.Value.Version), StringComparer.Ordinal);
             return new LeaderboardRow(run.RunId, run.Model, run.Spec, run.Family, run.Checkpoint, run.ModelCreatedAt, run.AcceptedAt is not null,
                 run.ModelId is null ? BaselineOf(run.Spec) : null, run.Version, run.SuiteId != current.Id, run.FinishedAt, s.Items, s.Overall, s.TasksMean,
-                s.Capabilities, cells, Complete: s.Errors == 0, s.OverallCiLow, s.OverallCiHigh, s.Categories);
-        }).ToList();
+                s.Capabilities, cells, Complete: s.Errors == 0, s.OverallCiLow, s.OverallCiHigh, s.Categories, ranks[run.RunId]);
+        }
+        var rows = shown.Select(Row).ToList();
+        var baselineRows = standings.Where(r => ranks[r.RunId] is null).Select(Row).ToList();
 
         var taskColumns = suiteTasks.Where(t => t.SuiteId == current.Id).Select(t => t.Name)
             .Concat(suiteTasks.Where(t => t.SuiteId != current.Id).Select(t => t.Name)).Distinct(StringComparer.Ordinal).ToList();
         var treeOrder = tree.Capabilities.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i);
-        var capabilityColumns = rows.SelectMany(r => r.Capabilities.Keys).Distinct()
+        var capabilityColumns = headlines.Values.SelectMany(h => h.Capabilities).Distinct()
             .OrderBy(c => treeOrder.GetValueOrDefault(c, int.MaxValue)).ThenBy(c => c, StringComparer.Ordinal).ToList();
-        return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, Sort(rows, filter), filter,
-            catalog.ViewOf(suite)?.Columns);
+        var standingRows = standings.Select(r => new LeaderboardStanding(r.Model, ranks[r.RunId], r.ModelId is null ? BaselineOf(r.Spec) : null, r.Family,
+            r.Checkpoint, r.ModelCreatedAt, r.AcceptedAt is not null, r.SuiteId != current.Id, headlines[r.RunId].Overall)).ToList();
+        return new Leaderboard(suite, suites, current.Version, current.CreatedAt, taskColumns, capabilityColumns, families, rows, filter,
+            catalog.ViewOf(suite)?.Columns, standings.Count, filter.Page, filter.PageSize, standingRows, baselineRows);
     }
 
     /// <summary>
@@ -200,27 +235,33 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         return query < 0 ? rest : rest[..query];
     }
 
-    private static List<LeaderboardRow> Sort(List<LeaderboardRow> rows, LeaderboardFilter filter)
+    private static List<LatestRun> Sort(List<LatestRun> runs, Dictionary<Guid, Headline> headlines, LeaderboardFilter filter)
     {
         // Rows without the sorted value (a task the model's version lacked) go last in either direction.
-        double? Value(LeaderboardRow r) => filter.Sort switch
+        double? Value(LatestRun r) => filter.Sort switch
         {
-            "overall" => r.Overall,
-            "date" => r.RunDate.ToUnixTimeMilliseconds(),
-            "items" => r.Items,
-            _ when filter.Sort.StartsWith("task:", StringComparison.Ordinal) => r.Tasks.TryGetValue(filter.Sort[5..], out var c) ? c.Score : null,
-            _ when filter.Sort.StartsWith("cap:", StringComparison.Ordinal) => r.Capabilities.TryGetValue(filter.Sort[4..], out var v) ? v : null,
-            _ when filter.Sort.StartsWith("cat:", StringComparison.Ordinal) => r.Categories?.TryGetValue(filter.Sort[4..], out var c) == true ? c : null,
-            _ => null,
+            "overall" => headlines[r.RunId].Overall,
+            "date" => r.FinishedAt.ToUnixTimeMilliseconds(),
+            "items" => headlines[r.RunId].Items,
+            _ => headlines[r.RunId].SortValue,
         };
         if (filter.Sort == "model")
-            return (filter.Descending ? rows.OrderByDescending(r => r.Model, StringComparer.Ordinal) : rows.OrderBy(r => r.Model, StringComparer.Ordinal)).ToList();
-        var keyed = rows.Select(r => (Row: r, Value: Value(r))).ToList();
+            return (filter.Descending ? runs.OrderByDescending(r => r.Model, StringComparer.Ordinal) : runs.OrderBy(r => r.Model, StringComparer.Ordinal)).ToList();
+        var keyed = runs.Select(r => (Run: r, Value: Value(r))).ToList();
         var present = keyed.Where(k => k.Value is not null);
         var ordered = filter.Descending ? present.OrderByDescending(k => k.Value) : present.OrderBy(k => k.Value);
-        return ordered.ThenBy(k => k.Row.Model, StringComparer.Ordinal).Concat(keyed.Where(k => k.Value is null).OrderBy(k => k.Row.Model, StringComparer.Ordinal))
-            .Select(k => k.Row).ToList();
+        return ordered.ThenBy(k => k.Run.Model, StringComparer.Ordinal).Concat(keyed.Where(k => k.Value is null).OrderBy(k => k.Run.Model, StringComparer.Ordinal))
+            .Select(k => k.Run).ToList();
     }
+
+    /// <summary>Where a sort key's value sits in a stored row (<c>scores #>> path</c>); null for the keys a headline carries.</summary>
+    private static string[]? SortPath(string sort) => sort switch
+    {
+        _ when sort.StartsWith("task:", StringComparison.Ordinal) => ["Cells", sort[5..], "Score"],
+        _ when sort.StartsWith("cap:", StringComparison.Ordinal) => ["Capabilities", sort[4..]],
+        _ when sort.StartsWith("cat:", StringComparison.Ordinal) => ["Categories", sort[4..]],
+        _ => null,
+    };
 
     private static async Task<List<LatestRun>> LatestRunsAsync(EvalsDbContext db, string suite, LeaderboardFilter filter, Guid currentSuiteId,
         CancellationToken cancellationToken)
@@ -289,6 +330,30 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         return rows.ToDictionary(r => (r.RunId, r.TaskId));
     }
 
+    /// <summary>
+    /// The figures every row needs whatever page shows it, read inside PostgreSQL from the stored rows (jsonb), so
+    /// neither their cells nor their JSON text travel: items, errors, overall and its interval, the sorted key's value
+    /// and the capability names.
+    /// </summary>
+    private static async Task<Dictionary<Guid, Headline>> StoredHeadlinesAsync(EvalsDbContext db, Guid[] runIds, ScoresKey key, string[]? sortPath,
+        CancellationToken cancellationToken)
+    {
+        if (runIds.Length == 0) return [];
+        var rows = await db.Database.SqlQueryRaw<HeadlineRow>("""
+            select run_id as "RunId", (scores->>'Items')::int as "Items", (scores->>'Errors')::int as "Errors",
+                   (scores->>'Overall')::double precision as "Overall", (scores->>'OverallCiLow')::double precision as "OverallCiLow",
+                   (scores->>'OverallCiHigh')::double precision as "OverallCiHigh", (scores #>> @path)::double precision as "SortValue",
+                   coalesce((select jsonb_agg(k) from jsonb_object_keys(scores->'Capabilities') k), '[]')::text as "Capabilities"
+            from run_scores
+            where run_id = any(@runs) and reference_run_id = @reference and basis = @basis
+            """, new NpgsqlParameter("runs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = runIds },
+            new NpgsqlParameter("reference", NpgsqlDbType.Uuid) { Value = key.Reference },
+            new NpgsqlParameter("basis", NpgsqlDbType.Text) { Value = key.Basis },
+            new NpgsqlParameter("path", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)sortPath ?? DBNull.Value }).ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.RunId, r => new Headline(r.Items, r.Errors, r.Overall, r.OverallCiLow, r.OverallCiHigh, r.SortValue,
+            JsonSerializer.Deserialize<string[]>(r.Capabilities)!));
+    }
+
     private static async Task<Dictionary<Guid, RunScores>> StoredScoresAsync(EvalsDbContext db, Guid[] runIds, ScoresKey key, CancellationToken cancellationToken)
     {
         if (runIds.Length == 0) return [];
@@ -324,8 +389,8 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
             ], cancellationToken);
     }
 
-    // Stored as json (not jsonb), which keeps the text as written: key order (the suite's task order) and every
-    // double's round-trip digits, so a stored row reads back equal to the computed one.
+    // Stored as jsonb, whose numbers keep every digit of a double's round-trip text, so a stored row reads back equal to the
+    // computed one (and its headline figures can be read inside PostgreSQL without sending the cells).
     private static readonly JsonSerializerOptions ScoresJson = new(JsonSerializerDefaults.General)
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -334,6 +399,23 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
     private sealed record ScoresKey(Guid Reference, string Basis);
 
     private sealed record StoredScoresRow(Guid RunId, string Scores);
+
+    private sealed record HeadlineRow(Guid RunId, int Items, int Errors, double? Overall, double? OverallCiLow, double? OverallCiHigh, double? SortValue,
+        string Capabilities);
+
+    /// <summary>What sorting, ranking and the checkpoint chart read of every row.</summary>
+    private sealed record Headline(int Items, int Errors, double? Overall, double? OverallCiLow, double? OverallCiHigh, double? SortValue,
+        IReadOnlyList<string> Capabilities)
+    {
+        /// <summary>A just-computed row's headline, as <see cref="StoredHeadlinesAsync"/> would read it back.</summary>
+        public static Headline Of(RunScores s, string sort) => new(s.Items, s.Errors, s.Overall, s.OverallCiLow, s.OverallCiHigh, sort switch
+        {
+            _ when sort.StartsWith("task:", StringComparison.Ordinal) => s.Cells.TryGetValue(sort[5..], out var c) ? c.Score : null,
+            _ when sort.StartsWith("cap:", StringComparison.Ordinal) => s.Capabilities.TryGetValue(sort[4..], out var v) ? v : null,
+            _ when sort.StartsWith("cat:", StringComparison.Ordinal) => s.Categories?.TryGetValue(sort[4..], out var c) == true ? c : null,
+            _ => null,
+        }, s.Capabilities.Keys.ToList());
+    }
 
     private sealed record SuiteTaskRow(Guid SuiteId, Guid TaskId, string Name, string Version);
 

@@ -135,24 +135,25 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         return await ReferenceAsync(db, suite, CapabilityTree.Load(catalog.Root), reference, cancellationToken);
     }
 
+    /// <summary>
+    /// The run <c>capabilities.json</c>'s reference model for the suite stands for (its latest succeeded run there), or
+    /// null (none named, or not usable: summaries then use chance normalisation), without reading its results.
+    /// </summary>
+    public async Task<Guid?> ReferenceRunAsync(string suite, CancellationToken cancellationToken = default)
+    {
+        var tree = CapabilityTree.Load(catalog.Root);
+        if (!tree.ReferenceModels.TryGetValue(suite, out var reference)) return null;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var (run, problem) = await FindReferenceAsync(db, suite, reference, cancellationToken);
+        return problem is null ? run!.Id : null;
+    }
+
     private static async Task<(ReferenceScores? Scores, string? Note)> ReferenceAsync(EvalsDbContext db, string suite, CapabilityTree tree,
         string? reference, CancellationToken cancellationToken)
     {
         var explicitly = reference is not null;
         if (reference is null && !tree.ReferenceModels.TryGetValue(suite, out reference)) return (null, null);
-        var candidates = db.Runs.AsNoTracking().Where(r => r.Status == Storage.Entities.RunStatus.Succeeded && r.Suite!.Name == suite);
-        var referenceRun = Guid.TryParse(reference, out var id)
-            ? await db.Runs.AsNoTracking().Include(r => r.Suite).FirstOrDefaultAsync(r => r.Id == id, cancellationToken)
-            : await candidates.Include(r => r.Suite).Where(r => r.ModelName == reference.Trim()).OrderByDescending(r => r.FinishedAt)
-                .FirstOrDefaultAsync(cancellationToken);
-        string? problem = referenceRun switch
-        {
-            null when Guid.TryParse(reference, out _) => $"no run with id {reference}",
-            null => $"model '{reference}' has no succeeded run on suite '{suite}'",
-            { Status: not Storage.Entities.RunStatus.Succeeded } => $"run {referenceRun.Id} is {referenceRun.Status.ToString().ToLowerInvariant()}, not succeeded",
-            _ when referenceRun.Suite!.Name != suite => $"run {referenceRun.Id} evaluated suite '{referenceRun.Suite.Name}', not '{suite}'",
-            _ => null,
-        };
+        var (referenceRun, problem) = await FindReferenceAsync(db, suite, reference, cancellationToken);
         if (problem is not null)
             return explicitly ? throw new BadInputException($"--reference: {problem}") : (null, $"reference from {CapabilityTree.FileName}: {problem}; chance normalisation used");
         var scores = new Dictionary<string, (double, string)>(StringComparer.Ordinal);
@@ -168,6 +169,26 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             if (summary.N > 0) scores[task.Name] = (summary.Score, task.Version);
         }
         return (new ReferenceScores(referenceRun!.Id, referenceRun.ModelName, scores), null);
+    }
+
+    /// <summary>The reference run (by id, or a model's latest succeeded run on the suite) and, when it cannot be used, why.</summary>
+    private static async Task<(Storage.Entities.Run? Run, string? Problem)> FindReferenceAsync(EvalsDbContext db, string suite, string reference,
+        CancellationToken cancellationToken)
+    {
+        var candidates = db.Runs.AsNoTracking().Where(r => r.Status == Storage.Entities.RunStatus.Succeeded && r.Suite!.Name == suite);
+        var referenceRun = Guid.TryParse(reference, out var id)
+            ? await db.Runs.AsNoTracking().Include(r => r.Suite).FirstOrDefaultAsync(r => r.Id == id, cancellationToken)
+            : await candidates.Include(r => r.Suite).Where(r => r.ModelName == reference.Trim()).OrderByDescending(r => r.FinishedAt)
+                .FirstOrDefaultAsync(cancellationToken);
+        string? problem = referenceRun switch
+        {
+            null when Guid.TryParse(reference, out _) => $"no run with id {reference}",
+            null => $"model '{reference}' has no succeeded run on suite '{suite}'",
+            { Status: not Storage.Entities.RunStatus.Succeeded } => $"run {referenceRun.Id} is {referenceRun.Status.ToString().ToLowerInvariant()}, not succeeded",
+            _ when referenceRun.Suite!.Name != suite => $"run {referenceRun.Id} evaluated suite '{referenceRun.Suite.Name}', not '{suite}'",
+            _ => null,
+        };
+        return (referenceRun, problem);
     }
 
     /// <summary>The judge prompts a suite's judged tasks use, by version.</summary>

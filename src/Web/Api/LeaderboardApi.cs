@@ -7,12 +7,12 @@ public static class LeaderboardApi
     public static IEndpointRouteBuilder MapLeaderboardApi(this IEndpointRouteBuilder app)
     {
         // The same query as the page: GET /api/leaderboard?suite=&family=&from=yyyy-MM-dd&to=&sort=&dir=asc|desc&current=true&view=official|tasks
-        // &format=json|csv (csv: the page's table as a download).
+        // &page=N&size=M (one page of the sorted rows, ranks over all; without page: every row)&format=json|csv (csv: the page's table as a download).
         app.MapGet("/api/leaderboard", async Task<IResult> (
             LeaderboardQueries queries, string? suite, string? family, string? from, string? to, string? sort, string? dir, string? current, string? view,
-            string? format, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            string? page, string? size, string? format, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
-            var (filter, errors) = LeaderboardFilter.Parse(suite, family, from, to, sort, dir, current, view);
+            var (filter, errors) = LeaderboardFilter.Parse(suite, family, from, to, sort, dir, current, view, page, size);
             var csv = format?.Trim() switch
             {
                 null or "" or "json" => false,

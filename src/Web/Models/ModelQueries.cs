@@ -1,4 +1,5 @@
 using Evals.Runner.Arena;
+using Evals.Runner.Leaderboards;
 using Evals.Runner.Runs;
 using Evals.Web.Runs;
 using Evals.Storage;

@@ -120,6 +120,25 @@ public sealed partial class SnapshotTests(DatabaseFixture database, Chromium chr
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
         Assert.All(requested, url => Assert.StartsWith("file://", url));
 
+        // Each registered model has its page in the snapshot, linked from its name (the baseline has none): its
+        // registration, its run with the overall and interval the API gives, its rank, and the way back, all offline.
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(dir, "models")).Length);
+        Assert.Equal(0, await page.Locator("tr[data-model='baseline:majority'] a.model-link").CountAsync());
+        var plain = board.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("model").GetString() == "plain-model");
+        await page.Locator("tr[data-model='plain-model'] a.model-link").ClickAsync();
+        await page.WaitForURLAsync("**/models/plain-model.html");
+        await Assertions.Expect(page.Locator("h1.model-name")).ToHaveTextAsync("plain-model");
+        await Assertions.Expect(page.Locator("code.spec")).ToHaveTextAsync("baseline:random?seed=5");
+        await Assertions.Expect(page.Locator("dd.arena-rating")).ToHaveTextAsync("not rated yet");
+        var overall = page.Locator($"section.model-suite[data-suite='smoke'] tr[data-run='{plain.GetProperty("run_id").GetGuid()}'] td.overall");
+        await Assertions.Expect(overall).ToContainTextAsync(plain.GetProperty("overall").GetDouble().ToString("0.0", CultureInfo.InvariantCulture)
+            + $"[{plain.GetProperty("overall_ci_low").GetDouble().ToString("0.0", CultureInfo.InvariantCulture)}, {plain.GetProperty("overall_ci_high").GetDouble().ToString("0.0", CultureInfo.InvariantCulture)}]");
+        Assert.Equal(plain.GetProperty("overall").GetDouble().ToString("R", CultureInfo.InvariantCulture), await overall.GetAttributeAsync("data-value"));
+        await Assertions.Expect(page.Locator("section.model-suite td.rank")).ToHaveTextAsync(plain.GetProperty("rank").GetInt32().ToString(CultureInfo.InvariantCulture));
+        await page.Locator("section.model-suite h2 a").ClickAsync();
+        await page.WaitForURLAsync("**/smoke.html");
+        Assert.All(requested, url => Assert.StartsWith("file://", url));
+
         // Bad input: a file where the folder should be is exit 2, nothing written.
         var file = Path.Combine(Path.GetDirectoryName(dir)!, "not-a-folder");
         await File.WriteAllTextAsync(file, "x");

@@ -1,4 +1,4 @@
-using Evals.Web.Models;
+using Evals.Runner.Leaderboards;
 
 namespace Evals.Web.Tests.Models;
 

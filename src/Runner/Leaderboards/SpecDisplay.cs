@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 
-namespace Evals.Web.Models;
+namespace Evals.Runner.Leaderboards;
 
 /// <summary>
-/// A model spec as a public page may show it. Specs name keys by environment variable (<c>key_env=</c>), never by value,
+/// A model spec as a public page (the site's model pages, the static snapshot's) may show it. Specs name keys by environment variable (<c>key_env=</c>), never by value,
 /// but a base URL can still carry credentials (<c>https://user:secret@host</c>) or a key in its own query string: those
 /// are masked, whatever else the spec says.
 /// </summary>

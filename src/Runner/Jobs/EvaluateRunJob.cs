@@ -42,6 +42,7 @@ public sealed class EvaluateRunJob(
     LoadedSuites loadedSuites,
     BackendFactory backends,
     SharedBackends shared,
+    DeviceBudget devices,
     ResponseCache cache,
     DatabaseRetry retry,
     JudgeOptions judgeOptions,
@@ -109,9 +110,17 @@ public sealed class EvaluateRunJob(
         {
             logger.LogInformation("Run {RunId} (shard {Shard}) needs a worker with {Needs}; this one has {Capabilities}: left for another",
                 runId, shardNumber, string.Join(", ", needs), runnerOptions.Capabilities);
-            await context.Scheduler.ScheduleJob(TriggerBuilder.Create().ForJob(context.JobDetail.Key)
-                .WithIdentity($"{context.JobDetail.Key.Name}/{Guid.NewGuid():N}", context.JobDetail.Key.Group)
-                .StartAt(time.GetUtcNow() + NotServedDelay).Build(), cancellationToken: cancellationToken);
+            await PassBackAsync(context, cancellationToken);
+            return;
+        }
+        // Held until the shard ends, after its model leases are disposed (declared first, disposed last).
+        var onDevices = run.RescoredFrom is null ? DeviceBudget.DevicesOf([run.ModelSpec, config.Judge, config.PairwiseBaseline]) : new HashSet<string>();
+        using var deviceClaim = devices.TryClaim(runId, onDevices);
+        if (deviceClaim is null)
+        {
+            logger.LogInformation("Run {RunId} (shard {Shard}) needs {Devices}, which another run's model holds here: left for another",
+                runId, shardNumber, string.Join(", ", onDevices));
+            await PassBackAsync(context, cancellationToken);
             return;
         }
         RunShard? shard = null;
@@ -195,6 +204,12 @@ public sealed class EvaluateRunJob(
         if (fellBack.Value) await UpdateRunAsync(runId, s => s.SetProperty(r => r.Config, (config with { Mode = "generate" }).ToJson()), cancellationToken);
         await CompleteAsync(runId, shardNumber, cancellationToken);
     }
+
+    /// <summary>Offers the shard to the cluster again a little later, for a node that can serve it now.</summary>
+    private async Task PassBackAsync(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await context.Scheduler.ScheduleJob(TriggerBuilder.Create().ForJob(context.JobDetail.Key)
+            .WithIdentity($"{context.JobDetail.Key.Name}/{Guid.NewGuid():N}", context.JobDetail.Key.Group)
+            .StartAt(time.GetUtcNow() + NotServedDelay).Build(), cancellationToken: cancellationToken);
 
     /// <summary>A run's backend with its spans and GenAI metrics, outside the response cache (a hit is seen as one).</summary>
     private MeteredBackend Metered(ModelSpec spec, string name, Guid runId, RunConfig config) =>

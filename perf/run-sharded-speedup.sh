@@ -2,6 +2,7 @@
 # Sharded-run speed-up (issue 17, "Benchmark"): the same fixed-latency run (baseline:random?delay_ms=…, no cache) on
 # 1, 2 and 3 worker processes of one Quartz cluster, on a throwaway embedded PostgreSQL cluster in a temp folder.
 # Settings (environment): ITEMS=2000 DELAY_MS=100 SHARD_ITEMS=40 WORKERS="1 2 3". Goal: speed-up >= 0.85 x workers.
+# With one worker it also times re-scoring the measured run (one job, no model calls).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ITEMS=${ITEMS:-2000}; DELAY_MS=${DELAY_MS:-100}; SHARD_ITEMS=${SHARD_ITEMS:-40}; WORKERS=${WORKERS:-"1 2 3"}
@@ -66,6 +67,12 @@ for n in $WORKERS; do
   [ "$status" = succeeded ] || { echo "run $id with $n worker(s) ended $status"; exit 1; }
   wall[$n]=$seconds
   printf '%d worker(s): %8.2f s  %7.1f items/s\n' "$n" "$seconds" "$(python3 -c "print($ITEMS / $seconds)")"
+  if [ "$n" = 1 ]; then
+    # Re-scoring stays one job (docs/deployment.md): its cost beside the run it re-scores, on the same one worker.
+    rid=$(evals runs rescore "$id")
+    read -r rstatus rseconds < <(wait_run "$rid")
+    printf 're-scoring that run (one job, no model calls): %s in %.2f s\n' "$rstatus" "$rseconds"
+  fi
   stop_workers
 done
 if [ -n "${wall[1]:-}" ]; then

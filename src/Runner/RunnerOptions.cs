@@ -31,6 +31,11 @@ public sealed class RunnerOptions
     /// models need nothing it lacks (<c>device=cuda</c> needs <c>cuda</c>) and passes the others back to the cluster.
     /// </summary>
     public string? Capabilities { get; set; }
+    /// <summary>
+    /// Runs that may hold in-process models on one CUDA device of this worker at once (<see cref="Backends.DeviceBudget"/>):
+    /// 1 by default, since a 7B checkpoint fills most of a GPU; raise it for small models on a large GPU.
+    /// </summary>
+    public int ModelsPerDevice { get; set; } = 1;
 
     public bool CanServe(IReadOnlySet<string> needs)
     {

@@ -26,6 +26,7 @@ public static class ServiceCollectionExtensions
         if (worker is { } w) options.Enabled = w;
         if (options.Concurrency < 1) throw new InvalidOperationException($"Runner:Concurrency must be at least 1 (got {options.Concurrency})");
         if (options.ShardItems < 1) throw new InvalidOperationException($"Runner:ShardItems must be at least 1 (got {options.ShardItems})");
+        if (options.ModelsPerDevice < 1) throw new InvalidOperationException($"Runner:ModelsPerDevice must be at least 1 (got {options.ModelsPerDevice})");
         var arena = builder.Configuration.GetSection("Arena").Get<ArenaRatingOptions>() ?? new ArenaRatingOptions();
         arena.Validate();
         var services = builder.Services;
@@ -40,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EndpointBudgets>();
         services.AddSingleton<BackendFactory>();
         services.AddSingleton<SharedBackends>();
+        services.AddSingleton<DeviceBudget>();
         services.AddSingleton<Backends.Caching.ResponseCache>();
         services.AddSingleton<DatabaseRetry>();
         services.AddSingleton<SuiteStore>();

@@ -42,6 +42,7 @@ public sealed class EvaluateRunJob(
     LoadedSuites loadedSuites,
     BackendFactory backends,
     SharedBackends shared,
+    DeviceBudget devices,
     ResponseCache cache,
     DatabaseRetry retry,
     JudgeOptions judgeOptions,
@@ -109,9 +110,17 @@ public sealed class EvaluateRunJob(
         {
             logger.LogInformation("Run {RunId} (shard {Shard}) needs a worker with {Needs}; this one has {Capabilities}: left for another",
                 runId, shardNumber, string.Join(", ", needs), runnerOptions.Capabilities);
-            await context.Scheduler.ScheduleJob(TriggerBuilder.Create().ForJob(context.JobDetail.Key)
-                .WithIdentity($"{context.JobDetail.Key.Name}/{Guid.NewGuid():N}", context.JobDetail.Key.Group)
-                .StartAt(time.GetUtcNow() + NotServedDelay).Build(), cancellationToken: cancellationToken);
+            await PassBackAsync(context, cancellationToken);
+            return;
+        }
+        // Held until the shard ends, after its model leases are disposed (declared first, disposed last).
+        var onDevices = run.RescoredFrom is null ? DeviceBudget.DevicesOf([run.ModelSpec, config.Judge, config.PairwiseBaseline]) : new HashSet<string>();
+        using var deviceClaim = devices.TryClaim(runId, onDevices);
+        if (deviceClaim is null)
+        {
+            logger.LogInformation("Run {RunId} (shard {Shard}) needs {Devices}, which another run's model holds here: left for another",
+                runId, shardNumber, string.Join(", ", onDevices));
+            await PassBackAsync(context, cancellationToken);
             return;
         }
         RunShard? shard = null;
@@ -144,7 +153,7 @@ public sealed class EvaluateRunJob(
 
         if (run.RescoredFrom is { } sourceId)
         {
-            if (await RescoreAsync(run, sourceId, config, cancellationToken)) await CompleteAsync(runId, shardNumber, cancellationToken);
+            if (await RescoreAsync(run, shardNumber, sourceId, config, cancellationToken)) await CompleteAsync(runId, shardNumber, cancellationToken);
             return;
         }
         await using var model = shared.Acquire(runId, "model", () => Metered(ModelSpec.Parse(run.ModelSpec), run.ModelName, runId, config));
@@ -182,7 +191,7 @@ public sealed class EvaluateRunJob(
             }
             position += selected.Count;
         }
-        if (await StopRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, run.ModelName, work, backend, judge, new Scorers(scoring, pairwise, grading), config, fellBack, Report, cancellationToken))
+        if (await StopRequestedAsync(runId, cancellationToken) || !await PipelineAsync(runId, shardNumber, run.ModelName, work, backend, judge, new Scorers(scoring, pairwise, grading), config, fellBack, Report, cancellationToken))
         {
             await FinishAsync(runId, RunStatus.Cancelled, null, cancellationToken);
             logger.LogInformation("Run {RunId} cancelled", runId);
@@ -195,6 +204,12 @@ public sealed class EvaluateRunJob(
         if (fellBack.Value) await UpdateRunAsync(runId, s => s.SetProperty(r => r.Config, (config with { Mode = "generate" }).ToJson()), cancellationToken);
         await CompleteAsync(runId, shardNumber, cancellationToken);
     }
+
+    /// <summary>Offers the shard to the cluster again a little later, for a node that can serve it now.</summary>
+    private async Task PassBackAsync(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await context.Scheduler.ScheduleJob(TriggerBuilder.Create().ForJob(context.JobDetail.Key)
+            .WithIdentity($"{context.JobDetail.Key.Name}/{Guid.NewGuid():N}", context.JobDetail.Key.Group)
+            .StartAt(time.GetUtcNow() + NotServedDelay).Build(), cancellationToken: cancellationToken);
 
     /// <summary>A run's backend with its spans and GenAI metrics, outside the response cache (a hit is seen as one).</summary>
     private MeteredBackend Metered(ModelSpec spec, string name, Guid runId, RunConfig config) =>
@@ -267,7 +282,7 @@ public sealed class EvaluateRunJob(
         return rows.ToDictionary(r => (r.TaskId, r.ItemKey), r => r.RawOutput!);
     }
 
-    private async Task<bool> PipelineAsync(Guid runId, string modelName, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, Scorers scoring,
+    private async Task<bool> PipelineAsync(Guid runId, int? shardNumber, string modelName, List<WorkItem> work, IModelBackend backend, IModelBackend? judge, Scorers scoring,
         RunConfig config, StrongBox<bool> fellBack, Func<string> report, CancellationToken cancellationToken)
     {
         if (work.Count == 0) return true;
@@ -326,7 +341,7 @@ public sealed class EvaluateRunJob(
                 }
                 if (batch.Count > 0 && (batch.Count >= batchSize || batchAge.Elapsed >= interval || !more))
                 {
-                    await SaveBatchAsync(runId, batch.ToArray(), cancellationToken);
+                    await SaveBatchAsync(runId, shardNumber, batch.ToArray(), cancellationToken);
                     foreach (var outcome in batch.GroupBy(r => r.Outcome))
                         RunnerTelemetry.Items.Add(outcome.Count(), new(RunnerTelemetry.ModelTag, modelName), new("evals.outcome", outcome.Key));
                     batch.Clear();
@@ -366,7 +381,7 @@ public sealed class EvaluateRunJob(
     /// (<see cref="StoredOutputs"/>); no backend is even created. Idempotent like a model run: items already stored are
     /// skipped, batches are committed as they go and the unique key forbids duplicates. Returns false when cancelled.
     /// </summary>
-    private async Task<bool> RescoreAsync(Run run, Guid sourceId, RunConfig config, CancellationToken cancellationToken)
+    private async Task<bool> RescoreAsync(Run run, int? shardNumber, Guid sourceId, RunConfig config, CancellationToken cancellationToken)
     {
         await UpdateRunAsync(run.Id, s => s.SetProperty(r => r.BackendReport, $"re-scored from run {sourceId}: its stored outputs, no model calls"), cancellationToken);
         var tasks = await retry.ExecuteAsync(async ct => await suites.LoadTasksAsync(run.SuiteId, ct), cancellationToken);
@@ -392,7 +407,7 @@ public sealed class EvaluateRunJob(
                 var now = time.GetUtcNow();
                 var rows = batch.Select(item => StoredOutputs.Rescore(run.Id, taskId, task, item, config.Shots ?? task.Manifest.Shots,
                     stored.GetValueOrDefault(item.Id), sourceId, config.Mode, now)).ToArray();
-                await SaveBatchAsync(run.Id, rows, cancellationToken);
+                await SaveBatchAsync(run.Id, shardNumber, rows, cancellationToken);
             }
         }
         return true;
@@ -533,13 +548,15 @@ public sealed class EvaluateRunJob(
 
     private static readonly System.Text.Json.JsonSerializerOptions RawJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private async Task SaveBatchAsync(Guid runId, ResultRow[] rows, CancellationToken cancellationToken)
+    private async Task SaveBatchAsync(Guid runId, int? shardNumber, ResultRow[] rows, CancellationToken cancellationToken)
     {
         var inserted = await retry.ExecuteAsync(async ct =>
         {
             await using var connection = new NpgsqlConnection(storage.ConnectionString);
             await connection.OpenAsync(ct);
-            return await ResultWriter.WriteAsync(connection, rows, ct);
+            var written = await ResultWriter.WriteAsync(connection, rows, ct);
+            if (shardNumber is { } shard) await RunShards.AddCompletedAsync(connection, runId, shard, written, ct);
+            return written;
         }, cancellationToken);
         if (inserted == rows.Length)
         {

@@ -53,6 +53,18 @@ public static class RunShards
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Adds a committed batch's inserted rows to the shard's count of stored items (the run page's per-shard progress).</summary>
+    public static async Task AddCompletedAsync(NpgsqlConnection connection, Guid runId, int shard, int inserted, CancellationToken cancellationToken)
+    {
+        if (inserted == 0) return;
+        await using var command = new NpgsqlCommand(
+            "update run_shards set completed_items = least(item_count, completed_items + @inserted) where run_id = @run and shard = @shard", connection);
+        command.Parameters.AddWithValue("run", runId);
+        command.Parameters.AddWithValue("shard", shard);
+        command.Parameters.AddWithValue("inserted", inserted);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public static async Task<IReadOnlyList<RunShard>> ReadAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
@@ -139,7 +151,7 @@ public static class RunEnd
         if (shard is { } number)
         {
             await using var command = new NpgsqlCommand(
-                "update run_shards set finished_at = @now where run_id = @run and shard = @shard and finished_at is null", connection, transaction);
+                "update run_shards set finished_at = @now, completed_items = item_count where run_id = @run and shard = @shard and finished_at is null", connection, transaction);
             command.Parameters.AddWithValue("run", runId);
             command.Parameters.AddWithValue("shard", number);
             command.Parameters.AddWithValue("now", now);

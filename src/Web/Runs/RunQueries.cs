@@ -24,6 +24,17 @@ public sealed record JudgedView(string? PromptVersion, IReadOnlyList<JudgedTurn>
 /// <param name="Dimensions">AlignBench: the per-dimension ratings the judge gave; empty otherwise.</param>
 public sealed record JudgedTurn(int Turn, string Answer, string? Reply, double Grade, IReadOnlyDictionary<string, double> Dimensions);
 
+/// <summary>One shard of a run: items <c>[First, First + Count)</c> in suite order, <c>Done</c> of them stored.</summary>
+public sealed record ShardView(int Number, int First, int Count, int Done, string? Worker, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    string RunStatus)
+{
+    /// <summary>finished; running (taken by a worker, the run open); waiting (not yet taken); stopped (the run ended first).</summary>
+    public string State => FinishedAt is not null ? "finished"
+        : RunQueries.IsFinished(RunStatus) ? "stopped"
+        : StartedAt is not null ? "running"
+        : "waiting";
+}
+
 public sealed record ResultPage(IReadOnlyList<ResultRowView> Rows, int Total);
 
 /// <summary>What the run pages and the runs API read: one context per operation, one source of truth for both.</summary>
@@ -87,6 +98,19 @@ public sealed class RunQueries(IDbContextFactory<EvalsDbContext> dbFactory, RunS
         if (state is null) return null;
         return await cache.GetOrComputeAsync("summary", $"{runId}:{state.Status}:{state.Completed}:{state.Failed}:{state.Results}:{state.FinishedAt?.UtcTicks}:{state.ErrorHash}",
             () => summaries.GetAsync(runId, CancellationToken.None), cancellationToken);
+    }
+
+    /// <summary>A sharded run's shards (none for a run executed as one job), for the run page's per-shard view.</summary>
+    public async Task<IReadOnlyList<ShardView>> ShardsAsync(Guid runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Database.SqlQuery<ShardView>($"""
+            select s.shard as "Number", s.first_item as "First", s.item_count as "Count", s.completed_items as "Done", s.worker_id as "Worker",
+                   s.attempts as "Attempts", s.started_at as "StartedAt", s.finished_at as "FinishedAt", r.status as "RunStatus"
+            from run_shards s join runs r on r.id = s.run_id
+            where s.run_id = {runId}
+            order by s.shard
+            """).ToListAsync(cancellationToken);
     }
 
     private sealed record RunState(string Status, int Completed, int Failed, DateTimeOffset? FinishedAt, string ErrorHash, long Results);

@@ -74,7 +74,8 @@ public sealed partial class ShardedRunTests(DatabaseFixture database, ITestOutpu
         log.WriteLine($"with worker c killed: {(await WallAsync(killed)).TotalSeconds:0.00} s");
     }
 
-    private static async Task<string> NodeAsync(RunningProcess worker)
+    /// <summary>The Quartz node id a worker process logs once it has started.</summary>
+    internal static async Task<string> NodeAsync(RunningProcess worker)
     {
         await worker.WaitForOutputAsync("worker started", Long);
         return NodeLine().Match(worker.Output).Groups[1].Value;

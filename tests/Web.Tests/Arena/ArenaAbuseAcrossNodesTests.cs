@@ -17,7 +17,7 @@ namespace Evals.Web.Tests.Arena;
 /// </summary>
 public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
-    private static readonly Dictionary<string, string> Limits = new()
+    internal static readonly Dictionary<string, string> Limits = new()
     {
         ["Evals__SeedSmokeRuns"] = "false",
         ["Arena__RatingsIntervalSeconds"] = "3600",
@@ -58,7 +58,7 @@ public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database, Xunit.A
         }
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(HttpClient client, string path, object body, string? forwardedFor = null)
+    internal static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(HttpClient client, string path, object body, string? forwardedFor = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         if (forwardedFor is not null) request.Headers.Add("X-Forwarded-For", forwardedFor);
@@ -67,16 +67,16 @@ public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database, Xunit.A
         return (response.StatusCode, JsonDocument.Parse(text).RootElement, response);
     }
 
-    private static Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> BattleAsync(HttpClient client, string prompt, string? forwardedFor = null) =>
+    internal static Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> BattleAsync(HttpClient client, string prompt, string? forwardedFor = null) =>
         PostAsync(client, "api/arena/battles", new { prompt }, forwardedFor);
 
-    private static Guid Created((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) r)
+    internal static Guid Created((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) r)
     {
         Assert.True(r.Status == HttpStatusCode.Created, r.Body.ToString());
         return r.Body.GetProperty("id").GetGuid();
     }
 
-    private static void Refused((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) r, string limit, string detail)
+    internal static void Refused((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) r, string limit, string detail)
     {
         Assert.True(r.Status == HttpStatusCode.TooManyRequests, $"expected 429 {limit}, got {(int)r.Status}: {r.Body}");
         Assert.Equal(limit, r.Body.GetProperty("limit").GetString());

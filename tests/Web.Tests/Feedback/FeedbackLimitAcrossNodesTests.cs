@@ -19,34 +19,47 @@ public sealed class FeedbackLimitAcrossNodesTests(DatabaseFixture database) : IC
     [Fact]
     public async Task A_keys_rate_is_spent_by_requests_to_either_node_and_refusals_store_nothing()
     {
-        var key = ApiKey.NewKey();
-        await using (var db = Migrator.CreateContext(database.ConnectionString))
-        {
-            db.ApiKeys.Add(new ApiKey { Name = "shared", Scope = "feedback", Hash = ApiKey.HashOf(key), Prefix = key[..10], RequestsPerMinute = 4 });
-            await db.SaveChangesAsync();
-        }
+        var key = await CreateKeyAsync(database.ConnectionString, requestsPerMinute: 4);
         var settings = new Dictionary<string, string> { ["Evals__SeedSmokeRuns"] = "false", ["Runner__Enabled"] = "false" };
         await using var a = await WebApp.StartAsync(database.ConnectionString, settings);
         await using var b = await WebApp.StartAsync(database.ConnectionString, settings);
 
+        await AssertFourOfSixPassAsync(database.ConnectionString, key, "direct", [("A", a.Client), ("B", b.Client)]);
+    }
+
+    internal static async Task<string> CreateKeyAsync(string connectionString, int requestsPerMinute)
+    {
+        var key = ApiKey.NewKey();
+        await using var db = Migrator.CreateContext(connectionString);
+        db.ApiKeys.Add(new ApiKey { Name = $"shared-{Guid.NewGuid():N}", Scope = "feedback", Hash = ApiKey.HashOf(key), Prefix = key[..10], RequestsPerMinute = requestsPerMinute });
+        await db.SaveChangesAsync();
+        return key;
+    }
+
+    /// <summary>
+    /// Six single-event posts with a key allowed four a minute, alternating between <paramref name="nodes"/>: the first
+    /// four are stored, the last two refused with Retry-After and stored nowhere. Each node alone would pass its three.
+    /// </summary>
+    internal static async Task AssertFourOfSixPassAsync(string connectionString, string key, string prefix, (string Name, HttpClient Client)[] nodes)
+    {
         // Windows are whole clock minutes: start the burst early enough in one that it cannot cross into the next.
         var second = TimeProvider.System.GetUtcNow().Second;
         if (second >= 50) await Task.Delay(TimeSpan.FromSeconds(61 - second));
         var sent = new List<(string Node, string EventId, HttpStatusCode Status, HttpResponseMessage Response)>();
-        foreach (var (node, name) in new[] { (a, "A"), (b, "B"), (a, "A"), (b, "B"), (a, "A"), (b, "B") })
+        for (var i = 0; i < 6; i++)
         {
-            var eventId = $"limit-{name}-{Guid.NewGuid():N}";
+            var (name, client) = nodes[i % nodes.Length];
+            var eventId = $"{prefix}-{name}-{Guid.NewGuid():N}";
             using var request = new HttpRequestMessage(HttpMethod.Post, "api/feedback")
             {
                 Content = new StringContent(JsonSerializer.Serialize(new { event_id = eventId, trace_id = "t", model = "m", input = "问", output = "答", rating = "up" }),
                     Encoding.UTF8, "application/json"),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            var response = await node.Client.SendAsync(request);
+            var response = await client.SendAsync(request);
             sent.Add((name, eventId, response.StatusCode, response));
         }
 
-        // Four a minute in all: each node alone would have let its three through.
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests],
             sent.Select(s => s.Status).ToArray());
         foreach (var refused in sent.Skip(4))
@@ -55,8 +68,8 @@ public sealed class FeedbackLimitAcrossNodesTests(DatabaseFixture database) : IC
             Assert.True(retryAfter is { TotalSeconds: >= 1 and <= 60 }, $"node {refused.Node}: Retry-After {retryAfter}");
             Assert.Contains("rate limit", (await refused.Response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         }
-        await using var check = Migrator.CreateContext(database.ConnectionString);
-        var stored = await check.Feedback.Where(f => f.EventId.StartsWith("limit-")).Select(f => f.EventId).ToListAsync();
+        await using var check = Migrator.CreateContext(connectionString);
+        var stored = await check.Feedback.Where(f => f.EventId.StartsWith(prefix + "-")).Select(f => f.EventId).ToListAsync();
         Assert.Equal(sent.Take(4).Select(s => s.EventId).Order(), stored.Order());
     }
 

@@ -13,7 +13,7 @@ namespace Evals.Web.Tests.Hardening;
 /// </summary>
 public sealed partial class SharedKeyRingTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
-    private static readonly Dictionary<string, string> Settings = new()
+    internal static readonly Dictionary<string, string> Settings = new()
     {
         ["Evals__SeedSmokeRuns"] = "false",
         ["DataProtection__KeySecret"] = "a secret every web node of this test is given",
@@ -30,13 +30,7 @@ public sealed partial class SharedKeyRingTests(DatabaseFixture database) : IClas
 
         using var onA = Browser(nodeA);
         using var onB = Browser(nodeB);
-        var form = await onA.GetStringAsync("admin/signin");
-        var fields = HiddenInput().Matches(form).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
-        Assert.True(fields.ContainsKey("__RequestVerificationToken"), form);
-        fields["key"] = nodeA.AdminKey;
-        var signIn = await onB.PostAsync("admin/signin", new FormUrlEncodedContent(fields));
-        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
-        Assert.Equal("/admin", signIn.Headers.Location?.OriginalString);
+        await SignInAsync(formFrom: onA, postTo: onB, nodeA.AdminKey);
 
         await AssertSignedInAsync(onA);
         await AssertSignedInAsync(onB);
@@ -60,7 +54,19 @@ public sealed partial class SharedKeyRingTests(DatabaseFixture database) : IClas
         Assert.DoesNotContain("<masterKey", keys[0]);
     }
 
-    private static async Task AssertSignedInAsync(HttpClient client)
+    /// <summary>Gets the sign-in form (with its antiforgery token) from one client's node and posts it to another's.</summary>
+    internal static async Task SignInAsync(HttpClient formFrom, HttpClient postTo, string adminKey)
+    {
+        var form = await formFrom.GetStringAsync("admin/signin");
+        var fields = HiddenInput().Matches(form).ToDictionary(m => m.Groups["name"].Value, m => WebUtility.HtmlDecode(m.Groups["value"].Value));
+        Assert.True(fields.ContainsKey("__RequestVerificationToken"), form);
+        fields["key"] = adminKey;
+        var signIn = await postTo.PostAsync("admin/signin", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal("/admin", signIn.Headers.Location?.OriginalString);
+    }
+
+    internal static async Task AssertSignedInAsync(HttpClient client)
     {
         var admin = await client.GetAsync("admin");
         Assert.True(admin.StatusCode == HttpStatusCode.OK, $"{client.BaseAddress}admin: {(int)admin.StatusCode} {admin.Headers.Location}");
@@ -68,7 +74,7 @@ public sealed partial class SharedKeyRingTests(DatabaseFixture database) : IClas
     }
 
     /// <summary>Stops node A once, whether the test restarts it or fails first.</summary>
-    private sealed class AsyncDisposer(IAsyncDisposable inner) : IAsyncDisposable
+    internal sealed class AsyncDisposer(IAsyncDisposable inner) : IAsyncDisposable
     {
         private bool _done;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole `evals arena rate` process (issue 15, "Benchmark"): a Release build of the CLI, then
+# The whole `evals arena rate` process (issue 15, "Benchmark"), launched as users launch it (./evals), then
 #   1. 100,000 battles among 50 models with --bootstrap 1000, median of --repeats runs (default 3), as the issue's file
 #      (8 fields, no tstamp, no conv_metadata); then the same battles with conv_metadata and --style-control;
 #   2. 2,000,000 battles among 50 models, read and rated with --bootstrap 0 (goal: under 10 s);
@@ -22,8 +22,9 @@ done
 FASTCHAT_SECONDS="${FASTCHAT_SECONDS:-8.6}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-dotnet build src/Runner/Runner.csproj -c Release --nologo -v quiet -clp:ErrorsOnly
-CLI=(dotnet src/Runner/bin/Release/net10.0/Evals.Runner.dll)
+# What a user runs: ./evals (on x64 Linux a ReadyToRun publish with tiered compilation off), built before the timing.
+./evals --help >/dev/null
+CLI=(./evals)
 python3 perf/ArenaRate/generate_battles.py "$WORK/battles.json" "$BATTLES" "$MODELS" 1
 python3 perf/ArenaRate/generate_battles.py "$WORK/styled.json" "$BATTLES" "$MODELS" 1 --style
 python3 perf/ArenaRate/generate_battles.py "$WORK/big.json" "$BIG" "$MODELS" 2
@@ -47,12 +48,12 @@ for file in battles styled; do
     walls+=("$wall") cpus+=("$cpu")
   done
   med=$(printf '%s\n' "${walls[@]}" | median)
-  printf '%-48s median wall %6.2f s, CPU %6.2f s  (walls: %s)\n' "$BATTLES battles, --bootstrap 1000 ${extra[*]}" "$med" \
-    "$(printf '%s\n' "${cpus[@]}" | median)" "$(printf '%s ' "${walls[@]}")"
+  printf '%-48s median wall %6.2f s, CPU %6.2f s  (walls: %s; load %s)\n' "$BATTLES battles, --bootstrap 1000 ${extra[*]}" "$med" \
+    "$(printf '%s\n' "${cpus[@]}" | median)" "$(printf '%s ' "${walls[@]}")" "$(cut -d' ' -f1 /proc/loadavg)"
   [ "$file" = battles ] && BASE="$med"
 done
 printf 'FastChat (issue 15, same file shape, this machine): %s s  ->  ratio %.1fx (goal >= 10x)\n' \
   "$FASTCHAT_SECONDS" "$(echo "$FASTCHAT_SECONDS / $BASE" | bc -l)"
 read -r wall cpu < <(timed --battles "$WORK/big.json" --bootstrap 0)
 [ -n "${wall:-}" ] || exit 1
-printf '%-48s wall %6.2f s, CPU %6.2f s  (goal: wall < 10 s)\n' "$BIG battles, --bootstrap 0" "$wall" "$cpu"
+printf '%-48s wall %6.2f s, CPU %6.2f s  (goal: wall < 10 s; load %s)\n' "$BIG battles, --bootstrap 0" "$wall" "$cpu" "$(cut -d' ' -f1 /proc/loadavg)"

@@ -29,6 +29,25 @@ public sealed class WebApp : IAsyncDisposable
 
     public Task WaitForOutputAsync(string text, TimeSpan timeout) => _process.WaitForOutputAsync(text, timeout);
 
+    /// <summary>An admin session as a browser gets it (the sign-in form's antiforgery token, then the key posted once):
+    /// the <c>Cookie</c> header value that opens the admin pages, which take no Bearer key.</summary>
+    public async Task<string> AdminSessionAsync()
+    {
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = Client.BaseAddress };
+        var form = await client.GetAsync("admin/signin");
+        var token = System.Text.RegularExpressions.Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+        var cookies = string.Join("; ", form.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        using var post = new HttpRequestMessage(HttpMethod.Post, "admin/signin")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = AdminKey, ["return_url"] = "/admin", ["__RequestVerificationToken"] = token }),
+        };
+        post.Headers.Add("Cookie", cookies);
+        var response = await client.SendAsync(post);
+        if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"admin sign-in answered {(int)response.StatusCode}");
+        var session = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("evals_admin=", StringComparison.Ordinal)).Split(';')[0];
+        return $"{cookies}; {session}";
+    }
+
     public static async Task<WebApp> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
     {
         var adminKey = await CreateKeyAsync(connectionString, "admin");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Evals.Benchmarks.Ratings;
@@ -27,7 +28,11 @@ public static class BattleFile
     /// Streams the array: one buffer (grown only for a battle larger than it), each battle parsed straight from the
     /// reader, and line numbers counted incrementally as the reader moves on (never from the file's start), so time and
     /// memory grow linearly with the file. <paramref name="path"/> names the file in messages.
+    /// <para>The reading methods are compiled optimised at first call rather than precompiled: precompiled (ReadyToRun)
+    /// code cannot inline <see cref="Utf8JsonReader"/>'s members, which live in another assembly, and the published CLI
+    /// runs with tiered compilation off, so it would never be recompiled.</para>
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<Battle> Read(Stream stream, string path, bool requireStyle = false, bool readCategories = false)
     {
         var battles = new List<(Battle Battle, double? Time, int Line)>();
@@ -110,6 +115,7 @@ public static class BattleFile
     /// Reads one battle object from its start token. False when the buffer ends inside it (more data is needed); other
     /// fields are skipped whatever their shape.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryReadBattle(ref Utf8JsonReader reader, string path, int line, int index, Dictionary<string, string> names,
         bool requireStyle, bool readCategories, out (Battle, double?, int) battle)
     {
@@ -221,6 +227,7 @@ public static class BattleFile
     /// Reads <c>conv_metadata</c> from its start token: each of <see cref="StyleFields"/> is a count or an object of counts
     /// (summed, as FastChat does); both styles are null unless all eight are present. False when the buffer ends inside it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryReadStyle(ref Utf8JsonReader reader, string path, int line, int index, out AnswerStyle? a, out AnswerStyle? b)
     {
         a = b = null;
@@ -272,6 +279,7 @@ public static class BattleFile
     /// The user turns' text of a <c>conversation_a</c> array (each <c>{role, content}</c>; content a string, or a list
     /// whose strings are taken, as in Chatbot Arena's multimodal dumps). False when the buffer ends inside it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryReadUserTurns(ref Utf8JsonReader reader, List<string> turns)
     {
         while (true)

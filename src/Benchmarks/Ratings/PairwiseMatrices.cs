@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Evals.Benchmarks.Ratings;
 
 /// <summary>
@@ -14,6 +16,7 @@ public sealed record PairwiseMatrices(
     int[][] BattleCounts)
 {
     /// <summary>The matrices for <paramref name="models"/> (in that order); battles with other models, or of a model with itself, are ignored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one pass over every battle: see BattleFile.Read
     public static PairwiseMatrices Compute(IReadOnlyList<Battle> battles, IReadOnlyList<string> models)
     {
         ArgumentNullException.ThrowIfNull(battles);

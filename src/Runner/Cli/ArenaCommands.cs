@@ -1,7 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using Evals.Benchmarks.Ratings;
+using Evals.Runner.Arena;
 using Evals.Runner.Runs;
+using Evals.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Evals.Runner.Cli;
@@ -93,6 +97,42 @@ internal static class ArenaCommands
         });
         var arena = new Command("arena", "Arena ratings");
         arena.Subcommands.Add(rate);
+        arena.Subcommands.Add(Export());
         return arena;
+    }
+
+    /// <summary><c>evals arena export --out FILE</c>: the counted votes as a battle file, what the admin export serves.</summary>
+    private static Command Export()
+    {
+        var output = new Option<FileInfo>("--out")
+        {
+            Description = "File to write the counted votes to, in Chatbot Arena's battle format with every turn (what GET /api/arena/battles/export serves; arena rate --battles reads it)",
+            Required = true,
+        };
+        var export = new Command("export", "Write the arena's counted votes as a battle file in Chatbot Arena's format") { output };
+        export.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(output)!;
+            if (Directory.Exists(file.FullName)) throw new BadInputException($"--out {file.FullName}: is a folder, not a file");
+            if (file.Directory is { Exists: false } parent) throw new BadInputException($"--out {file.FullName}: its folder {parent.FullName} does not exist");
+            using var host = await CliHost.CreateAsync(worker: false, verbose: false, ct);
+            IReadOnlyList<CountedConversation> battles;
+            await using (var db = await host.Services.GetRequiredService<IDbContextFactory<EvalsDbContext>>().CreateDbContextAsync(ct))
+                battles = await ArenaRatingsCalculator.CountedConversationsAsync(db, ct);
+            // Written beside the target and moved into place, so a failed export leaves no half file.
+            var partial = file.FullName + ".partial";
+            try
+            {
+                await using (var stream = File.Create(partial)) await BattleExport.WriteAsync(stream, battles, ct);
+                File.Move(partial, file.FullName, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+            Console.WriteLine($"{battles.Count} battles ({battles.Sum(b => b.Turns.Count)} turns) written to {file.FullName}");
+            return ExitCodes.Success;
+        });
+        return export;
     }
 }

@@ -25,7 +25,7 @@ public sealed record BattleView(Guid Id, string Prompt, string AnswerA, string A
 public sealed record TurnView(int Turn, string Prompt, string AnswerA, string AnswerB, bool FinishedA, bool FinishedB);
 
 /// <summary>One row of the admin list.</summary>
-public sealed record BattleRow(Guid Id, DateTimeOffset CreatedAt, string Prompt, string ModelA, string ModelB, string AnswerA, string AnswerB,
+public sealed record BattleRow(Guid Id, DateTimeOffset CreatedAt, string Prompt, int Turns, string ModelA, string ModelB, string AnswerA, string AnswerB,
     Guid? VoteId, string? Winner, DateTimeOffset? VotedAt, string? IdentifiedBy, string? ExcludedReason, string? ExcludedBy);
 
 /// <summary>Votes of one voter that an admin left out of the ratings.</summary>
@@ -74,7 +74,7 @@ public sealed class ArenaQueries(IDbContextFactory<EvalsDbContext> dbFactory, IS
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.ArenaBattles.AsNoTracking().OrderByDescending(b => b.CreatedAt).Take(take)
-            .Select(b => new BattleRow(b.Id, b.CreatedAt, b.Prompt, b.ModelA, b.ModelB, b.AnswerA, b.AnswerB,
+            .Select(b => new BattleRow(b.Id, b.CreatedAt, b.Prompt, 1 + b.FollowUps.Count, b.ModelA, b.ModelB, b.AnswerA, b.AnswerB,
                 b.Vote == null ? null : b.Vote.Id, b.Vote == null ? null : b.Vote.Winner, b.Vote == null ? null : b.Vote.VotedAt,
                 b.Vote == null ? null : b.Vote.IdentifiedBy, b.Vote == null ? null : b.Vote.ExcludedReason, b.Vote == null ? null : b.Vote.ExcludedBy))
             .ToListAsync(cancellationToken);

@@ -127,6 +127,14 @@ public sealed class ArenaMultiTurnTests(DatabaseFixture database) : IClassFixtur
             [("user", "写一句问候。"), ("assistant", modelA == "alpha" ? "〔1〕甲说" : "〔1〕乙说"), ("user", "再说一遍。"), ("assistant", modelA == "alpha" ? "〔3〕甲说" : "〔3〕乙说")],
             exported.GetProperty("conversation_a").EnumerateArray().Select(t => (t.GetProperty("role").GetString(), t.GetProperty("content").GetString())));
         Assert.Equal(modelB == "beta" ? "〔3〕乙说" : "〔3〕甲说", exported.GetProperty("conversation_b")[3].GetProperty("content").GetString());
+        // The admin battle list shows the battle's first prompt and its number of turns.
+        using var adminPage = new HttpRequestMessage(HttpMethod.Get, "admin/arena");
+        adminPage.Headers.Add("Cookie", await app.AdminSessionAsync());
+        var admin = await (await app.Client.SendAsync(adminPage)).Content.ReadAsStringAsync();
+        var row = System.Text.RegularExpressions.Regex.Match(admin, $"<tr data-battle=\"{battle}\">.*?</tr>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(row.Success, admin);
+        Assert.Contains("<pre>写一句问候。</pre>", row.Value);
+        Assert.Contains("<td class=\"turns\">2</td>", row.Value);
         var path = Path.Combine(Path.GetTempPath(), $"arena-export-{Guid.NewGuid():N}.json");
         try
         {

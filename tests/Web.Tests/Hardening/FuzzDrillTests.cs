@@ -5,7 +5,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Evals.Storage;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
@@ -63,7 +62,7 @@ public sealed class FuzzDrillTests(HardeningFixture fixture, ITestOutputHelper o
         var seed = int.TryParse(Environment.GetEnvironmentVariable("EVALS_FUZZ_SEED"), out var chosen) ? chosen : 18;
         output.WriteLine($"fuzz drill seed {seed} (set EVALS_FUZZ_SEED to repeat it)");
         var before = await CountsAsync();
-        var session = await SignInAsync();
+        var session = await fixture.App.AdminSessionAsync();
         var random = new Random(seed);
         var requests = Enumerable.Range(0, Requests).Select(_ => Generate(random, session)).ToList();
         var failures = new ConcurrentBag<string>();
@@ -142,24 +141,6 @@ public sealed class FuzzDrillTests(HardeningFixture fixture, ITestOutputHelper o
         await using var db = Migrator.CreateContext(fixture.ConnectionString);
         return new Counts(await db.Runs.CountAsync(), await db.Results.CountAsync(), await db.ArenaVotes.CountAsync(), await db.ArenaBattles.CountAsync(),
             await db.Feedback.CountAsync());
-    }
-
-    /// <summary>An admin session as a browser gets it: the sign-in form's antiforgery token, then the key posted once.</summary>
-    private async Task<string> SignInAsync()
-    {
-        using var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = fixture.App.Client.BaseAddress };
-        var form = await client.GetAsync("admin/signin");
-        var token = Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
-        var cookies = string.Join("; ", form.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
-        using var post = new HttpRequestMessage(HttpMethod.Post, "admin/signin")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = fixture.App.AdminKey, ["return_url"] = "/admin", ["__RequestVerificationToken"] = token }),
-        };
-        post.Headers.Add("Cookie", cookies);
-        var response = await client.SendAsync(post);
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var session = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("evals_admin=", StringComparison.Ordinal)).Split(';')[0];
-        return $"{cookies}; {session}";
     }
 
     private Func<HttpRequestMessage> Generate(Random random, string session)

@@ -28,6 +28,10 @@ public sealed record Battle(string ModelA, string ModelB, BattleWinner Winner)
     /// <summary>The prompt's categories (<see cref="PromptCategories"/>), when known.</summary>
     public IReadOnlyList<string>? Categories { get; init; }
 
+    /// <summary>The voter saw the models' names (Chatbot Arena's <c>"anony": false</c>). Chatbot Arena's leaderboard counts
+    /// only anonymous votes, since a voter who knows the names may vote for the brand.</summary>
+    public bool Named { get; init; }
+
     /// <summary>Parses a winner as written in arena battle files: <c>model_a</c>, <c>model_b</c>, <c>tie</c>, <c>tie (bothbad)</c>.</summary>
     public static BattleWinner ParseWinner(string winner) => winner switch
     {

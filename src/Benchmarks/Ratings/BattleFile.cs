@@ -7,7 +7,8 @@ namespace Evals.Benchmarks.Ratings;
 /// <summary>
 /// Reads battles in Chatbot Arena's published format: a JSON array of objects with <c>model_a</c>, <c>model_b</c>,
 /// <c>winner</c> and optionally <c>tstamp</c> and <c>conv_metadata</c> (each answer's style counts, read into
-/// <see cref="Battle.StyleA"/> and <see cref="Battle.StyleB"/> when all eight are there; other fields are ignored). Battles are returned in time order — by
+/// <see cref="Battle.StyleA"/> and <see cref="Battle.StyleB"/> when all eight are there) and <c>anony</c> (false marks
+/// the battle <see cref="Battle.Named"/>); other fields are ignored. Battles are returned in time order — by
 /// <c>tstamp</c> when every battle has one, in file order when none has — as the online Elo needs. Problems name the
 /// file, the line and the field.
 /// </summary>
@@ -125,16 +126,23 @@ public static class BattleFile
         List<string>? userTurns = null;
         double? time = null;
         var badTime = false;
+        var named = false;
         while (true)
         {
             if (!reader.Read()) return false;
             if (reader.TokenType == JsonTokenType.EndObject) break;
             var name = reader.ValueTextEquals("model_a"u8) ? "model_a" : reader.ValueTextEquals("model_b"u8) ? "model_b"
                 : reader.ValueTextEquals("winner"u8) ? "winner" : reader.ValueTextEquals("tstamp"u8) ? "tstamp"
-                : reader.ValueTextEquals("conv_metadata"u8) ? "conv_metadata"
+                : reader.ValueTextEquals("conv_metadata"u8) ? "conv_metadata" : reader.ValueTextEquals("anony"u8) ? "anony"
                 : !readCategories ? null
                 : reader.ValueTextEquals("conversation_a"u8) ? "conversation_a" : reader.ValueTextEquals("language"u8) ? "language" : null;
             if (!reader.Read()) return false;
+            if (name == "anony")
+            {
+                if (reader.TokenType is JsonTokenType.True or JsonTokenType.False) named = reader.TokenType == JsonTokenType.False;
+                else if (!reader.TrySkip()) return false;
+                continue;
+            }
             if (name == "language")
             {
                 if (reader.TokenType == JsonTokenType.String) language = reader.GetString();
@@ -213,7 +221,7 @@ public static class BattleFile
             : userTurns is { Count: > 0 } ? PromptCategories.Of(userTurns)
             : language is not null ? PromptCategories.OfLanguage(language)
             : [];
-        battle = (new Battle(a!, b!, parsedWinner) { StyleA = styleA, StyleB = styleB, Categories = categories }, time, line);
+        battle = (new Battle(a!, b!, parsedWinner) { StyleA = styleA, StyleB = styleB, Categories = categories, Named = named }, time, line);
         return true;
     }
 

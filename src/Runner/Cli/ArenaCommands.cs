@@ -26,7 +26,11 @@ internal static class ArenaCommands
         {
             Description = "Rate only battles whose prompt is in this category (chinese, english, mixed, code, math, creative_writing, long_prompt, multi_turn; see docs/arena.md)",
         };
-        var rate = new Command("rate", "Elo (online, as Chatbot Arena) and Bradley-Terry ratings with bootstrap 95% intervals") { battles, bootstrap, seed, json, styleControl, category };
+        var includeNamed = new Option<bool>("--include-named")
+        {
+            Description = "Also rate battles whose voter saw the models' names (\"anony\": false); by default they are left out, as Chatbot Arena's leaderboard leaves them out",
+        };
+        var rate = new Command("rate", "Elo (online, as Chatbot Arena) and Bradley-Terry ratings with bootstrap 95% intervals") { battles, bootstrap, seed, json, styleControl, category, includeNamed };
         rate.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(battles)!;
@@ -43,6 +47,14 @@ internal static class ArenaCommands
                 throw new BadInputException(e.Message);
             }
             if (list.Count == 0) throw new BadInputException($"--battles: {file.FullName} holds no battles");
+            if (!parse.GetValue(includeNamed) && list.Any(b => b.Named))
+            {
+                var all = list;
+                list = all.Where(b => !b.Named).ToList();
+                if (list.Count == 0)
+                    throw new BadInputException($"--battles: every one of the {all.Count} battles in {file.FullName} is named (\"anony\": false); --include-named rates them");
+                AnsiConsole.WriteLine($"{all.Count - list.Count} of {all.Count} battles left out: their voters saw the models' names (\"anony\": false; --include-named keeps them)");
+            }
             if (parse.GetValue(category) is { } wanted)
             {
                 var all = list;

@@ -79,6 +79,18 @@ public sealed class BattleFileTests
     }
 
     [Fact]
+    public void Battles_whose_voter_saw_the_names_are_marked_named_and_others_are_not()
+    {
+        var path = Write("""
+            [{"model_a": "a", "model_b": "b", "winner": "model_a", "anony": true},
+             {"model_a": "a", "model_b": "b", "winner": "model_b", "anony": false},
+             {"model_a": "b", "model_b": "a", "winner": "tie"},
+             {"model_a": "b", "model_b": "a", "winner": "tie", "anony": "no"}]
+            """);
+        Assert.Equal([false, true, false, false], BattleFile.Read(path).Select(b => b.Named));
+    }
+
+    [Fact]
     public void Style_counts_are_read_from_conv_metadata_as_counts_or_summed_objects()
     {
         var path = Write("""

@@ -52,6 +52,40 @@ public sealed class ArenaRateCliTests
         Assert.Equal(models.Length, ratings.RootElement.GetProperty("elo").EnumerateObject().Count());
     }
 
+    [Fact]
+    public async Task Named_battles_are_left_out_as_Chatbot_Arena_leaves_them_out_unless_asked_for()
+    {
+        // Anonymous: x beats y 3 of 4; named: y beats x every time (votes for the brand would turn the order round).
+        var battles = new List<object>();
+        for (var i = 0; i < 40; i++) battles.Add(new { model_a = "x", model_b = "y", winner = i % 4 == 3 ? "model_b" : "model_a", anony = true });
+        for (var i = 0; i < 200; i++) battles.Add(new { model_a = "x", model_b = "y", winner = "model_b", anony = false });
+        var folder = Directory.CreateTempSubdirectory("evals-arena-").FullName;
+        var file = Path.Combine(folder, "battles.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(battles));
+
+        async Task<JsonElement> RateAsync(params string[] extra)
+        {
+            var output = Path.Combine(folder, $"ratings{extra.Length}.json");
+            var result = await CliProcess.RunAsync(NoDatabase, TimeSpan.FromMinutes(2), ["arena", "rate", "--battles", file, "--bootstrap", "0", "--json", output, .. extra]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            if (extra.Length == 0) Assert.Contains("200 of 240 battles left out", result.StdOut);
+            return JsonDocument.Parse(File.ReadAllText(output)).RootElement.GetProperty("bt");
+        }
+
+        var anonymous = await RateAsync();
+        Assert.Equal(40, anonymous.GetProperty("x").GetProperty("votes").GetInt32());
+        Assert.True(anonymous.GetProperty("x").GetProperty("rating").GetDouble() > anonymous.GetProperty("y").GetProperty("rating").GetDouble());
+        var all = await RateAsync("--include-named");
+        Assert.Equal(240, all.GetProperty("x").GetProperty("votes").GetInt32());
+        Assert.True(all.GetProperty("x").GetProperty("rating").GetDouble() < all.GetProperty("y").GetProperty("rating").GetDouble());
+
+        var namedOnly = Path.Combine(folder, "named.json");
+        File.WriteAllText(namedOnly, JsonSerializer.Serialize(battles.Skip(40)));
+        var refused = await CliProcess.RunAsync(NoDatabase, TimeSpan.FromMinutes(2), "arena", "rate", "--battles", namedOnly, "--bootstrap", "0");
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("every one of the 200 battles", refused.StdErr + refused.StdOut);
+    }
+
     [SharedDatasetsFact("prd_vicuna80_pairwise")]
     public async Task The_shared_human_votes_give_the_same_ratings_as_the_library_in_process()
     {

@@ -54,6 +54,24 @@ public sealed class WebApp : IAsyncDisposable
         return await StartProcessAsync(connectionString, settings, adminKey);
     }
 
+    /// <summary>
+    /// Several web nodes on one database, started at once (each start is seconds of process start-up); when one fails to
+    /// start, those already up are stopped before the failure is thrown.
+    /// </summary>
+    public static async Task<WebApp[]> StartNodesAsync(string connectionString, params IDictionary<string, string>[] settingsPerNode)
+    {
+        var starting = settingsPerNode.Select(settings => StartAsync(connectionString, settings)).ToArray();
+        try
+        {
+            return await Task.WhenAll(starting);
+        }
+        catch
+        {
+            foreach (var node in starting.Where(t => t.IsCompletedSuccessfully)) await (await node).DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>A key of <paramref name="scope"/> stored hashed in the test database, as <c>evals keys create --scope</c> does.</summary>
     public static async Task<string> CreateKeyAsync(string connectionString, string scope)
     {

@@ -95,21 +95,9 @@ public sealed class ArenaAbuseAcrossNodesTests(DatabaseFixture database, Xunit.A
             await db.SaveChangesAsync();
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var starting = new[]
-        {
-            WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string>(Limits) { ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.1" }),
-            WebApp.StartAsync(database.ConnectionString, new Dictionary<string, string>(Limits) { ["ForwardedHeaders__KnownNetworks__0"] = "10.0.0.0/8" }),
-        };
-        WebApp[] nodes;
-        try
-        {
-            nodes = await Task.WhenAll(starting);
-        }
-        catch
-        {
-            foreach (var node in starting.Where(t => t.IsCompletedSuccessfully)) await (await node).DisposeAsync();
-            throw;
-        }
+        var nodes = await WebApp.StartNodesAsync(database.ConnectionString,
+            new Dictionary<string, string>(Limits) { ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.1" },
+            new Dictionary<string, string>(Limits) { ["ForwardedHeaders__KnownNetworks__0"] = "10.0.0.0/8" });
         await using var a = nodes[0];
         await using var b = nodes[1];
         var startup = clock.Elapsed;

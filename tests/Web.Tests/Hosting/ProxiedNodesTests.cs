@@ -39,17 +39,7 @@ public sealed class ProxiedNodesTests(DatabaseFixture database, Xunit.Abstractio
         foreach (var (key, value) in SharedKeyRingTests.Settings) settings[key] = value;
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var starting = new[] { WebApp.StartAsync(database.ConnectionString, settings), WebApp.StartAsync(database.ConnectionString, settings) };
-        WebApp[] nodes;
-        try
-        {
-            nodes = await Task.WhenAll(starting);
-        }
-        catch
-        {
-            foreach (var node in starting.Where(t => t.IsCompletedSuccessfully)) await (await node).DisposeAsync();
-            throw;
-        }
+        var nodes = await WebApp.StartNodesAsync(database.ConnectionString, settings, settings);
         var a = nodes[0];
         await using var stopA = new SharedKeyRingTests.AsyncDisposer(a);
         await using var b = nodes[1];

@@ -65,11 +65,11 @@ public sealed class GenerationRowTests(DatabaseFixture database) : IClassFixture
         Assert.Equal(stored, await StoredAsync(run));
     }
 
-    /// <summary>Suite <c>gen</c>: four abstracts to title (ROUGE-L against one reference each) and four span questions (EM).</summary>
-    private static void WriteSuite(string datasets)
+    /// <summary>Suite <c>gen</c> (or another name): four abstracts to title (ROUGE-L against one reference each) and four span questions (EM).</summary>
+    internal static void WriteSuite(string datasets, string suite = "gen")
     {
-        var titles = Path.Combine(datasets, "gen", "titles");
-        var spans = Path.Combine(datasets, "gen", "spans");
+        var titles = Path.Combine(datasets, suite, "titles");
+        var spans = Path.Combine(datasets, suite, "spans");
         Directory.CreateDirectory(titles);
         Directory.CreateDirectory(spans);
         File.WriteAllText(Path.Combine(titles, "task.json"), new JsonObject

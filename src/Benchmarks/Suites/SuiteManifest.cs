@@ -133,7 +133,6 @@ public sealed record LeaderboardView(List<ViewColumn> Columns, List<string>? Ove
         var name = taskFullName[(taskFullName.IndexOf('/') + 1)..];
         return Columns.Any(c => c.Key == name) ? [.. categories, name] : categories;
     }
-
 }
 
 /// <param name="Key">A subject category (C-Eval's STEM, Hard …), a task of the suite (CLUE's afqmc) or <c>overall</c>.</param>

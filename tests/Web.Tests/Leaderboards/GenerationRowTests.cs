@@ -16,7 +16,7 @@ namespace Evals.Web.Tests.Leaderboards;
 /// </summary>
 public sealed class GenerationRowTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
-    private const string Model = "baseline:say?text=%E5%8C%97%E4%BA%AC%E5%A4%A7%E5%AD%A6"; // says 北京大学 to every item
+    internal const string Model = "baseline:say?text=%E5%8C%97%E4%BA%AC%E5%A4%A7%E5%AD%A6"; // says 北京大学 to every item
 
     [Fact]
     public async Task A_rouge_and_em_runs_stored_row_equals_a_recomputation_and_what_the_api_and_page_show()

@@ -13,8 +13,6 @@ namespace Evals.Web.Tests.Leaderboards;
 /// </summary>
 public sealed class TaskColumnViewTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
-    private const string Model = "baseline:say?text=%E5%8C%97%E4%BA%AC%E5%A4%A7%E5%AD%A6"; // says 北京大学 to every item
-
     [Fact]
     public async Task A_task_column_view_shows_each_tasks_cell_and_the_mean_of_the_cells_as_its_overall()
     {
@@ -28,7 +26,7 @@ public sealed class TaskColumnViewTests(DatabaseFixture database) : IClassFixtur
             ["Evals__SeedSmokeRuns"] = "false",
             ["Runner__Datasets"] = datasets,
         });
-        var created = await app.AdminClient.PostAsJsonAsync("api/runs", new { model = Model, suite = "tv" });
+        var created = await app.AdminClient.PostAsJsonAsync("api/runs", new { model = GenerationRowTests.Model, suite = "tv" });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var run = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_id").GetGuid();
         await Poll.UntilAsync(async () => (await app.Client.GetFromJsonAsync<JsonElement>($"api/runs/{run}")).GetProperty("status").GetString() == "succeeded",

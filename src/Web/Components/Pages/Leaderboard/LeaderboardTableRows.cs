@@ -79,7 +79,7 @@ public sealed class LeaderboardTableRows(HtmlEncoder encoder)
     private static string Figure(double value) => value.ToString("0.0", CultureInfo.CurrentCulture);
 
     /// <summary>The row's classes: <c>baseline</c>, <c>older</c> (the page's CSS and tests select on them).</summary>
-    public static string RowClass(LeaderboardRow row) => string.Join(' ', new[] { row.Baseline is not null ? "baseline" : null, row.OlderVersion ? "older" : null }.Where(c => c is not null));
+    private static string RowClass(LeaderboardRow row) => string.Join(' ', new[] { row.Baseline is not null ? "baseline" : null, row.OlderVersion ? "older" : null }.Where(c => c is not null));
 
     /// <summary>A suite or task version as shown: its first 12 characters.</summary>
     public static string Short(string? version) => version is null ? "—" : version[..Math.Min(12, version.Length)];

@@ -37,17 +37,18 @@ public sealed record SuiteManifest
         {
             var manifest = JsonSerializer.Deserialize<SuiteManifest>(File.ReadAllBytes(path), TaskManifest.Json)
                 ?? throw new TaskDataException($"{path}: empty suite manifest");
-            if (manifest.Subjects.Count == 0 && manifest.Include is not { Count: > 0 } && !manifest.Private)
+            if (manifest.Subjects.Count == 0 && manifest.Include is not { Count: > 0 } && !manifest.Private && manifest.Leaderboard is null)
                 throw new TaskDataException($"{path}: neither 'subjects' (with 'task') nor 'include' declares a task");
             if (manifest.Subjects.Count > 0 && manifest.Task is null)
                 throw new TaskDataException($"{path}: field 'task': required with 'subjects'");
             if (manifest.Leaderboard is { } view)
             {
                 var categories = manifest.Subjects.Values.SelectMany(s => s.Categories ?? []).ToHashSet(StringComparer.Ordinal);
+                var tasks = FolderTasks(Path.GetDirectoryName(Path.GetFullPath(path))!);
                 if (view.Columns.Count == 0) throw new TaskDataException($"{path}: field 'leaderboard.columns': empty");
                 foreach (var column in view.Columns)
-                    if (column.Key != Metrics.CategoryAverages.Overall && !categories.Contains(column.Key))
-                        throw new TaskDataException($"{path}: field 'leaderboard.columns': '{column.Key}' is neither '{Metrics.CategoryAverages.Overall}' nor a subject category ({string.Join(", ", categories.Order(StringComparer.Ordinal))})");
+                    if (column.Key != Metrics.CategoryAverages.Overall && !categories.Contains(column.Key) && !tasks.Contains(column.Key))
+                        throw new TaskDataException($"{path}: field 'leaderboard.columns': '{column.Key}' is neither '{Metrics.CategoryAverages.Overall}' nor a subject category nor a task of the suite ({string.Join(", ", categories.Concat(tasks).Order(StringComparer.Ordinal))})");
                 foreach (var category in view.OverallOf ?? [])
                     if (!categories.Contains(category))
                         throw new TaskDataException($"{path}: field 'leaderboard.overall_of': '{category}' is not a subject category ({string.Join(", ", categories.Order(StringComparer.Ordinal))})");
@@ -60,6 +61,11 @@ public sealed record SuiteManifest
             throw new TaskDataException($"{where}: {e.Message}");
         }
     }
+
+    /// <summary>The names of the tasks in the suite's own task folders (<c>&lt;suite&gt;/&lt;task&gt;/task.json</c>).</summary>
+    private static HashSet<string> FolderTasks(string suiteFolder) =>
+        Directory.GetDirectories(suiteFolder).Select(t => Path.Combine(t, TaskLoader.ManifestFile)).Where(File.Exists)
+            .Select(m => TaskLoader.ReadManifest(m).Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The task manifests, each with the exact bytes that enter its version hash.</summary>
     public IReadOnlyList<(TaskManifest Manifest, byte[] Bytes)> Expand(string path)
@@ -108,13 +114,27 @@ public sealed record SuiteManifest
 /// <param name="NameZh">The Chinese subject name the official prompts use (C-Eval: 计算机网络).</param>
 public sealed record SubjectEntry(string NameZh, string? NameEn = null, List<string>? Categories = null);
 
-/// <summary>A suite's official leaderboard view: columns that are subject-category averages (or <c>overall</c>, the mean over subjects).</summary>
+/// <summary>
+/// A suite's official leaderboard view: columns that are subject-category averages, tasks of the suite (CLUE's table is
+/// its tasks), or <c>overall</c>, the mean over subjects (with task columns: the plain mean of those tasks, CLUE's 总分).
+/// </summary>
 /// <param name="OverallOf">
 /// Where the benchmark's overall is not the mean over subjects: the categories whose averages it is the mean of
 /// (AlignBench: 总分 = (推理 + 语言) / 2).
 /// </param>
-public sealed record LeaderboardView(List<ViewColumn> Columns, List<string>? OverallOf = null);
+public sealed record LeaderboardView(List<ViewColumn> Columns, List<string>? OverallOf = null)
+{
+    /// <summary>
+    /// What the view averages a task of the suite into: its own categories, and its name where a column is that task,
+    /// so a task column is the task's score and <c>overall</c> the mean over the view's tasks.
+    /// </summary>
+    public IReadOnlyList<string> CategoriesOf(string taskFullName, IReadOnlyList<string> categories)
+    {
+        var name = taskFullName[(taskFullName.IndexOf('/') + 1)..];
+        return Columns.Any(c => c.Key == name) ? [.. categories, name] : categories;
+    }
+}
 
-/// <param name="Key">A subject category (C-Eval's STEM, Hard …) or <c>overall</c>.</param>
+/// <param name="Key">A subject category (C-Eval's STEM, Hard …), a task of the suite (CLUE's afqmc) or <c>overall</c>.</param>
 /// <param name="Label">The header as the benchmark's own leaderboard prints it.</param>
 public sealed record ViewColumn(string Key, string Label);

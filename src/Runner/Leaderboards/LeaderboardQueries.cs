@@ -51,11 +51,11 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         var currentTasks = suiteTasks.Where(t => t.SuiteId == current.Id).ToDictionary(t => t.Name, t => t.Version, StringComparer.Ordinal);
 
         var tree = CapabilityTree.Load(catalog.Root);
-        var overallOf = catalog.ViewOf(suite)?.OverallOf;
+        var view = catalog.ViewOf(suite);
         // CUGE-style: with a reference model named for the suite, capabilities average percentages of its scores. Only
         // the reference run's id keys the stored rows; its results are read only when a row has to be computed.
         var referenceRun = tree.ReferenceModels.ContainsKey(suite) ? await summaries.ReferenceRunAsync(suite, cancellationToken) : null;
-        var key = new ScoresKey(referenceRun ?? Guid.Empty, Basis(tree, overallOf));
+        var key = new ScoresKey(referenceRun ?? Guid.Empty, Basis(tree, view));
         var headlines = await StoredHeadlinesAsync(db, runs.Select(r => r.RunId).ToArray(), key, SortPath(filter.Sort), cancellationToken);
         var scores = new Dictionary<Guid, RunScores>();
         var missing = runs.Where(r => !headlines.ContainsKey(r.RunId)).ToList();
@@ -69,7 +69,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                 headlines.Clear();
                 missing = runs;
             }
-            var computed = await ComputeAsync(db, suite, missing, suiteTasks.ToLookup(t => t.SuiteId), tree, overallOf, reference, cancellationToken);
+            var computed = await ComputeAsync(db, suite, missing, suiteTasks.ToLookup(t => t.SuiteId), tree, view, reference, cancellationToken);
             await StoreScoresAsync(db, missing, computed, key, cancellationToken);
             foreach (var (run, value) in computed)
             {
@@ -91,7 +91,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
         {
             // Dropped between the two reads (a retry reopened the run meanwhile): computed from its results as they are, not stored.
             var (reference, _) = key.Reference == Guid.Empty ? (null, null) : await summaries.ReferenceAsync(suite, null, cancellationToken);
-            foreach (var (run, value) in await ComputeAsync(db, suite, dropped, suiteTasks.ToLookup(t => t.SuiteId), tree, overallOf, reference, cancellationToken))
+            foreach (var (run, value) in await ComputeAsync(db, suite, dropped, suiteTasks.ToLookup(t => t.SuiteId), tree, view, reference, cancellationToken))
                 scores[run] = value;
         }
 
@@ -152,12 +152,12 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
     private (long ReadAt, string[]? Names) _privateSuites;
 
     /// <summary>
-    /// What stored figures depend on besides the run's results: the capability tree, the suite's overall_of and the
+    /// What stored figures depend on besides the run's results: the capability tree, the suite's overall_of and view columns and the
     /// scoring code's version (<see cref="ScoringVersion"/>). A stored row with another basis is computed again.
     /// </summary>
-    private static string Basis(CapabilityTree tree, IReadOnlyList<string>? overallOf)
+    private static string Basis(CapabilityTree tree, LeaderboardView? view)
     {
-        var text = JsonSerializer.Serialize(new { ScoringVersion, tree.Capabilities, tree.ReferenceModels, overallOf });
+        var text = JsonSerializer.Serialize(new { ScoringVersion, tree.Capabilities, tree.ReferenceModels, overallOf = view?.OverallOf, columns = view?.Columns.Select(c => c.Key) });
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..32];
     }
 
@@ -166,7 +166,7 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
 
     /// <summary>Each missing run's figures, exactly as the run summary computes them from its outcome counts and items.</summary>
     private static async Task<Dictionary<Guid, RunScores>> ComputeAsync(EvalsDbContext db, string suite, List<LatestRun> runs, ILookup<Guid, SuiteTaskRow> tasksBySuite,
-        CapabilityTree tree, IReadOnlyList<string>? overallOf, ReferenceScores? reference, CancellationToken cancellationToken)
+        CapabilityTree tree, LeaderboardView? view, ReferenceScores? reference, CancellationToken cancellationToken)
     {
         var taskIds = runs.SelectMany(r => tasksBySuite[r.SuiteId]).Select(t => t.TaskId).Distinct().ToArray();
         var manifests = (await db.Tasks.AsNoTracking().Where(t => taskIds.Contains(t.Id)).Select(t => new { t.Id, t.Manifest }).ToListAsync(cancellationToken))
@@ -213,10 +213,11 @@ public sealed class LeaderboardQueries(IDbContextFactory<EvalsDbContext> dbFacto
                 cells[task.Name] = new StoredCell(summary.Metric, summary.Score, summary.N, summary.CiLow, summary.CiHigh, summary.Chance, summary.Normalised, task.Version);
             }
             var rollUp = CapabilityScores.Compute(tree, scored, reference);
-            var subjects = scored.Where(t => t.Item3.N > 0 && t.Item2.Categories.Count > 0 && t.Item1.StartsWith(suite + "/", StringComparison.Ordinal))
-                .Select(t => (t.Item1, (IReadOnlyList<string>)t.Item2.Categories, t.Item3.Score)).ToList();
+            var subjects = scored.Where(t => t.Item3.N > 0 && t.Item1.StartsWith(suite + "/", StringComparison.Ordinal))
+                .Select(t => (t.Item1, view?.CategoriesOf(t.Item1, t.Item2.Categories) ?? t.Item2.Categories, t.Item3.Score))
+                .Where(t => t.Item2.Count > 0).ToList();
             var categories = subjects.Count == 0 ? null
-                : CategoryAverages.Compute(subjects, overallOf).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4), StringComparer.Ordinal);
+                : CategoryAverages.Compute(subjects, view?.OverallOf).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4), StringComparer.Ordinal);
             var interval = CapabilityScores.OverallInterval(tree, replicates, reference);
             result[run.RunId] = new RunScores(items, errors, rollUp.Overall, rollUp.TasksMean, rollUp.Capabilities.ToDictionary(StringComparer.Ordinal),
                 cells, interval?.Low, interval?.High, categories);

@@ -46,6 +46,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
         var scoredTasks = new List<(string, TaskManifest, TaskSummary)>();
         var replicates = new List<(string, TaskManifest, TaskSummary, double[])>();
         var categorised = new Dictionary<string, List<(string, IReadOnlyList<string>, double)>>();
+        var views = new Dictionary<string, Benchmarks.Suites.LeaderboardView?>(StringComparer.Ordinal);
         var graded = new Dictionary<string, (string Style, List<Benchmarks.Judging.GradedJudgment> Judgments)>(StringComparer.Ordinal);
         foreach (var entry in run.Suite!.Tasks.OrderBy(t => t.Position))
         {
@@ -64,11 +65,13 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
                 grades.Judgments.AddRange(byTask[task.Id].SelectMany(r => GradedJudgments(r.Details)));
             }
             if (summary.N == 0) continue;
-            if (manifest.Categories.Count > 0)
+            var suite = task.Name[..task.Name.IndexOf('/')];
+            if (!views.TryGetValue(suite, out var view)) views[suite] = view = catalog.ViewOf(suite);
+            var categories = view?.CategoriesOf(task.Name, manifest.Categories) ?? manifest.Categories;
+            if (categories.Count > 0)
             {
-                var suite = task.Name[..task.Name.IndexOf('/')];
                 if (!categorised.TryGetValue(suite, out var list)) categorised[suite] = list = [];
-                list.Add((task.Name, manifest.Categories, summary.Score));
+                list.Add((task.Name, categories, summary.Score));
             }
         }
         var rollUp = CapabilityScores.Compute(tree, scoredTasks, referenceScores);
@@ -98,7 +101,7 @@ public sealed class RunSummaryQuery(IDbContextFactory<EvalsDbContext> dbFactory,
             ReferenceNote = referenceNote,
             LeftOutOfCapabilities = rollUp.LeftOut is null ? null : new SortedDictionary<string, string>(rollUp.LeftOut.ToDictionary(), StringComparer.Ordinal),
             Categories = categorised.Count == 0 ? null : new SortedDictionary<string, IReadOnlyDictionary<string, double>>(
-                categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value, catalog.ViewOf(c.Key)?.OverallOf)
+                categorised.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, double>)CategoryAverages.Compute(c.Value, views[c.Key]?.OverallOf)
                     .ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4))), StringComparer.Ordinal),
             Judged = graded.Count == 0 ? null : new SortedDictionary<string, Benchmarks.Judging.OfficialGradeScores>(
                 graded.ToDictionary(g => g.Key, g => Benchmarks.Judging.OfficialGradeAggregates.For(g.Value.Style, g.Value.Judgments)), StringComparer.Ordinal),

@@ -16,7 +16,7 @@ namespace Evals.Web.Tests.Leaderboards;
 /// </summary>
 public sealed class GenerationRowTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
-    private const string Model = "baseline:say?text=%E5%8C%97%E4%BA%AC%E5%A4%A7%E5%AD%A6"; // says 北京大学 to every item
+    internal const string Model = "baseline:say?text=%E5%8C%97%E4%BA%AC%E5%A4%A7%E5%AD%A6"; // says 北京大学 to every item
 
     [Fact]
     public async Task A_rouge_and_em_runs_stored_row_equals_a_recomputation_and_what_the_api_and_page_show()
@@ -65,11 +65,11 @@ public sealed class GenerationRowTests(DatabaseFixture database) : IClassFixture
         Assert.Equal(stored, await StoredAsync(run));
     }
 
-    /// <summary>Suite <c>gen</c>: four abstracts to title (ROUGE-L against one reference each) and four span questions (EM).</summary>
-    private static void WriteSuite(string datasets)
+    /// <summary>Suite <c>gen</c> (or another name): four abstracts to title (ROUGE-L against one reference each) and four span questions (EM).</summary>
+    internal static void WriteSuite(string datasets, string suite = "gen")
     {
-        var titles = Path.Combine(datasets, "gen", "titles");
-        var spans = Path.Combine(datasets, "gen", "spans");
+        var titles = Path.Combine(datasets, suite, "titles");
+        var spans = Path.Combine(datasets, suite, "spans");
         Directory.CreateDirectory(titles);
         Directory.CreateDirectory(spans);
         File.WriteAllText(Path.Combine(titles, "task.json"), new JsonObject

@@ -9,7 +9,7 @@
 # FastChat's own code is timed on the same file, interleaved with ours, through
 # tests/Benchmarks.Tests/Ratings/Reference/fastchat_reference.py (Elo, 1,000 bootstrap BT rounds in FastChat's process
 # pool, BT). Without it the FastChat figure is the one the issue measured on this machine (8.6 s; override with
-# FASTCHAT_SECONDS).
+# FASTCHAT_SECONDS). FASTCHAT_PYTHON names the Python that runs FastChat.
 # Arguments: --repeats N, --battles N (first file), --big N (second file), --models N, --fastchat DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 FASTCHAT_SECONDS="${FASTCHAT_SECONDS:-8.6}"
+# FastChat's Python: FASTCHAT_PYTHON, else the first of python3 and Debian's /usr/bin/python3 that has numpy and pandas.
+if [ -n "$FASTCHAT_DIR" ] && [ -z "${FASTCHAT_PYTHON:-}" ]; then
+  for candidate in python3 /usr/bin/python3; do
+    if "$candidate" -c 'import numpy, pandas, scipy, tqdm' 2>/dev/null; then FASTCHAT_PYTHON="$candidate"; break; fi
+  done
+  [ -n "${FASTCHAT_PYTHON:-}" ] || { echo "--fastchat: no python3 here imports numpy, pandas, scipy and tqdm (set FASTCHAT_PYTHON)" >&2; exit 2; }
+fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 # What a user runs: ./evals (on x64 Linux a ReadyToRun publish; arena verbs run with tiered compilation off), built
@@ -60,7 +67,7 @@ for file in battles styled; do
   if [ "$file" = battles ] && [ -n "$FASTCHAT_DIR" ]; then
     fwalls=() fcpus=()
     for _ in $(seq "$REPEATS"); do
-      /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" python3 tests/Benchmarks.Tests/Ratings/Reference/fastchat_reference.py \
+      /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "$FASTCHAT_PYTHON" tests/Benchmarks.Tests/Ratings/Reference/fastchat_reference.py \
         --fastchat "$FASTCHAT_DIR" --battles "$WORK/battles.json" --bootstrap 1000 >"$WORK/fastchat.txt" 2>&1 \
         || { cat "$WORK/fastchat.txt" >&2; echo "FastChat's rating code failed" >&2; exit 1; }
       read -r fwall fcpu < <(awk '{printf "%.2f %.2f\n", $1, $2 + $3}' "$WORK/time.txt")

@@ -28,11 +28,7 @@ public sealed class ArenaRatingsJob(IDbContextFactory<EvalsDbContext> dbFactory,
             var force = context.MergedJobDataMap.GetString(ForceKey) == "true";
             if (!force)
             {
-                var latest = await db.ArenaRatingSnapshots.AsNoTracking().OrderByDescending(s => s.Id).Select(s => (DateTimeOffset?)s.ComputedAt).FirstOrDefaultAsync(cancellationToken);
-                var lastVote = await db.ArenaVotes.MaxAsync(v => (DateTimeOffset?)v.VotedAt, cancellationToken);
-                var lastExclusion = await db.ArenaVotes.MaxAsync(v => v.ExcludedAt, cancellationToken);
-                var changed = latest is null ? lastVote is not null : lastVote > latest || lastExclusion > latest;
-                if (!changed) return;
+                if (!await ChangedSinceLatestSnapshotAsync(db, cancellationToken)) return;
             }
             var snapshot = await ArenaRatingsCalculator.SnapshotAsync(db, options, time, ArenaRatingsCalculator.BankCategories(catalog.Root), cancellationToken);
             logger.LogInformation("Arena ratings snapshot {Id}: {Battles} counted votes, {Excluded} left out", snapshot.Id, snapshot.Battles, snapshot.Excluded);
@@ -41,5 +37,20 @@ public sealed class ArenaRatingsJob(IDbContextFactory<EvalsDbContext> dbFactory,
         {
             throw new JobExecutionException(e);
         }
+    }
+
+    /// <summary>Whether a vote was cast or its exclusion changed since the latest snapshot (true when there is none and a vote is).</summary>
+    public static async Task<bool> ChangedSinceLatestSnapshotAsync(EvalsDbContext db, CancellationToken cancellationToken = default)
+    {
+        var latest = await db.ArenaRatingSnapshots.AsNoTracking().OrderByDescending(s => s.Id)
+            .Select(s => new { s.ComputedAt, s.Battles, s.Excluded }).FirstOrDefaultAsync(cancellationToken);
+        var lastVote = await db.ArenaVotes.MaxAsync(v => (DateTimeOffset?)v.VotedAt, cancellationToken);
+        if (latest is null) return lastVote is not null;
+        var lastExclusion = await db.ArenaVotes.MaxAsync(v => v.ExcludedAt, cancellationToken);
+        // Times alone miss a vote cast while the latest snapshot was being computed: it was not read, yet it is older
+        // than the snapshot's time, so no later check would see it. The counts see it.
+        var excluded = await db.ArenaVotes.CountAsync(v => v.IdentifiedBy != null || v.ExcludedReason != null, cancellationToken);
+        var counted = await db.ArenaVotes.CountAsync(cancellationToken) - excluded;
+        return lastVote > latest.ComputedAt || lastExclusion > latest.ComputedAt || counted != latest.Battles || excluded != latest.Excluded;
     }
 }

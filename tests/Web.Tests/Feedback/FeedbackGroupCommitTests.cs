@@ -42,8 +42,14 @@ public sealed class FeedbackGroupCommitTests(Xunit.Abstractions.ITestOutputHelpe
         var refused = 0;
         var sent = 0;
         using var inFlight = new SemaphoreSlim(64);
+        // Three waves, so the restart meets requests however fast the first ones are stored: the first third before the
+        // shutdown, the second sent as it begins (in flight while sessions are cut), the last while the database is down.
+        var shutdownBegins = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var databaseDown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         async Task SendAsync(int i)
         {
+            if (i >= 2 * events / 3) await databaseDown.Task;
+            else if (i >= events / 3) await shutdownBegins.Task;
             var body = JsonSerializer.Serialize(new { event_id = $"g-{i}", trace_id = $"t-{i}", model = "m", input = $"问题{i}", output = "回答", rating = "up" });
             for (var attempt = 0; attempt < 200; attempt++)
             {
@@ -77,7 +83,10 @@ public sealed class FeedbackGroupCommitTests(Xunit.Abstractions.ITestOutputHelpe
         await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref sent) >= events / 3), TimeSpan.FromSeconds(60), "a third of the requests sent");
         // A fast shutdown (sessions cut, in-flight transactions rolled back): the test cluster runs without fsync and
         // synchronous_commit, so an immediate one would drop commits PostgreSQL itself had already reported.
-        await cluster.Server!.StopAsync(immediate: false);
+        var stopping = cluster.Server!.StopAsync(immediate: false);
+        shutdownBegins.SetResult();
+        await stopping;
+        databaseDown.SetResult();
         await Task.Delay(1500);
         await cluster.Server.RestartStoppedAsync();
         await Task.WhenAll(senders);

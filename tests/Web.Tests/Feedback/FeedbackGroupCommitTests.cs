@@ -94,7 +94,8 @@ public sealed class FeedbackGroupCommitTests(Xunit.Abstractions.ITestOutputHelpe
 
         Assert.All(acknowledged, a => Assert.Equal(1, a));
         Assert.True(refused > 0, "the restart refused no request: it did not happen while requests were in flight");
-        await using (var db = Migrator.CreateContext(connectionString))
+        // Not pooled: the pool still holds the connection opened before the restart, which the shutdown cut.
+        await using (var db = Migrator.CreateContext(connectionString + ";Pooling=false"))
         {
             var stored = await db.Feedback.Select(f => f.EventId).ToListAsync();
             Assert.Equal(events, stored.Count);

@@ -117,14 +117,31 @@ try
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
+    // Where the load's CPU goes: this process (the load generator), each web node, PostgreSQL.
+    (double Generator, double[] Nodes, PostgresSnapshot Postgres) Cpu() =>
+        (ProcessCpu.Seconds(Environment.ProcessId), webs.Select(w => ProcessCpu.Seconds(w.Id)).ToArray(), ProcessCpu.Postgres(cluster.DataDirectory));
+
+    // The floor: the same requests through the same nodes and pipeline (key, body read, JSON parse to the last byte) but
+    // with the body's closing brace cut, so each is answered 400 before anything reaches the database. No endpoint of the
+    // app can answer faster than this on the machine, so it bounds what the feedback path could reach here.
+    HttpRequestMessage FloorRequest(long i)
+    {
+        var request = Request("f", i);
+        var body = request.Content!.ReadAsStringAsync().GetAwaiter().GetResult();
+        request.Content = new StringContent(body[..^1], Encoding.UTF8, "application/json");
+        return request;
+    }
+
     // Warm-up: JIT, connection pools and the group-commit writers on every node.
     await BoundedLoad.RunAsync(new LoadOptions(targets, clients, long.MaxValue, TimeSpan.FromSeconds(warmupSeconds)),
         (i, _) => Request("w", i), (_, r) => Acknowledged(r));
     await ResetAsync();
 
     var before = await DatabaseWorkAsync();
+    var cpuBefore = Cpu();
     var report = await BoundedLoad.RunAsync(new LoadOptions(targets, clients, maxRequests, TimeSpan.FromSeconds(seconds)),
         (i, _) => Request("s", i), (_, r) => Acknowledged(r));
+    var cpuAfter = Cpu();
     var after = await DatabaseWorkAsync();
     var stored = await CountAsync();
 
@@ -147,6 +164,14 @@ try
     }
     var copy = copies.Order().ElementAt(1);
 
+    await BoundedLoad.RunAsync(new LoadOptions(targets, clients, long.MaxValue, TimeSpan.FromSeconds(Math.Min(warmupSeconds, 3))),
+        (i, _) => FloorRequest(i), (_, r) => Task.FromResult(r.StatusCode == HttpStatusCode.BadRequest));
+    var floorSeconds = Math.Clamp(seconds / 2, 1, 30);
+    var floorCpuBefore = Cpu();
+    var floor = await BoundedLoad.RunAsync(new LoadOptions(targets, clients, maxRequests, TimeSpan.FromSeconds(floorSeconds)),
+        (i, _) => FloorRequest(i), (_, r) => Task.FromResult(r.StatusCode == HttpStatusCode.BadRequest));
+    var floorCpuAfter = Cpu();
+
     Console.WriteLine();
     Console.WriteLine($"requests sent             {report.Sent,10}   in {report.Elapsed.TotalSeconds:0.0} s");
     Console.WriteLine($"acknowledged (200)        {report.Acknowledged,10}   refused {report.Refused}, failed {report.Failed}");
@@ -158,6 +183,27 @@ try
     Console.WriteLine($"per request, in PostgreSQL  {PerRequest(after.Transactions - before.Transactions - 1):0.00} transactions (round trips), " +
         $"{PerRequest(after.KeyLookups - before.KeyLookups):0.00} key lookups, {PerRequest(after.CounterWrites - before.CounterWrites):0.00} rate-counter writes");
     Console.WriteLine($"latency p50 / p99 / max   {report.Percentile(50),7:0.0} ms / {report.Percentile(99):0.0} ms / {report.LatenciesMs[^1]:0.0} ms");
+    void PrintCpu(string label, LoadReport load, (double Generator, double[] Nodes, PostgresSnapshot Postgres) from,
+        (double Generator, double[] Nodes, PostgresSnapshot Postgres) to)
+    {
+        double Micros(double cpuSeconds) => cpuSeconds * 1e6 / Math.Max(1, load.Sent);
+        var nodeSeconds = to.Nodes.Zip(from.Nodes, (a, b) => a - b).ToArray();
+        var postgres = to.Postgres.Total - from.Postgres.Total;
+        var backends = to.Postgres.SessionsSince(from.Postgres);
+        var background = postgres - backends;
+        var total = to.Generator - from.Generator + nodeSeconds.Sum() + postgres;
+        Console.WriteLine($"{label,-26}load generator {Micros(to.Generator - from.Generator):0} µs, web nodes {Micros(nodeSeconds.Sum()):0} µs " +
+            $"({string.Join(" + ", nodeSeconds.Select(n => Micros(n).ToString("0", CultureInfo.InvariantCulture)))}), " +
+            $"PostgreSQL {Micros(postgres):0} µs ({Micros(backends):0} sessions + {Micros(background):0} background); " +
+            $"total {Micros(total):0} µs = {total / load.Elapsed.TotalSeconds:0.00} of {Environment.ProcessorCount} cores busy");
+    }
+    PrintCpu("CPU per request", report, cpuBefore, cpuAfter);
+    Console.WriteLine();
+    Console.WriteLine($"floor: the same requests cut short (400 before the database), {floorSeconds} s");
+    Console.WriteLine($"requests/s (all 400)      {floor.Sent / floor.Elapsed.TotalSeconds,10:0}   {(floor.Refused + floor.Failed == 0 ? "every answer 400" : $"{floor.Refused} not 400, {floor.Failed} failed")}");
+    Console.WriteLine($"as a share of COPY        {floor.Sent / floor.Elapsed.TotalSeconds / copy,10:P1}   (the most any endpoint of the app could reach here)");
+    Console.WriteLine($"latency p50 / p99         {floor.Percentile(50),7:0.0} ms / {floor.Percentile(99):0.0} ms");
+    PrintCpu("CPU per request", floor, floorCpuBefore, floorCpuAfter);
     return stored == report.Acknowledged && report.Failed == 0 ? 0 : 1;
 }
 finally

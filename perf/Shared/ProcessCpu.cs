@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace Evals.Perf;
+
+/// <summary>
+/// CPU time (user + system) that Linux has charged to processes, read from <c>/proc/PID/stat</c>, so a benchmark can say
+/// where a load's CPU went: the load generator, each web node, and PostgreSQL (the postmaster, its live children, and
+/// the children it has reaped, so a backend that exits mid-load is still counted).
+/// </summary>
+public static class ProcessCpu
+{
+    // USER_HZ: the unit of /proc's times, 100 on every Linux x86-64 and arm64 kernel.
+    private const double TicksPerSecond = 100;
+
+    /// <summary>CPU seconds of one process (its own threads), or of the process and its reaped children.</summary>
+    public static double Seconds(int pid, bool withReapedChildren = false)
+    {
+        var fields = Read(pid);
+        if (fields is null) return 0;
+        var ticks = Tick(fields, 11) + Tick(fields, 12) + (withReapedChildren ? Tick(fields, 13) + Tick(fields, 14) : 0);
+        return ticks / TicksPerSecond;
+    }
+
+    /// <summary>
+    /// CPU seconds of a PostgreSQL cluster: in all (the postmaster and every child, live or reaped), and per live client
+    /// backend (a session over TCP), so <see cref="PostgresSnapshot.SessionsSince"/> can tell the sessions' share.
+    /// </summary>
+    public static PostgresSnapshot Postgres(string dataDirectory)
+    {
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        var total = Seconds(postmaster, withReapedChildren: true);
+        var backends = new Dictionary<int, double>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            var fields = Read(pid);
+            if (fields is null || Tick(fields, 1) != postmaster) continue;
+            var seconds = (Tick(fields, 11) + Tick(fields, 12)) / TicksPerSecond;
+            total += seconds;
+            // A client backend's title names its peer, e.g. "postgres: user db 127.0.0.1(51234) idle".
+            if (CommandLine(pid).Contains('(')) backends[pid] = seconds;
+        }
+        return new PostgresSnapshot(total, backends);
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    // The fields after the command name (which may hold spaces and parentheses): [0] is the state, [1] the parent pid,
+    // [11] utime, [12] stime, [13] cutime, [14] cstime (proc(5)).
+    private static string[]? Read(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null; // exited between the listing and the read
+        }
+    }
+
+    private static long Tick(string[] fields, int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
+}
+
+/// <summary>A PostgreSQL cluster's CPU seconds at one moment: in all, and per live client backend.</summary>
+public sealed record PostgresSnapshot(double Total, IReadOnlyDictionary<int, double> Backends)
+{
+    /// <summary>
+    /// The client sessions' CPU seconds since <paramref name="earlier"/>: what the backends alive now spent since then (a
+    /// backend that exited in between is left out: its time is counted in the total only, with the background processes).
+    /// </summary>
+    public double SessionsSince(PostgresSnapshot earlier) =>
+        Backends.Sum(b => b.Value - (earlier.Backends.TryGetValue(b.Key, out var before) ? before : 0));
+}

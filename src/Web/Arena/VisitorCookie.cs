@@ -15,7 +15,9 @@ public static class VisitorCookie
 
     public static IApplicationBuilder UseVisitorCookie(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (!IsWellFormed(http.Request.Cookies[Name]) && !http.Request.Path.StartsWithSegments("/v1") && !http.Request.Path.StartsWithSegments("/healthz"))
+        // Programs calling the API with a key (feedback, OTLP, /v1) are not arena visitors: no cookie for them.
+        if (!IsWellFormed(http.Request.Cookies[Name]) && !http.Request.Headers.ContainsKey("Authorization")
+            && !http.Request.Path.StartsWithSegments("/v1") && !http.Request.Path.StartsWithSegments("/healthz"))
         {
             var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
             http.Response.Cookies.Append(Name, id, new CookieOptions

@@ -178,6 +178,20 @@ public sealed class FeedbackApiTests(FeedbackApiFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_program_posting_with_a_key_gets_no_arena_visitor_cookie()
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = fixture.App.Client.BaseAddress };
+        using var post = new HttpRequestMessage(HttpMethod.Post, "api/feedback") { Content = new StringContent(Event($"nocookie-{Guid.NewGuid():N}", 1).ToJsonString(), Encoding.UTF8, "application/json") };
+        post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.FeedbackKey);
+        var response = await http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Set-Cookie"), string.Join("; ", response.Headers.TryGetValues("Set-Cookie", out var set) ? set : []));
+        // A browser's first page view still gets one.
+        var page = await http.GetAsync("leaderboard");
+        Assert.Contains(page.Headers.GetValues("Set-Cookie"), c => c.StartsWith(Evals.Web.Arena.VisitorCookie.Name + "=", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_single_event_is_stored_once_however_often_it_is_sent()
     {
         var id = $"once-{Guid.NewGuid():N}";

@@ -122,8 +122,8 @@ try
         (ProcessCpu.Seconds(Environment.ProcessId), webs.Select(w => ProcessCpu.Seconds(w.Id)).ToArray(), ProcessCpu.Postgres(cluster.DataDirectory));
 
     // The floor: the same requests through the same nodes and pipeline (key, body read, JSON parse to the last byte) but
-    // with the body's closing brace cut, so each is answered 400 before anything reaches the database. No endpoint of the
-    // app can answer faster than this on the machine, so it bounds what the feedback path could reach here.
+    // with the body's closing brace cut, so each is answered 400 before anything reaches the database. A feedback post
+    // cannot be answered with less work than this, so it bounds what the feedback path could reach on the machine.
     HttpRequestMessage FloorRequest(long i)
     {
         var request = Request("f", i);
@@ -201,7 +201,7 @@ try
     Console.WriteLine();
     Console.WriteLine($"floor: the same requests cut short (400 before the database), {floorSeconds} s");
     Console.WriteLine($"requests/s (all 400)      {floor.Sent / floor.Elapsed.TotalSeconds,10:0}   {(floor.Refused + floor.Failed == 0 ? "every answer 400" : $"{floor.Refused} not 400, {floor.Failed} failed")}");
-    Console.WriteLine($"as a share of COPY        {floor.Sent / floor.Elapsed.TotalSeconds / copy,10:P1}   (the most any endpoint of the app could reach here)");
+    Console.WriteLine($"as a share of COPY        {floor.Sent / floor.Elapsed.TotalSeconds / copy,10:P1}   (the most a feedback post could reach here)");
     Console.WriteLine($"latency p50 / p99         {floor.Percentile(50),7:0.0} ms / {floor.Percentile(99):0.0} ms");
     PrintCpu("CPU per request", floor, floorCpuBefore, floorCpuAfter);
     return stored == report.Acknowledged && report.Failed == 0 ? 0 : 1;

@@ -118,8 +118,8 @@ try
     }
 
     // Where the load's CPU goes: this process (the load generator), each web node, PostgreSQL.
-    (double Generator, double[] Nodes, PostgresSnapshot Postgres) Cpu() =>
-        (ProcessCpu.Seconds(Environment.ProcessId), webs.Select(w => ProcessCpu.Seconds(w.Id)).ToArray(), ProcessCpu.Postgres(cluster.DataDirectory));
+    (double Generator, double[] Nodes, double Postgres) Cpu() =>
+        (ProcessCpu.Seconds(Environment.ProcessId), webs.Select(w => ProcessCpu.Seconds(w.Id)).ToArray(), ProcessCpu.PostgresSeconds(cluster.DataDirectory));
 
     // The floor: the same requests through the same nodes and pipeline (key, body read, JSON parse to the last byte) but
     // with the body's closing brace cut, so each is answered 400 before anything reaches the database. A feedback post
@@ -183,18 +183,16 @@ try
     Console.WriteLine($"per request, in PostgreSQL  {PerRequest(after.Transactions - before.Transactions - 1):0.00} transactions (round trips), " +
         $"{PerRequest(after.KeyLookups - before.KeyLookups):0.00} key lookups, {PerRequest(after.CounterWrites - before.CounterWrites):0.00} rate-counter writes");
     Console.WriteLine($"latency p50 / p99 / max   {report.Percentile(50),7:0.0} ms / {report.Percentile(99):0.0} ms / {report.LatenciesMs[^1]:0.0} ms");
-    void PrintCpu(string label, LoadReport load, (double Generator, double[] Nodes, PostgresSnapshot Postgres) from,
-        (double Generator, double[] Nodes, PostgresSnapshot Postgres) to)
+    void PrintCpu(string label, LoadReport load, (double Generator, double[] Nodes, double Postgres) from,
+        (double Generator, double[] Nodes, double Postgres) to)
     {
         double Micros(double cpuSeconds) => cpuSeconds * 1e6 / Math.Max(1, load.Sent);
         var nodeSeconds = to.Nodes.Zip(from.Nodes, (a, b) => a - b).ToArray();
-        var postgres = to.Postgres.Total - from.Postgres.Total;
-        var backends = to.Postgres.SessionsSince(from.Postgres);
-        var background = postgres - backends;
+        var postgres = to.Postgres - from.Postgres;
         var total = to.Generator - from.Generator + nodeSeconds.Sum() + postgres;
         Console.WriteLine($"{label,-26}load generator {Micros(to.Generator - from.Generator):0} µs, web nodes {Micros(nodeSeconds.Sum()):0} µs " +
             $"({string.Join(" + ", nodeSeconds.Select(n => Micros(n).ToString("0", CultureInfo.InvariantCulture)))}), " +
-            $"PostgreSQL {Micros(postgres):0} µs ({Micros(backends):0} sessions + {Micros(background):0} background); " +
+            $"PostgreSQL {Micros(postgres):0} µs; " +
             $"total {Micros(total):0} µs = {total / load.Elapsed.TotalSeconds:0.00} of {Environment.ProcessorCount} cores busy");
     }
     PrintCpu("CPU per request", report, cpuBefore, cpuAfter);

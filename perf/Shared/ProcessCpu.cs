@@ -22,37 +22,21 @@ public static class ProcessCpu
     }
 
     /// <summary>
-    /// CPU seconds of a PostgreSQL cluster: in all (the postmaster and every child, live or reaped), and per live client
-    /// backend (a session over TCP), so <see cref="PostgresSnapshot.SessionsSince"/> can tell the sessions' share.
+    /// CPU seconds of a PostgreSQL cluster: the postmaster with the children it has reaped, and every live child. A
+    /// session that ends during a load (the client's pool replaced the connection) is counted too, through the reaped
+    /// children's times, which is why this is one figure: the sessions' own share cannot be told apart afterwards.
     /// </summary>
-    public static PostgresSnapshot Postgres(string dataDirectory)
+    public static double PostgresSeconds(string dataDirectory)
     {
         var postmaster = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         var total = Seconds(postmaster, withReapedChildren: true);
-        var backends = new Dictionary<int, double>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
             var fields = Read(pid);
-            if (fields is null || Tick(fields, 1) != postmaster) continue;
-            var seconds = (Tick(fields, 11) + Tick(fields, 12)) / TicksPerSecond;
-            total += seconds;
-            // A client backend's title names its peer, e.g. "postgres: user db 127.0.0.1(51234) idle".
-            if (CommandLine(pid).Contains('(')) backends[pid] = seconds;
+            if (fields is not null && Tick(fields, 1) == postmaster) total += (Tick(fields, 11) + Tick(fields, 12)) / TicksPerSecond;
         }
-        return new PostgresSnapshot(total, backends);
-    }
-
-    private static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline");
-        }
-        catch (IOException)
-        {
-            return "";
-        }
+        return total;
     }
 
     // The fields after the command name (which may hold spaces and parentheses): [0] is the state, [1] the parent pid,
@@ -73,13 +57,3 @@ public static class ProcessCpu
     private static long Tick(string[] fields, int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
 }
 
-/// <summary>A PostgreSQL cluster's CPU seconds at one moment: in all, and per live client backend.</summary>
-public sealed record PostgresSnapshot(double Total, IReadOnlyDictionary<int, double> Backends)
-{
-    /// <summary>
-    /// The client sessions' CPU seconds since <paramref name="earlier"/>: what the backends alive now spent since then (a
-    /// backend that exited in between is left out: its time is counted in the total only, with the background processes).
-    /// </summary>
-    public double SessionsSince(PostgresSnapshot earlier) =>
-        Backends.Sum(b => b.Value - (earlier.Backends.TryGetValue(b.Key, out var before) ? before : 0));
-}

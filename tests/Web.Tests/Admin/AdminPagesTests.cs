@@ -69,7 +69,9 @@ public sealed class AdminPagesTests(DatabaseFixture database, Chromium chromium)
         await page.FillAsync("input[name='Posted.Suite']", "smoke");
         await page.FillAsync("input[name='Posted.Limit']", "2");
         await page.ClickAsync("form button[type=submit]");
-        await page.WaitForURLAsync("**/runs/*-*");
+        // Starting a run writes it and schedules its durable job before the page moves on; once, in a CI run with
+        // Runner.Tests alongside (load average about 13), the run page had not come within the 30 s default.
+        await page.WaitForURLAsync("**/runs/*-*", new() { Timeout = 90_000 });
         var runId = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
         await using (var db = Migrator.CreateContext(database.ConnectionString))
         {

@@ -186,27 +186,7 @@ public sealed class JudgedRunTests(DatabaseFixture database, Xunit.Abstractions.
     /// The judge's passed single checks, one per prompt family, as `judge-check --mode single` stores them
     /// (SingleJudgeCheckCliTests runs the check itself; here it would only add minutes).
     /// </summary>
-    private async Task QualifyAsync(string judge)
-    {
-        await using var db = Migrator.CreateContext(database.ConnectionString);
-        foreach (var version in new[] { SingleGradePrompts.AlignBenchVersion, SingleGradePrompts.MtBenchZhVersion })
-            db.JudgeChecks.Add(new JudgeCheck
-            {
-                Id = Guid.CreateVersion7(),
-                JudgeIdentity = ModelIdentity.For(ModelSpec.Parse(judge)),
-                JudgeName = judge,
-                PromptVersion = version,
-                Mode = JudgeCheck.Modes.Single,
-                LabelsFile = "none",
-                LabelsSha256 = new string('0', 64),
-                Items = 2,
-                Spearman = 1,
-                KendallTauB = 1,
-                Agreement = 100,
-                MinKappa = 0.5,
-                Passed = true,
-                CheckedAt = DateTimeOffset.UnixEpoch,
-            });
-        await db.SaveChangesAsync();
-    }
+    private Task QualifyAsync(string judge) =>
+        PassedJudgeChecks.AddSingleAsync(database.ConnectionString, ModelIdentity.For(ModelSpec.Parse(judge)), judge,
+            SingleGradePrompts.AlignBenchVersion, SingleGradePrompts.MtBenchZhVersion);
 }

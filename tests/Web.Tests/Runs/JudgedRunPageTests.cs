@@ -66,6 +66,9 @@ public sealed class JudgedRunPageTests(DatabaseFixture database, Chromium chromi
         });
         var page = await chromium.NewPageAsync(app.Client.BaseAddress!);
         await page.GotoAsync($"runs/{runId}");
+        // The interactive render replaces the prerendered page when the circuit starts, closing a disclosure opened
+        // before it (seen: the reply hidden again after its click); the heading says when the circuit is up.
+        await Assertions.Expect(page.Locator("h1[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("tr.judged")).ToHaveCountAsync(8);
         foreach (var (key, outcome, reply, grade) in stored)
         {
@@ -90,26 +93,6 @@ public sealed class JudgedRunPageTests(DatabaseFixture database, Chromium chromi
         Assert.Equal(summary.GetProperty("overall").GetDouble(), row.GetProperty("overall").GetDouble(), 3);
     }
 
-    private async Task QualifyAsync()
-    {
-        await using var db = Migrator.CreateContext(database.ConnectionString);
-        db.JudgeChecks.Add(new JudgeCheck
-        {
-            Id = Guid.CreateVersion7(),
-            JudgeIdentity = ModelIdentity.For(ModelSpec.Parse(Judge)),
-            JudgeName = Judge,
-            PromptVersion = SingleGradePrompts.AlignBenchVersion,
-            Mode = JudgeCheck.Modes.Single,
-            LabelsFile = "none",
-            LabelsSha256 = new string('0', 64),
-            Items = 2,
-            Spearman = 1,
-            KendallTauB = 1,
-            Agreement = 100,
-            MinKappa = 0.5,
-            Passed = true,
-            CheckedAt = DateTimeOffset.UnixEpoch,
-        });
-        await db.SaveChangesAsync();
-    }
+    private Task QualifyAsync() =>
+        PassedJudgeChecks.AddSingleAsync(database.ConnectionString, ModelIdentity.For(ModelSpec.Parse(Judge)), Judge, SingleGradePrompts.AlignBenchVersion);
 }

@@ -44,15 +44,16 @@ public sealed class WorkerDrillTests(DatabaseFixture database) : IClassFixture<D
         var datasets = RunnerEnvironment.WriteGeneratedSuite("pair", 24);
         var env = RunnerEnvironment.For(database.ConnectionString, datasets);
         env["Runner__Concurrency"] = "1";
-        // Both nodes up before anything is queued, each taking one run at a time (Concurrency 1) that lasts seconds: while
-        // one is busy the next run can only go to the other, however slowly either started.
+        // Both nodes up before anything is queued, each taking one run at a time (Concurrency 1). The six runs are
+        // submitted at once and each lasts about 3 s (24 items, 8 at a time, 1 s each), three idle polls of a node
+        // (1 s): while one node is busy the queued runs can only go to the other. Submitted one after another, a
+        // run could end before the next CLI process had queued it, and then one node could take them all (seen in CI).
         using var a = CliProcess.Start(env, "worker");
         using var b = CliProcess.Start(env, "worker");
         await a.WaitForOutputAsync("worker started", Long);
         await b.WaitForOutputAsync("worker started", Long);
-        var runs = new List<Guid>();
-        for (var i = 0; i < 6; i++)
-            runs.Add(await SubmitAsync(env, $"baseline:random?seed={i}&delay_ms=400", "pair"));
+        var runs = (await Task.WhenAll(Enumerable.Range(0, 6)
+            .Select(i => SubmitAsync(env, $"baseline:random?seed={i}&delay_ms=1000", "pair")))).ToList();
         await Poll.UntilAsync(async () =>
         {
             await using var db = Migrator.CreateContext(database.ConnectionString);

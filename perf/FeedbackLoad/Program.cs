@@ -68,14 +68,15 @@ try
     string Input(long i) => $"第{i}个问题：请用三句话介绍一下长江流域的主要城市和它们的特点。";
     string Model(long i) => i % 2 == 0 ? "qwen-mini" : "glm-small";
     DateTimeOffset At(long i) => now.AddMinutes(-(i % 10_000));
-    HttpRequestMessage Request(string prefix, long i)
+    // cut: the body without its closing brace, for the floor below.
+    HttpRequestMessage Request(string prefix, long i, bool cut = false)
     {
         var body = JsonSerializer.Serialize(new
         {
             event_id = $"{prefix}-{i}", trace_id = $"trace-{i}", model = Model(i), input = Input(i), output, rating = i % 4 != 0 ? "up" : "down",
             tags = new[] { "perf" }, timestamp = At(i).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         }, json);
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/feedback") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/feedback") { Content = new StringContent(cut ? body[..^1] : body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return request;
     }
@@ -118,19 +119,13 @@ try
     }
 
     // Where the load's CPU goes: this process (the load generator), each web node, PostgreSQL.
-    (double Generator, double[] Nodes, double Postgres) Cpu() =>
-        (ProcessCpu.Seconds(Environment.ProcessId), webs.Select(w => ProcessCpu.Seconds(w.Id)).ToArray(), ProcessCpu.PostgresSeconds(cluster.DataDirectory));
+    CpuTimes Cpu() =>
+        new(ProcessCpu.Seconds(Environment.ProcessId), webs.Select(w => ProcessCpu.Seconds(w.Id)).ToArray(), ProcessCpu.PostgresSeconds(cluster.DataDirectory));
 
     // The floor: the same requests through the same nodes and pipeline (key, body read, JSON parse to the last byte) but
     // with the body's closing brace cut, so each is answered 400 before anything reaches the database. A feedback post
     // cannot be answered with less work than this, so it bounds what the feedback path could reach on the machine.
-    HttpRequestMessage FloorRequest(long i)
-    {
-        var request = Request("f", i);
-        var body = request.Content!.ReadAsStringAsync().GetAwaiter().GetResult();
-        request.Content = new StringContent(body[..^1], Encoding.UTF8, "application/json");
-        return request;
-    }
+    HttpRequestMessage FloorRequest(long i) => Request("f", i, cut: true);
 
     // Warm-up: JIT, connection pools and the group-commit writers on every node.
     await BoundedLoad.RunAsync(new LoadOptions(targets, clients, long.MaxValue, TimeSpan.FromSeconds(warmupSeconds)),
@@ -183,8 +178,7 @@ try
     Console.WriteLine($"per request, in PostgreSQL  {PerRequest(after.Transactions - before.Transactions - 1):0.00} transactions (round trips), " +
         $"{PerRequest(after.KeyLookups - before.KeyLookups):0.00} key lookups, {PerRequest(after.CounterWrites - before.CounterWrites):0.00} rate-counter writes");
     Console.WriteLine($"latency p50 / p99 / max   {report.Percentile(50),7:0.0} ms / {report.Percentile(99):0.0} ms / {report.LatenciesMs[^1]:0.0} ms");
-    void PrintCpu(string label, LoadReport load, (double Generator, double[] Nodes, double Postgres) from,
-        (double Generator, double[] Nodes, double Postgres) to)
+    void PrintCpu(string label, LoadReport load, CpuTimes from, CpuTimes to)
     {
         double Micros(double cpuSeconds) => cpuSeconds * 1e6 / Math.Max(1, load.Sent);
         var nodeSeconds = to.Nodes.Zip(from.Nodes, (a, b) => a - b).ToArray();
@@ -221,3 +215,6 @@ finally
         Console.Error.WriteLine($"could not clean up {root}: {e.Message}");
     }
 }
+
+/// <summary>CPU seconds charged so far to the load generator, each web node and PostgreSQL.</summary>
+internal sealed record CpuTimes(double Generator, double[] Nodes, double Postgres);

@@ -17,8 +17,7 @@ public static class ProcessCpu
     {
         var fields = Read(pid);
         if (fields is null) return 0;
-        var ticks = Tick(fields, 11) + Tick(fields, 12) + (withReapedChildren ? Tick(fields, 13) + Tick(fields, 14) : 0);
-        return ticks / TicksPerSecond;
+        return (OwnTicks(fields) + (withReapedChildren ? Tick(fields, 13) + Tick(fields, 14) : 0)) / TicksPerSecond;
     }
 
     /// <summary>
@@ -34,7 +33,7 @@ public static class ProcessCpu
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
             var fields = Read(pid);
-            if (fields is not null && Tick(fields, 1) == postmaster) total += (Tick(fields, 11) + Tick(fields, 12)) / TicksPerSecond;
+            if (fields is not null && Tick(fields, 1) == postmaster) total += OwnTicks(fields) / TicksPerSecond;
         }
         return total;
     }
@@ -53,6 +52,8 @@ public static class ProcessCpu
             return null; // exited between the listing and the read
         }
     }
+
+    private static long OwnTicks(string[] fields) => Tick(fields, 11) + Tick(fields, 12);
 
     private static long Tick(string[] fields, int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
 }

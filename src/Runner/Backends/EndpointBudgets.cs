@@ -73,7 +73,7 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
     /// Takes one of <paramref name="slots"/> shared slots, polling until one is free; dispose the lease to give it back.
     /// <paramref name="hold"/> is the longest the call can take: the lease expires after it plus <see cref="LeaseMargin"/>.
     /// </summary>
-    public async Task<IAsyncDisposable> LeaseAsync(string endpoint, int slots, TimeSpan hold, CancellationToken cancellationToken)
+    public async Task<EndpointLease> LeaseAsync(string endpoint, int slots, TimeSpan hold, CancellationToken cancellationToken)
     {
         var holder = Guid.NewGuid();
         var poll = FirstPoll;
@@ -94,7 +94,7 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
                 command.Parameters.Add(new NpgsqlParameter { Value = holder });
                 command.Parameters.Add(new NpgsqlParameter { Value = slots });
                 command.Parameters.Add(new NpgsqlParameter { Value = hold + LeaseMargin });
-                if (await command.ExecuteScalarAsync(cancellationToken) is int slot) return new Lease(this, endpoint, slot, holder);
+                if (await command.ExecuteScalarAsync(cancellationToken) is int slot) return new EndpointLease(this, endpoint, slot, holder);
             }
             // Every slot is held (or another node took the free one first): poll again, backing off, with jitter so
             // that waiting nodes do not all ask at the same instant.
@@ -103,7 +103,18 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
         }
     }
 
-    private async Task ReleaseAsync(string endpoint, int slot, Guid holder)
+    internal async Task RenewAsync(string endpoint, int slot, Guid holder, TimeSpan hold, CancellationToken cancellationToken)
+    {
+        await using var command = _source.Value.CreateCommand(
+            "update endpoint_leases set expires_at = clock_timestamp() + $4 where endpoint = $1 and slot = $2 and holder = $3");
+        command.Parameters.Add(new NpgsqlParameter { Value = endpoint });
+        command.Parameters.Add(new NpgsqlParameter { Value = slot });
+        command.Parameters.Add(new NpgsqlParameter { Value = holder });
+        command.Parameters.Add(new NpgsqlParameter { Value = hold + LeaseMargin });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    internal async Task ReleaseAsync(string endpoint, int slot, Guid holder)
     {
         try
         {
@@ -120,13 +131,17 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
         }
     }
 
-    private sealed class Lease(EndpointBudgets budgets, string endpoint, int slot, Guid holder) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => new(budgets.ReleaseAsync(endpoint, slot, holder));
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_source.IsValueCreated) await _source.Value.DisposeAsync();
     }
+}
+
+/// <summary>One held slot of an endpoint's <c>max_concurrency</c>; disposing it gives the slot back.</summary>
+public sealed class EndpointLease(EndpointBudgets budgets, string endpoint, int slot, Guid holder) : IAsyncDisposable
+{
+    /// <summary>Moves the expiry to <paramref name="hold"/> plus the margin from now (after a long wait for an rpm turn).</summary>
+    public Task RenewAsync(TimeSpan hold, CancellationToken cancellationToken) => budgets.RenewAsync(endpoint, slot, holder, hold, cancellationToken);
+
+    public ValueTask DisposeAsync() => new(budgets.ReleaseAsync(endpoint, slot, holder));
 }

@@ -188,6 +188,19 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Time_spent_waiting_for_a_slot_does_not_count_against_a_calls_timeout()
+    {
+        // One slot, eight calls of 0.5 s each: the last waits about 3.5 s in line, well past timeout_s=2. Had the timeout
+        // covered the wait, calls would be cut off (some after they were sent) and sent again, or fail.
+        _server.Latency = TimeSpan.FromMilliseconds(500);
+        await using var backend = Backend("&max_concurrency=1", timeout: 2);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => backend.GenerateAsync(Request($"排队 {i}"))));
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => FakeOpenAiServer.AnswerFor($"排队 {i}")), answers.Select(a => a.Text));
+        Assert.Equal(8, _server.Calls);
+        Assert.Equal(1, _server.MaxInFlight);
+    }
+
+    [Fact]
     public async Task An_endpoint_that_keeps_failing_opens_the_circuit_and_is_called_no_more()
     {
         _server.FaultFor = _ => Fault.ServerError;

@@ -20,8 +20,10 @@ namespace Evals.Runner.Backends.OpenAiCompatible;
 /// GLM, OpenAI itself) through the official OpenAI .NET SDK: <c>openai:&lt;base-url&gt;?model=NAME&amp;key_env=VAR&amp;…</c>
 /// (options in <see cref="OpenAiSpec"/>). Each request goes through, outermost first: retries with jittered exponential
 /// backoff that wait at least the server's Retry-After, a circuit breaker that pauses an endpoint failing most of its
-/// calls, a per-attempt timeout, then the concurrency bound and the rpm limiter (in that order, so that a call sends as
-/// soon as its rpm turn comes). With <see cref="EndpointBudgets"/> both bounds are shared by every node on the database;
+/// calls, the concurrency bound and the rpm limiter (in that order, so that a call sends as soon as its rpm turn comes),
+/// then the per-attempt timeout. The timeout bounds the exchange with the server only: a call that waited long in line
+/// for a slot or a turn (many items, several workers on one endpoint) is not cut off once it is sent, which would have
+/// paid for the request, thrown its answer away and sent it again. With <see cref="EndpointBudgets"/> both bounds are shared by every node on the database;
 /// without (the CLI's local checks, tests) they are this process's own. The SDK's own retries are off so that
 /// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction
 /// unless they ask for <c>--mode loglikelihood</c>: then choices are scored through the legacy <c>/completions</c>
@@ -41,6 +43,7 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     private readonly EndpointBudgets? _shared;
     private readonly string _endpoint;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ResiliencePipeline _attemptTimeout;
     private readonly Uri _completionsUri;
     private readonly Lock _probeLock = new();
     private Task<string?>? _echoProbe;
@@ -117,8 +120,8 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
                 BreakDuration = TimeSpan.FromSeconds(10),
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && Faults.IsTransient(e) && e is not BrokenCircuitException),
             })
-            .AddTimeout(options.Timeout)
             .Build();
+        _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(options.Timeout).Build();
     }
 
     public OpenAiSpec Options => _options;
@@ -187,7 +190,9 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
                 call.Attempts++;
                 var backend = call.Backend;
                 await using var permit = await backend.AcquireAsync(ct);
-                return call.Body is { } body ? await backend.CompleteOnceAsync(body, ct) : await backend.StreamOnceAsync(call.Messages!, call.Options!, ct);
+                return await backend._attemptTimeout.ExecuteAsync(static async (call, ct) => call.Body is { } body
+                    ? await call.Backend.CompleteOnceAsync(body, ct)
+                    : await call.Backend.StreamOnceAsync(call.Messages!, call.Options!, ct), call, ct);
             }, call, cancellationToken);
         }
         catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -228,13 +233,20 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     private async Task<Permit> AcquireAsync(CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
-        IAsyncDisposable? lease = null;
+        EndpointLease? lease = null;
         try
         {
             if (_shared is not null)
             {
                 lease = await _shared.LeaseAsync(_endpoint, _options.MaxConcurrency, _options.Timeout, cancellationToken);
-                if (_options.RequestsPerMinute is { } rpm) await _shared.WaitForTurnAsync(_endpoint, rpm, cancellationToken);
+                if (_options.RequestsPerMinute is { } rpm)
+                {
+                    var waiting = Stopwatch.StartNew();
+                    await _shared.WaitForTurnAsync(_endpoint, rpm, cancellationToken);
+                    // The lease was taken for the call's timeout plus a margin; a wait that ate much of the margin
+                    // (a low rpm shared by many slots) would let it expire during the call and another node take the slot.
+                    if (waiting.Elapsed > EndpointBudgets.LeaseMargin / 2) await lease.RenewAsync(_options.Timeout, cancellationToken);
+                }
             }
             else if (_rpm is not null)
             {
@@ -251,7 +263,7 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
         }
     }
 
-    private sealed class Permit(SemaphoreSlim slots, IAsyncDisposable? lease) : IAsyncDisposable
+    private sealed class Permit(SemaphoreSlim slots, EndpointLease? lease) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -390,7 +402,7 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
             {
                 attempts++;
                 await using var permit = await AcquireAsync(ct);
-                return await PostEchoOnceAsync(body, ct);
+                return await _attemptTimeout.ExecuteAsync(async ct => await PostEchoOnceAsync(body, ct), ct);
             }, cancellationToken);
         }
         catch (Exception e) when (e is not (ModelRefusedException or OperationCanceledException) || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -23,8 +23,8 @@ namespace Evals.Runner.Backends.OpenAiCompatible;
 /// calls, the concurrency bound and the rpm limiter (in that order, so that a call sends as soon as its rpm turn comes),
 /// then the per-attempt timeout. The timeout bounds the exchange with the server only: a call that waited long in line
 /// for a slot or a turn (many items, several workers on one endpoint) is not cut off once it is sent, which would have
-/// paid for the request, thrown its answer away and sent it again. With <see cref="EndpointBudgets"/> both bounds are shared by every node on the database;
-/// without (the CLI's local checks, tests) they are this process's own. The SDK's own retries are off so that
+/// paid for the request, thrown its answer away and sent it again. With <see cref="EndpointBudgets"/> both bounds are
+/// shared by every node on the database; without (the CLI's local checks, tests) they are this process's own. The SDK's own retries are off so that
 /// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction
 /// unless they ask for <c>--mode loglikelihood</c>: then choices are scored through the legacy <c>/completions</c>
 /// endpoint with echo and logprobs (vLLM, SGLang, llama.cpp and our own /v1 serve it), after one probe request; an

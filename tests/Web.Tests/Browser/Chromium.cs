@@ -51,6 +51,9 @@ public sealed class Chromium : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1440, Height = 1000 },
         });
         context.SetDefaultTimeout(30_000);
+        // Loading a page (goto, reload, waiting for a URL) may take longer while Runner.Tests loads the same two cores:
+        // in one CI run a sign-in's redirect had its address within 30 s but not its load event.
+        context.SetDefaultNavigationTimeout(90_000);
         return await context.NewPageAsync();
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Evals.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,7 @@ namespace Evals.Runner.Backends;
 /// the database's clock, so the nodes' clocks need not agree.</item>
 /// <item><b>max_concurrency</b>: numbered leases (<c>endpoint_leases</c>) with an expiry. A lease lasts the call's
 /// per-attempt timeout plus a margin, so a worker killed mid-call gives its slots back when they expire; a finished call
-/// deletes its lease at once.</item>
+/// deletes its lease at once, and a call that waited long for its rpm turn renews it before it sends.</item>
 /// </list>
 /// Both tables are written by SQL only. An endpoint is its base URL and model name.
 /// </summary>
@@ -37,10 +38,35 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
     public static string EndpointOf(Uri baseUrl, string model) => $"{baseUrl.AbsoluteUri}|{model}";
 
     /// <summary>
-    /// Waits for a turn under a per-minute rate shared by every node. A turn is taken only when it has come (never
-    /// booked ahead), so a caller that gives up waiting (its timeout, a cancel) costs the others nothing.
+    /// What a call needs before it sends: one of <paramref name="slots"/> shared slots, then (with an rpm) its turn, in
+    /// that order so that it sends as soon as its turn comes. Dispose the lease to give the slot back.
+    /// <paramref name="hold"/> is the longest the call itself can take, counted from when it sends.
     /// </summary>
-    public async Task WaitForTurnAsync(string endpoint, int requestsPerMinute, CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> TakeSlotAndTurnAsync(string endpoint, int slots, int? requestsPerMinute, TimeSpan hold, CancellationToken cancellationToken)
+    {
+        var lease = await LeaseAsync(endpoint, slots, hold, cancellationToken);
+        if (requestsPerMinute is not { } rpm) return lease;
+        try
+        {
+            var waiting = Stopwatch.StartNew();
+            await WaitForTurnAsync(endpoint, rpm, cancellationToken);
+            // The lease was taken for the call's hold plus a margin; a wait that ate much of the margin (a low rpm shared
+            // by many slots) would let it expire during the call and another node take the slot.
+            if (waiting.Elapsed > LeaseMargin / 2) await RenewAsync(lease, hold, cancellationToken);
+            return lease;
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a turn under a per-minute rate shared by every node. A turn is taken only when it has come (never
+    /// booked ahead), so a caller that gives up waiting (a cancelled run) costs the others nothing.
+    /// </summary>
+    private async Task WaitForTurnAsync(string endpoint, int requestsPerMinute, CancellationToken cancellationToken)
     {
         var spacing = TimeSpan.FromMinutes(1) / requestsPerMinute;
         while (true)
@@ -73,7 +99,7 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
     /// Takes one of <paramref name="slots"/> shared slots, polling until one is free; dispose the lease to give it back.
     /// <paramref name="hold"/> is the longest the call can take: the lease expires after it plus <see cref="LeaseMargin"/>.
     /// </summary>
-    public async Task<EndpointLease> LeaseAsync(string endpoint, int slots, TimeSpan hold, CancellationToken cancellationToken)
+    private async Task<Lease> LeaseAsync(string endpoint, int slots, TimeSpan hold, CancellationToken cancellationToken)
     {
         var holder = Guid.NewGuid();
         var poll = FirstPoll;
@@ -94,7 +120,7 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
                 command.Parameters.Add(new NpgsqlParameter { Value = holder });
                 command.Parameters.Add(new NpgsqlParameter { Value = slots });
                 command.Parameters.Add(new NpgsqlParameter { Value = hold + LeaseMargin });
-                if (await command.ExecuteScalarAsync(cancellationToken) is int slot) return new EndpointLease(this, endpoint, slot, holder);
+                if (await command.ExecuteScalarAsync(cancellationToken) is int slot) return new Lease(this, endpoint, slot, holder);
             }
             // Every slot is held (or another node took the free one first): poll again, backing off, with jitter so
             // that waiting nodes do not all ask at the same instant.
@@ -103,32 +129,40 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
         }
     }
 
-    internal async Task RenewAsync(string endpoint, int slot, Guid holder, TimeSpan hold, CancellationToken cancellationToken)
+    private async Task RenewAsync(Lease lease, TimeSpan hold, CancellationToken cancellationToken)
     {
-        await using var command = _source.Value.CreateCommand(
-            "update endpoint_leases set expires_at = clock_timestamp() + $4 where endpoint = $1 and slot = $2 and holder = $3");
-        command.Parameters.Add(new NpgsqlParameter { Value = endpoint });
-        command.Parameters.Add(new NpgsqlParameter { Value = slot });
-        command.Parameters.Add(new NpgsqlParameter { Value = holder });
+        await using var command = LeaseCommand("update endpoint_leases set expires_at = clock_timestamp() + $4 where endpoint = $1 and slot = $2 and holder = $3", lease);
         command.Parameters.Add(new NpgsqlParameter { Value = hold + LeaseMargin });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    internal async Task ReleaseAsync(string endpoint, int slot, Guid holder)
+    private async Task ReleaseAsync(Lease lease)
     {
         try
         {
-            await using var command = _source.Value.CreateCommand("delete from endpoint_leases where endpoint = $1 and slot = $2 and holder = $3");
-            command.Parameters.Add(new NpgsqlParameter { Value = endpoint });
-            command.Parameters.Add(new NpgsqlParameter { Value = slot });
-            command.Parameters.Add(new NpgsqlParameter { Value = holder });
+            await using var command = LeaseCommand("delete from endpoint_leases where endpoint = $1 and slot = $2 and holder = $3", lease);
             await command.ExecuteNonQueryAsync();
         }
         catch (NpgsqlException e)
         {
             // The lease expires on its own; until then the endpoint has one slot fewer.
-            _logger.LogWarning(e, "Could not give back slot {Slot} of {Endpoint}; it returns when its lease expires", slot, endpoint);
+            _logger.LogWarning(e, "Could not give back slot {Slot} of {Endpoint}; it returns when its lease expires", lease.Slot, lease.Endpoint);
         }
+    }
+
+    /// <summary>A command on one lease's row: its endpoint, slot and holder as $1, $2 and $3.</summary>
+    private NpgsqlCommand LeaseCommand(string sql, Lease lease)
+    {
+        var command = _source.Value.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.Endpoint });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.Slot });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.Holder });
+        return command;
+    }
+
+    private sealed record Lease(EndpointBudgets Budgets, string Endpoint, int Slot, Guid Holder) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => new(Budgets.ReleaseAsync(this));
     }
 
     public async ValueTask DisposeAsync()
@@ -137,11 +171,3 @@ public sealed class EndpointBudgets(IDbContextFactory<EvalsDbContext> dbFactory,
     }
 }
 
-/// <summary>One held slot of an endpoint's <c>max_concurrency</c>; disposing it gives the slot back.</summary>
-public sealed class EndpointLease(EndpointBudgets budgets, string endpoint, int slot, Guid holder) : IAsyncDisposable
-{
-    /// <summary>Moves the expiry to <paramref name="hold"/> plus the margin from now (after a long wait for an rpm turn).</summary>
-    public Task RenewAsync(TimeSpan hold, CancellationToken cancellationToken) => budgets.RenewAsync(endpoint, slot, holder, hold, cancellationToken);
-
-    public ValueTask DisposeAsync() => new(budgets.ReleaseAsync(endpoint, slot, holder));
-}

@@ -69,9 +69,8 @@ public sealed class AdminPagesTests(DatabaseFixture database, Chromium chromium)
         await page.FillAsync("input[name='Posted.Suite']", "smoke");
         await page.FillAsync("input[name='Posted.Limit']", "2");
         await page.ClickAsync("form button[type=submit]");
-        // Starting a run writes it and schedules its durable job before the page moves on; once, in a CI run with
-        // Runner.Tests alongside (load average about 13), the run page had not come within the 30 s default.
-        await page.WaitForURLAsync("**/runs/*-*", new() { Timeout = 90_000 });
+        // Starting a run writes it and schedules its durable job before the page moves on (pages get 90 s to load: Chromium).
+        await page.WaitForURLAsync("**/runs/*-*");
         var runId = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
         await using (var db = Migrator.CreateContext(database.ConnectionString))
         {

@@ -24,8 +24,8 @@ namespace Evals.Runner.Backends.OpenAiCompatible;
 /// then the per-attempt timeout. The timeout bounds the exchange with the server only: a call that waited long in line
 /// for a slot or a turn (many items, several workers on one endpoint) is not cut off once it is sent, which would have
 /// paid for the request, thrown its answer away and sent it again. With <see cref="EndpointBudgets"/> both bounds are
-/// shared by every node on the database; without (the CLI's local checks, tests) they are this process's own. The SDK's own retries are off so that
-/// only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction
+/// shared by every node on the database; without (the CLI's local checks, tests) they are this process's own. The
+/// SDK's own retries are off so that only this pipeline decides. Chat endpoints cannot score log-likelihoods, so runs use generation and answer extraction
 /// unless they ask for <c>--mode loglikelihood</c>: then choices are scored through the legacy <c>/completions</c>
 /// endpoint with echo and logprobs (vLLM, SGLang, llama.cpp and our own /v1 serve it), after one probe request; an
 /// endpoint that answers the probe 400 or 404 is recorded as unable and its items are generated instead.
@@ -233,37 +233,25 @@ public sealed class OpenAiCompatibleBackend : IModelBackend
     private async Task<Permit> AcquireAsync(CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
-        EndpointLease? lease = null;
         try
         {
             if (_shared is not null)
-            {
-                lease = await _shared.LeaseAsync(_endpoint, _options.MaxConcurrency, _options.Timeout, cancellationToken);
-                if (_options.RequestsPerMinute is { } rpm)
-                {
-                    var waiting = Stopwatch.StartNew();
-                    await _shared.WaitForTurnAsync(_endpoint, rpm, cancellationToken);
-                    // The lease was taken for the call's timeout plus a margin; a wait that ate much of the margin
-                    // (a low rpm shared by many slots) would let it expire during the call and another node take the slot.
-                    if (waiting.Elapsed > EndpointBudgets.LeaseMargin / 2) await lease.RenewAsync(_options.Timeout, cancellationToken);
-                }
-            }
-            else if (_rpm is not null)
+                return new Permit(_slots, await _shared.TakeSlotAndTurnAsync(_endpoint, _options.MaxConcurrency, _options.RequestsPerMinute, _options.Timeout, cancellationToken));
+            if (_rpm is not null)
             {
                 using var turn = await _rpm.AcquireAsync(1, cancellationToken);
                 if (!turn.IsAcquired) throw new InvalidOperationException("rpm limiter refused a permit");
             }
-            return new Permit(_slots, lease);
+            return new Permit(_slots, null);
         }
         catch
         {
-            if (lease is not null) await lease.DisposeAsync();
             _slots.Release();
             throw;
         }
     }
 
-    private sealed class Permit(SemaphoreSlim slots, EndpointLease? lease) : IAsyncDisposable
+    private sealed class Permit(SemaphoreSlim slots, IAsyncDisposable? lease) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
